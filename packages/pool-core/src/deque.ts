@@ -1,0 +1,47 @@
+/** A FIFO queue with O(1) push, shift and unshift (arrays shift in O(n)). */
+export class Deque<T> {
+  #items: Array<T | undefined> = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  /** Puts items back at the front, keeping their order. */
+  unshiftAll(items: readonly T[]): void {
+    if (items.length === 0) return;
+    const rest = this.#items.slice(this.#head) as T[];
+    this.#items = [...items, ...rest];
+    this.#head = 0;
+  }
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined; // release the reference
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  /** Removes and returns every item. */
+  drain(): T[] {
+    const out = this.#items.slice(this.#head) as T[];
+    this.#items = [];
+    this.#head = 0;
+    return out;
+  }
+  /** Removes the items for which `drop` is true. */
+  filter(keep: (item: T) => boolean): void {
+    this.#items = (this.#items.slice(this.#head) as T[]).filter(keep);
+    this.#head = 0;
+  }
+  [Symbol.iterator](): Iterator<T> {
+    return (this.#items.slice(this.#head) as T[])[Symbol.iterator]();
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * The private engine behind every Pool: a FIFO queue of batches, the workers, the task table and
+ * the lifecycle (RUN → CLOSE | TERMINATE). It talks to workers only through a {@link Transport}.
+ *
+ * Dispatch: a worker gets a `run` message when it holds at most one batch (the one it is running),
+ * so it never waits a round trip for work. A message carries several queued batches when the queue
+ * is deep (`ceil(queued / (4 * workers))`, at most 64), which is what makes one-task-per-call fast,
+ * while keeping each worker's share small enough that a slow batch cannot starve the others.
+ */
+import { Deque } from './deque.js';
+import { AbortError, deserializeError, InitializerError, PoolStateError, TimeoutError, WorkerCrashedError } from './errors.js';
+import type { JobHost } from './imap-job.js';
+import type { Batch, Job } from './job.js';
+import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
+import type { ExitInfo, Transport } from './transport.js';
+import { WorkerSlot, type Leaving } from './worker-slot.js';
+
+export interface EngineOptions {
+  processes: number;
+  initializer: TaskAddress | null;
+  initargs: unknown[];
+  maxTasksPerChild: number | null;
+}
+
+export type PoolState = 'run' | 'close' | 'terminate';
+
+const MAX_BATCHES_PER_MESSAGE = 64;
+/** Workers that exit before they are ready this many times in a row mean the pool cannot start. */
+const MAX_START_FAILURES = 3;
+
+export class Engine implements JobHost {
+  state: PoolState = 'run';
+  /** Set when the pool can never run a task (initializer failed, workers cannot start). */
+  broken: Error | null = null;
+  readonly #workers = new Set<WorkerSlot>();
+  readonly #queue = new Deque<Batch>();
+  readonly #openJobs = new Set<Job>();
+  readonly #taskIndex = new Map<string, number>();
+  #nextWorkerId = 0;
+  #nextBatchId = 0;
+  #flushScheduled = false;
+  #refd = false;
+  #startFailures = 0;
+  #drained: Array<() => void> = [];
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly options: EngineOptions,
+  ) {
+    for (let i = 0; i < options.processes; i++) this.#spawn();
+  }
+
+  // ---- work in ------------------------------------------------------------------------------
+
+  submit(batch: Batch): void {
+    const refusal = this.broken ?? (this.state === 'terminate' ? terminated() : null);
+    if (refusal) return batch.job.fail(batch, [], refusal);
+    this.#queue.push(batch);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  cancel(job: Job, stopRunning: boolean): void {
+    this.#queue.filter((b) => b.job !== job);
+    if (stopRunning) {
+      for (const w of this.#workers) if (w.held.peek()?.job === job) this.#stop(w, 'requeue');
+    }
+    this.#afterChange();
+  }
+
+  jobOpened(job: Job): void {
+    this.#openJobs.add(job);
+  }
+
+  jobClosed(job: Job): void {
+    if (this.#openJobs.delete(job)) this.#afterChange();
+  }
+
+  /**
+   * Wires an AbortSignal to a job: queued work is dropped, a worker running the job's work is
+   * replaced. Returns the function that unwires it (call it once the job is over).
+   */
+  watchSignal(job: Job, signal: AbortSignal | undefined): () => void {
+    if (!signal) return () => undefined;
+    const onAbort = () => {
+      job.fail(null, [], new AbortError('the operation was aborted', { cause: signal.reason }));
+      this.cancel(job, true);
+    };
+    if (signal.aborted) {
+      onAbort();
+      return () => undefined;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  }
+
+  // ---- dispatch -----------------------------------------------------------------------------
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const idle = [...this.#workers].filter((w) => w.ready && w.leaving === null && w.held.length <= 1);
+    idle.sort((a, b) => a.held.length - b.held.length);
+    for (const w of idle) this.#feed(w);
+    this.#afterChange();
+  }
+
+  /** Sends `w` one message of queued batches (another if none of them could be encoded). */
+  #feed(w: WorkerSlot): void {
+    while (this.#queue.length > 0) {
+      let n = Math.min(MAX_BATCHES_PER_MESSAGE, Math.ceil(this.#queue.length / (4 * this.options.processes)));
+      if (this.options.maxTasksPerChild !== null) n = Math.min(n, this.options.maxTasksPerChild - w.assigned);
+      const batches: Batch[] = [];
+      while (batches.length < n && this.#queue.length > 0) {
+        const batch = this.#queue.shift()!;
+        if (!batch.job.settled) batches.push(batch);
+      }
+      if (batches.length === 0) return;
+      const unsent = w.sendBatches(batches, (a) => this.#indexOf(a), () => ++this.#nextBatchId);
+      for (const [batch, error] of unsent) batch.job.fail(batch, [], error);
+      if (unsent.length < batches.length) return;
+    }
+  }
+
+  #indexOf(address: TaskAddress): number {
+    const key = `${address.module}#${address.name}`;
+    let index = this.#taskIndex.get(key);
+    if (index === undefined) this.#taskIndex.set(key, (index = this.#taskIndex.size));
+    return index;
+  }
+
+  // ---- workers ------------------------------------------------------------------------------
+
+  #spawn(): void {
+    const w = new WorkerSlot(++this.#nextWorkerId);
+    this.#workers.add(w);
+    try {
+      w.handle = this.transport.spawn({ message: (m) => this.#onMessage(w, m), exit: (info) => this.#onExit(w, info) });
+      if (!this.#refd) w.handle.unref();
+      const { initializer, initargs } = this.options;
+      w.handle.send({ type: 'init', workerId: w.id, initializer, initargs });
+    } catch (error) {
+      this.#workers.delete(w);
+      this.#break(new WorkerCrashedError(`cannot start a ${this.transport.name} worker: ${(error as Error).message}`, { exitCode: null, signal: null, workerId: w.id }));
+    }
+  }
+
+  #onMessage(w: WorkerSlot, msg: WorkerMessage): void {
+    switch (msg.type) {
+      case 'ready':
+        w.ready = true;
+        this.#startFailures = 0;
+        break;
+      case 'init-failed': {
+        const cause = deserializeError(msg.error);
+        return this.#break(new InitializerError(`the pool's initializer failed in worker ${w.id}: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
+      }
+      case 'replies':
+        for (const reply of msg.replies) this.#settle(w, reply);
+        break;
+      default:
+        this.#settle(w, msg);
+    }
+    const quota = this.options.maxTasksPerChild;
+    if (quota !== null && w.leaving === null && w.assigned >= quota && w.held.length === 0) this.#stop(w, 'exit');
+    this.#flush();
+  }
+
+  #settle(w: WorkerSlot, reply: BatchReply): void {
+    const batch = w.held.shift();
+    if (batch === undefined || batch.id !== reply.id) throw new Error(`mpool protocol error: worker ${w.id} answered batch ${reply.id} out of order`);
+    if (batch.job.settled) return;
+    try {
+      if (reply.type === 'done') batch.job.deliver(batch, reply.values);
+      else batch.job.fail(batch, reply.values, deserializeError(reply.error));
+    } catch (bug) {
+      // A job must not be able to desynchronise the engine; surface the bug instead.
+      process.nextTick(() => {
+        throw bug;
+      });
+    }
+  }
+
+  /** Stops a worker on purpose; `requeue` puts the batches it held (except the running one's job's) back in the queue. */
+  #stop(w: WorkerSlot, why: Exclude<Leaving, null>): void {
+    if (w.leaving !== null) return;
+    w.leaving = why;
+    if (why === 'exit') w.handle.send({ type: 'exit' });
+    else void w.handle.kill();
+    this.#replenish();
+  }
+
+  #onExit(w: WorkerSlot, info: ExitInfo): void {
+    this.#workers.delete(w);
+    const held = w.held.drain();
+    if (w.leaving === 'requeue') {
+      this.#queue.unshiftAll(held.filter((b) => !b.job.settled));
+    } else if (held.length > 0 || w.leaving === null) {
+      const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.exitCode}`;
+      const error = new WorkerCrashedError(`worker ${w.id} ${how} while holding this task`, { ...info, workerId: w.id });
+      if (info.error !== undefined) Object.defineProperty(error, 'cause', { value: info.error, configurable: true, writable: true });
+      for (const batch of held) batch.job.fail(batch, [], error);
+      if (!w.ready && w.leaving === null && ++this.#startFailures >= MAX_START_FAILURES) {
+        const failure = new WorkerCrashedError(`${this.transport.name} workers exit during start-up (last: worker ${w.id} ${how})`, { ...info, workerId: w.id });
+        if (info.error !== undefined) Object.defineProperty(failure, 'cause', { value: info.error, configurable: true, writable: true });
+        this.#break(failure);
+      }
+    }
+    w.markExited();
+    this.#replenish();
+    this.#flush();
+  }
+
+  /** Keeps `processes` serving workers while the pool may still get work. */
+  #replenish(): void {
+    if (this.broken || this.state === 'terminate' || (this.state === 'close' && !this.#hasWork())) return;
+    let serving = 0;
+    for (const w of this.#workers) if (w.leaving === null) serving++;
+    for (; serving < this.options.processes; serving++) this.#spawn();
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  #hasWork(): boolean {
+    if (this.#openJobs.size > 0) return true;
+    for (const w of this.#workers) if (w.held.length > 0) return true;
+    for (const b of this.#queue) if (!b.job.settled) return true;
+    return false;
+  }
+
+  /** After any change: ref workers while work is pending, end workers once a closed pool drained. */
+  #afterChange(): void {
+    let busy = this.#queue.length > 0;
+    for (const w of this.#workers) busy ||= w.held.length > 0;
+    if (busy !== this.#refd) {
+      this.#refd = busy;
+      for (const w of this.#workers) busy ? w.handle.ref() : w.handle.unref();
+    }
+    if (this.state === 'close' && !this.#hasWork()) {
+      for (const w of this.#workers) this.#stop(w, w.ready ? 'exit' : 'kill');
+    }
+    if (this.state !== 'run' && this.#workers.size === 0) for (const done of this.#drained.splice(0)) done();
+  }
+
+  close(): void {
+    if (this.state !== 'run') return;
+    this.state = 'close';
+    this.#afterChange();
+  }
+
+  /** Fails everything pending with `error` and kills every worker. */
+  #failAll(error: Error): void {
+    const jobs = new Set<Job>(this.#openJobs);
+    for (const b of this.#queue.drain()) jobs.add(b.job);
+    for (const w of this.#workers) for (const b of w.held.drain()) jobs.add(b.job);
+    this.#openJobs.clear();
+    for (const job of jobs) job.fail(null, [], error);
+    for (const w of this.#workers) this.#stop(w, 'kill');
+  }
+
+  #break(error: Error): void {
+    if (this.broken) return;
+    this.broken = error;
+    this.#failAll(error);
+  }
+
+  terminate(): Promise<void> {
+    if (this.state !== 'terminate') {
+      this.state = 'terminate';
+      this.#failAll(terminated());
+      this.#afterChange();
+    }
+    return Promise.all([...this.#workers].map((w) => w.exited)).then(() => undefined);
+  }
+
+  join(timeoutMs?: number): Promise<void> {
+    if (this.state === 'run') return Promise.reject(new PoolStateError('join() needs close() or terminate() first'));
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      this.#drained.push(done);
+      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+        timer = setTimeout(() => {
+          this.#drained = this.#drained.filter((d) => d !== done);
+          reject(new TimeoutError(`join(): workers still running after ${timeoutMs} ms`, timeoutMs));
+        }, timeoutMs);
+      }
+      this.#afterChange();
+    });
+  }
+}
+
+function terminated(): PoolStateError {
+  return new PoolStateError('the pool was terminated before this task finished');
+}

@@ -1,0 +1,25 @@
+export { Pool } from './pool.js';
+export type { PoolOptions, CallOptions, ApplyOptions, MapOptions, ImapOptions, TaskResult, TaskInput } from './pool.js';
+export type { PoolState } from './engine.js';
+export { AsyncResult } from './async-result.js';
+export type { ResultCallbacks } from './async-result.js';
+export { defineTasks, taskRef, toModuleUrl } from './tasks.js';
+export type { Task, TaskRef, TaskLike } from './tasks.js';
+export { currentWorkerId } from './worker-info.js';
+export { cpuCount } from './cpu.js';
+export {
+  PoolError,
+  TimeoutError,
+  PoolStateError,
+  ResultNotReadyError,
+  WorkerCrashedError,
+  EncodingError,
+  InitializerError,
+  AbortError,
+  serializeError,
+  deserializeError,
+} from './errors.js';
+export type { SerializedError } from './errors.js';
+export { serve } from './serve.js';
+export type { Transport, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';
+export type { ParentMessage, WorkerMessage, WireBatch, TaskAddress, BatchReply } from './protocol.js';

@@ -1,0 +1,35 @@
+/**
+ * What the engine knows about a piece of submitted work. Like CPython's result objects, every job
+ * kind differs only in how it takes the outcome of one batch (`deliver` / `fail`).
+ */
+import type { TaskAddress } from './protocol.js';
+
+/** One chunk of a job's items, queued in the engine and then held by one worker. */
+export interface Batch {
+  readonly job: Job;
+  readonly address: TaskAddress;
+  readonly spread: boolean;
+  readonly items: unknown[];
+  /** Wire id, set when the batch is sent to a worker. */
+  id: number;
+  /** Position of this batch within its job (0, 1, 2, ...). */
+  readonly seq: number;
+  /** Index of the batch's first item within the job's input. */
+  readonly start: number;
+}
+
+export interface Job {
+  /** True once the job needs no more results (settled, failed, aborted, or its consumer left). */
+  readonly settled: boolean;
+  /** All items of `batch` succeeded. */
+  deliver(batch: Batch, values: unknown[]): void;
+  /**
+   * `batch` failed after producing `values` for its first items, or the whole job failed
+   * (`batch === null`, e.g. the pool was terminated).
+   */
+  fail(batch: Batch | null, values: unknown[], error: unknown): void;
+}
+
+export function makeBatch(job: Job, address: TaskAddress, spread: boolean, items: unknown[], seq: number, start: number): Batch {
+  return { job, address, spread, items, seq, start, id: 0 };
+}

@@ -1,0 +1,210 @@
+/**
+ * The Pool facade: Python's `multiprocessing.Pool` API. It validates arguments and hands work to
+ * the private engine; backends (`ThreadPool`, `ProcessPool`) only choose the transport.
+ */
+import { AsyncResult, checkTimeout, type ResultCallbacks } from './async-result.js';
+import { Engine, type PoolState } from './engine.js';
+import { EncodingError, isCloneable, PoolStateError } from './errors.js';
+import { ImapJob } from './imap-job.js';
+import { checkIterable, checkPositiveInt, collect, defaultChunksize, type AnyIterable } from './inputs.js';
+import { makeBatch, type Job } from './job.js';
+import { ApplyJob, MapJob } from './result-jobs.js';
+import { addressOf, type TaskLike } from './tasks.js';
+import type { Transport } from './transport.js';
+import { cpuCount } from './cpu.js';
+
+// biome-ignore lint: any is what lets TypeScript infer parameter and return types.
+type AnyFn = (...args: any[]) => any;
+/** What a task resolves to (a task may be sync or async). */
+export type TaskResult<F extends AnyFn> = Awaited<ReturnType<F>>;
+/** The single argument of a task used with `map` / `imap`. */
+export type TaskInput<F extends AnyFn> = Parameters<F>[0];
+
+/** Options every pool accepts. */
+export interface PoolOptions {
+  /** Number of workers; default {@link cpuCount}(). @throws RangeError if not an integer >= 1. */
+  processes?: number;
+  /** Task run once in each new worker before it takes work. If it throws, the pool fails fast with InitializerError. */
+  initializer?: TaskLike;
+  /** Arguments of `initializer`. Must be structured-cloneable. */
+  initargs?: unknown[];
+  /** Replace a worker after it ran this many chunks (Python counts a chunk as one task). Default: never. */
+  maxTasksPerChild?: number;
+}
+
+/** Cancellation for any call. */
+export interface CallOptions {
+  /** Aborting drops queued work, replaces a worker running it, and rejects with AbortError. */
+  signal?: AbortSignal;
+}
+export interface ApplyOptions<R> extends ResultCallbacks<R>, CallOptions {}
+export interface MapOptions<R = unknown> extends ResultCallbacks<R[]>, CallOptions {
+  /** Items per message; default `ceil(length / (4 * processes))` as in Python. */
+  chunksize?: number;
+}
+export interface ImapOptions extends CallOptions {
+  /** Items per message; default 1 (as Python's imap; messages still carry several chunks when work queues up). */
+  chunksize?: number;
+  /** Chunks submitted but not yet yielded, at most; bounds memory and input read-ahead. Default `max(8, 4 * processes)`. */
+  buffersize?: number;
+}
+
+/**
+ * A pool of workers that run named tasks (see `defineTasks`). Create one through a backend:
+ * `new ThreadPool(options)` or `new ProcessPool(options)`.
+ *
+ * `await using pool = ...` closes and joins at the end of the block: work already submitted
+ * finishes (unlike Python's `with Pool()`, which terminates).
+ */
+export class Pool implements AsyncDisposable {
+  /** The number of workers. */
+  readonly processes: number;
+  readonly #engine: Engine;
+
+  constructor(transport: Transport, options: PoolOptions = {}) {
+    const where = `new ${new.target.name}`;
+    const processes = options.processes === undefined ? cpuCount() : checkPositiveInt(options.processes, 'processes', where);
+    const maxTasksPerChild =
+      options.maxTasksPerChild == null ? null : checkPositiveInt(options.maxTasksPerChild, 'maxTasksPerChild', where);
+    const initargs = options.initargs ?? [];
+    if (!Array.isArray(initargs)) throw new TypeError(`${where}: initargs must be an array`);
+    if (!isCloneable(initargs)) throw new EncodingError(`${where}: initargs cannot be sent to workers (they must be structured-cloneable)`);
+    const initializer = options.initializer === undefined ? null : addressOf(options.initializer, `${where}: initializer`);
+    this.processes = processes;
+    this.#engine = new Engine(transport, { processes, initializer, initargs, maxTasksPerChild });
+  }
+
+  /** `run`, `close` or `terminate`. */
+  get state(): PoolState {
+    return this.#engine.state;
+  }
+
+  #check(where: string): void {
+    if (this.#engine.state !== 'run') {
+      throw new PoolStateError(`${where}: the pool is ${this.#engine.state === 'close' ? 'closed' : 'terminated'} and takes no new work`);
+    }
+  }
+
+  /** Runs `fn(...args)` in a worker and resolves with its result. */
+  async apply<F extends AnyFn>(fn: TaskLike<F>, args?: Parameters<F>, options?: CallOptions): Promise<TaskResult<F>> {
+    return this.applyAsync(fn, args, options).get();
+  }
+
+  /**
+   * Submits `fn(...args)` and returns its {@link AsyncResult} at once.
+   * @throws PoolStateError after close()/terminate(); TypeError if `fn` is not a task.
+   */
+  applyAsync<F extends AnyFn>(fn: TaskLike<F>, args?: Parameters<F>, options: ApplyOptions<TaskResult<F>> = {}): AsyncResult<TaskResult<F>> {
+    this.#check('applyAsync');
+    const address = addressOf(fn, 'applyAsync');
+    const list = args ?? [];
+    if (!Array.isArray(list)) throw new TypeError(`applyAsync: args must be an array of arguments, got ${typeof list}`);
+    const job = new ApplyJob<TaskResult<F>>(options);
+    this.#watch(job, job.result, options.signal);
+    if (!job.settled) this.#engine.submit(makeBatch(job, address, true, [list], 0, 0));
+    return job.result;
+  }
+
+  /** `fn` applied to every item, in input order. Rejects with the first error (or the input's own error). */
+  async map<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, chunksize?: number | MapOptions): Promise<TaskResult<F>[]> {
+    const options = typeof chunksize === 'number' ? { chunksize } : (chunksize ?? {});
+    return this.#mapAsync<TaskResult<F>>(fn, iterable, false, options as MapOptions<TaskResult<F>>, 'map').get();
+  }
+
+  /** Like {@link map}, returning an {@link AsyncResult} at once. */
+  mapAsync<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, options: MapOptions<TaskResult<F>> = {}): AsyncResult<TaskResult<F>[]> {
+    return this.#mapAsync(fn, iterable, false, options, 'mapAsync');
+  }
+
+  /** `fn(...args)` for every argument list, in input order. */
+  async starmap<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<Parameters<F>>, chunksize?: number | MapOptions): Promise<TaskResult<F>[]> {
+    const options = typeof chunksize === 'number' ? { chunksize } : (chunksize ?? {});
+    return this.#mapAsync<TaskResult<F>>(fn, iterable, true, options as MapOptions<TaskResult<F>>, 'starmap').get();
+  }
+
+  /** Like {@link starmap}, returning an {@link AsyncResult} at once. */
+  starmapAsync<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<Parameters<F>>, options: MapOptions<TaskResult<F>> = {}): AsyncResult<TaskResult<F>[]> {
+    return this.#mapAsync(fn, iterable, true, options, 'starmapAsync');
+  }
+
+  #mapAsync<R>(fn: TaskLike, iterable: AnyIterable<unknown>, spread: boolean, options: MapOptions<R>, where: string): AsyncResult<R[]> {
+    this.#check(where);
+    const address = addressOf(fn, where);
+    checkIterable(iterable, where);
+    const chunk = options.chunksize === undefined ? undefined : checkPositiveInt(options.chunksize, 'chunksize', where);
+    const job = new MapJob<R>(options);
+    this.#watch(job, job.result, options.signal);
+    this.#engine.jobOpened(job); // a closed pool waits for the input to be read
+    collect(iterable)
+      .then((items) => {
+        if (job.settled) return;
+        if (spread) checkArgumentLists(items, where);
+        const size = chunk ?? defaultChunksize(items.length, this.processes);
+        job.expect(items.length, Math.ceil(items.length / size));
+        for (let seq = 0, start = 0; start < items.length; seq++, start += size) {
+          this.#engine.submit(makeBatch(job, address, spread, items.slice(start, start + size), seq, start));
+        }
+      })
+      .catch((error: unknown) => job.fail(null, [], error))
+      .finally(() => this.#engine.jobClosed(job));
+    return job.result;
+  }
+
+  /** Results in input order, as an async iterator that reads the input lazily. */
+  imap<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, chunksize?: number | ImapOptions): AsyncIterableIterator<TaskResult<F>> {
+    return this.#imap(fn, iterable, chunksize, true, 'imap');
+  }
+
+  /** Results in completion order, as an async iterator that reads the input lazily. */
+  imapUnordered<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, chunksize?: number | ImapOptions): AsyncIterableIterator<TaskResult<F>> {
+    return this.#imap(fn, iterable, chunksize, false, 'imapUnordered');
+  }
+
+  #imap<R>(fn: TaskLike, input: AnyIterable<unknown>, chunksize: number | ImapOptions | undefined, ordered: boolean, where: string): ImapJob<R> {
+    this.#check(where);
+    const address = addressOf(fn, where);
+    checkIterable(input, where);
+    const options = typeof chunksize === 'number' ? { chunksize } : (chunksize ?? {});
+    const chunk = options.chunksize === undefined ? 1 : checkPositiveInt(options.chunksize, 'chunksize', where);
+    const buffersize =
+      options.buffersize === undefined ? Math.max(8, 4 * this.processes) : checkPositiveInt(options.buffersize, 'buffersize', where);
+    const job = new ImapJob<R>(this.#engine, { address, spread: false, input, chunksize: chunk, buffersize, ordered });
+    job.onFinish = this.#engine.watchSignal(job, options.signal);
+    return job.start();
+  }
+
+  #watch<T>(job: Job, result: AsyncResult<T>, signal: AbortSignal | undefined): void {
+    const unwatch = this.#engine.watchSignal(job, signal);
+    if (signal && !job.settled) void result.wait().then(unwatch);
+  }
+
+  /** No new work; workers exit once the work already submitted is done. */
+  close(): void {
+    this.#engine.close();
+  }
+
+  /** Stops every worker now; pending results reject with PoolStateError. Resolves when all have exited. */
+  terminate(): Promise<void> {
+    return this.#engine.terminate();
+  }
+
+  /**
+   * Resolves when every worker has exited (after close(): once the submitted work is done).
+   * @throws PoolStateError (as a rejection) before close()/terminate(); TimeoutError after `timeoutMs`.
+   */
+  join(timeoutMs?: number): Promise<void> {
+    checkTimeout(timeoutMs, 'join');
+    return this.#engine.join(timeoutMs);
+  }
+
+  /** `await using`: close, then join. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.join();
+  }
+}
+
+function checkArgumentLists(items: unknown[], where: string): void {
+  const bad = items.findIndex((item) => !Array.isArray(item));
+  if (bad >= 0) throw new TypeError(`${where}: input item ${bad} is not an argument list (array)`);
+}

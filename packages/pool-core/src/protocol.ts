@@ -1,0 +1,53 @@
+/**
+ * The wire messages between the engine (main side) and {@link serve} (worker side), as
+ * discriminated unions on `type`. Every value in them is structured-cloneable, so any transport
+ * that can carry structured clones (worker_threads, `fork` with advanced serialization, a
+ * broker later) can carry them unchanged.
+ */
+import type { SerializedError } from './errors.js';
+
+/** Where a task function lives: the URL of the module that declares it and its name there. */
+export interface TaskAddress {
+  readonly module: string;
+  readonly name: string;
+}
+
+/** One unit of work: a task applied to each item of a chunk. */
+export interface WireBatch {
+  /** Unique per pool; replies name it. */
+  id: number;
+  /** Index into the task table the worker was sent in `define` entries. */
+  task: number;
+  /** `true`: each item is an argument list (`apply`, `starmap`); `false`: the item is the argument. */
+  spread: boolean;
+  items: unknown[];
+}
+
+/** Main → worker. */
+export type ParentMessage =
+  | {
+      type: 'init';
+      workerId: number;
+      initializer: TaskAddress | null;
+      initargs: unknown[];
+    }
+  | {
+      type: 'run';
+      /** Task table entries this worker has not been sent before. */
+      define: Array<{ index: number; address: TaskAddress }>;
+      /** Run in order, one after another; each batch is answered by its own reply. */
+      batches: WireBatch[];
+    }
+  | { type: 'exit' };
+
+/** Worker → main. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init-failed'; error: SerializedError }
+  | { type: 'done'; id: number; values: unknown[] }
+  /** `values` holds the results of the items before the one that failed. */
+  | { type: 'failed'; id: number; values: unknown[]; error: SerializedError }
+  /** Several replies coalesced into one message (sent when tasks are short). */
+  | { type: 'replies'; replies: Array<BatchReply> };
+
+export type BatchReply = Extract<WorkerMessage, { type: 'done' | 'failed' }>;

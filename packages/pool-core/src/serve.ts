@@ -1,0 +1,174 @@
+/**
+ * The worker-side loop, shared by every backend: run the initializer, then run batches one after
+ * another, in the order they arrive, and answer each. Backends only adapt their channel to a
+ * {@link WorkerPort}.
+ */
+import { serializeError, isCloneable, EncodingError } from './errors.js';
+import type { BatchReply, ParentMessage, WireBatch } from './protocol.js';
+import { resolveTask } from './tasks.js';
+import type { WorkerPort } from './transport.js';
+import { setCurrentWorkerId } from './worker-info.js';
+
+// biome-ignore lint: tasks are user functions of any shape.
+type AnyFn = (...args: any[]) => any;
+
+/**
+ * Replies of quick batches are sent together; a reply is held at most this long, so a slow batch
+ * never delays the replies of the batches before it by more than this.
+ */
+const REPLY_COALESCE_MS = 1;
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
+
+/** Runs the worker side of a pool on `port`. Returns at once; the port's listener keeps it going. */
+export function serve(port: WorkerPort): void {
+  const tasks = new Map<number, AnyFn | Promise<AnyFn>>();
+  const queue: WireBatch[] = [];
+  let head = 0;
+  let running = false;
+  let ready: Promise<boolean> = Promise.resolve(false);
+  const outbox: BatchReply[] = [];
+  let outboxSince = 0;
+
+  const flush = () => {
+    if (outbox.length === 0) return;
+    const replies = outbox.splice(0);
+    sendReplies(port, replies);
+  };
+
+  const runBatch = (batch: WireBatch, fn: AnyFn): BatchReply | Promise<BatchReply> => {
+    const values: unknown[] = [];
+    const items = batch.items;
+    for (let i = 0; i < items.length; i++) {
+      let value: unknown;
+      try {
+        value = batch.spread ? fn(...(items[i] as unknown[])) : fn(items[i]);
+      } catch (error) {
+        return { type: 'failed', id: batch.id, values, error: serializeError(error) };
+      }
+      if (isThenable(value)) return finishAsync(batch, fn, values, value, i);
+      values.push(value);
+    }
+    return { type: 'done', id: batch.id, values };
+  };
+
+  const finishAsync = async (
+    batch: WireBatch,
+    fn: AnyFn,
+    values: unknown[],
+    pending: PromiseLike<unknown>,
+    index: number,
+  ): Promise<BatchReply> => {
+    try {
+      values.push(await pending);
+      for (let i = index + 1; i < batch.items.length; i++) {
+        values.push(await (batch.spread ? fn(...(batch.items[i] as unknown[])) : fn(batch.items[i])));
+      }
+      return { type: 'done', id: batch.id, values };
+    } catch (error) {
+      return { type: 'failed', id: batch.id, values, error: serializeError(error) };
+    }
+  };
+
+  const taskFor = (batch: WireBatch): AnyFn | Promise<AnyFn> => {
+    const fn = tasks.get(batch.task);
+    if (fn === undefined) throw new Error(`mpool protocol error: task #${batch.task} was never defined`);
+    return fn;
+  };
+
+  const drain = async () => {
+    running = true;
+    if (!(await ready)) {
+      running = false;
+      return;
+    }
+    while (head < queue.length) {
+      const batch = queue[head]!;
+      queue[head++] = undefined as unknown as WireBatch; // do not keep arguments alive
+      if (head >= 4096 && head * 2 >= queue.length) {
+        queue.splice(0, head);
+        head = 0;
+      }
+      let reply: BatchReply | Promise<BatchReply>;
+      try {
+        const fn = taskFor(batch);
+        reply = typeof fn === 'function' ? runBatch(batch, fn) : fn.then((f) => runBatch(batch, f));
+      } catch (error) {
+        reply = { type: 'failed', id: batch.id, values: [], error: serializeError(error) };
+      }
+      if (isThenable(reply)) {
+        flush(); // never hold quick replies while a slow task runs
+        reply = await Promise.resolve(reply).catch(
+          (error: unknown): BatchReply => ({ type: 'failed', id: batch.id, values: [], error: serializeError(error) }),
+        );
+      }
+      if (outbox.length === 0) outboxSince = performance.now();
+      outbox.push(reply);
+      if (performance.now() - outboxSince >= REPLY_COALESCE_MS) flush();
+    }
+    queue.length = 0;
+    head = 0;
+    flush();
+    running = false;
+  };
+
+  port.onMessage((msg: ParentMessage) => {
+    switch (msg.type) {
+      case 'init':
+        setCurrentWorkerId(msg.workerId);
+        ready = initialize(port, msg);
+        return;
+      case 'run':
+        for (const { index, address } of msg.define) {
+          const loading = resolveTask(address);
+          tasks.set(index, loading);
+          // Keep the promise until it settles, then the function itself (the fast path).
+          loading.then((fn) => tasks.set(index, fn), () => undefined);
+        }
+        for (const batch of msg.batches) queue.push(batch);
+        if (!running) void drain();
+        return;
+      case 'exit':
+        flush();
+        port.exit();
+        return;
+    }
+  });
+}
+
+async function initialize(port: WorkerPort, msg: Extract<ParentMessage, { type: 'init' }>): Promise<boolean> {
+  try {
+    if (msg.initializer) {
+      const init = await resolveTask(msg.initializer);
+      await init(...msg.initargs);
+    }
+    port.send({ type: 'ready' });
+    return true;
+  } catch (error) {
+    port.send({ type: 'init-failed', error: serializeError(error) });
+    return false;
+  }
+}
+
+/** Sends replies; a value that cannot be encoded fails its own batch with EncodingError. */
+function sendReplies(port: WorkerPort, replies: BatchReply[]): void {
+  try {
+    port.send(replies.length === 1 ? replies[0]! : { type: 'replies', replies });
+    return;
+  } catch {
+    // Find which reply (and which value in it) cannot be sent; send the others as they are.
+  }
+  for (const reply of replies) {
+    try {
+      port.send(reply);
+    } catch (sendError) {
+      const bad = reply.values.findIndex((v) => !isCloneable(v));
+      const what = bad >= 0 ? `the result of item ${bad} of its chunk` : 'its error';
+      const error = new EncodingError(`${what} could not be sent back from the worker: ${(sendError as Error).message}`, {
+        cause: sendError,
+      });
+      port.send({ type: 'failed', id: reply.id, values: bad >= 0 ? reply.values.slice(0, bad) : [], error: serializeError(error) });
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * How a task is named. Functions cannot cross a thread or process boundary, so (as in Python,
+ * which pickles a function as module + name) a task travels as its address: the URL of the
+ * module that declares it and its name there. The worker imports that module and looks it up.
+ */
+import { pathToFileURL } from 'node:url';
+import type { TaskAddress } from './protocol.js';
+
+// biome-ignore lint: any is what lets TypeScript infer parameter and return types.
+type AnyFn = (...args: any[]) => any;
+
+const ADDRESS = Symbol.for('mpool.taskAddress');
+/** Shared through globalThis so that two copies of pool-core (ESM + CJS) see one registry. */
+const REGISTRY_KEY = Symbol.for('mpool.taskRegistry');
+
+type Registry = Map<string, AnyFn>;
+function registry(): Registry {
+  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
+  g[REGISTRY_KEY] ??= new Map();
+  return g[REGISTRY_KEY];
+}
+const registryKey = (address: TaskAddress) => `${address.module}#${address.name}`;
+
+/** A function that carries its address: it still works when called directly. */
+export type Task<F extends AnyFn = AnyFn> = F & { readonly [ADDRESS]: TaskAddress };
+
+/** An address of an exported function, made by {@link taskRef}; it can only run in a pool. */
+export interface TaskRef<F extends AnyFn = AnyFn> {
+  readonly [ADDRESS]: TaskAddress;
+  /** Type-only: the function's signature. */
+  readonly __signature?: F;
+}
+
+/** Anything the pool accepts as a task. */
+export type TaskLike<F extends AnyFn = AnyFn> = Task<F> | TaskRef<F>;
+
+/** Normalises `import.meta.url`, a `file:` URL or an absolute path to a `file:` URL string. */
+export function toModuleUrl(moduleUrl: string | URL): string {
+  const text = String(moduleUrl);
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[a-z]:[\\/]/i.test(text)) return text;
+  if (!text.startsWith('/') && !/^[a-z]:[\\/]/i.test(text)) {
+    throw new TypeError(`module URL must be import.meta.url, a file: URL or an absolute path, got ${JSON.stringify(text)}`);
+  }
+  return pathToFileURL(text).href;
+}
+
+/**
+ * Declares the tasks of a module so pools can run them:
+ * `export const { sqr } = defineTasks(import.meta.url, { sqr(x: number) { return x * x } })`.
+ * Returns the same functions, each tagged with its address (module URL + key). In CommonJS pass
+ * `__filename`. The module must be importable by the workers (a `.js` file, or `.ts` with tsx).
+ * @throws TypeError if a value is not a function or the URL is not absolute.
+ */
+export function defineTasks<T extends Record<string, AnyFn>>(moduleUrl: string | URL, tasks: T): { [K in keyof T]: Task<T[K]> } {
+  const module = toModuleUrl(moduleUrl);
+  const out = {} as Record<string, Task>;
+  for (const [name, fn] of Object.entries(tasks)) {
+    if (typeof fn !== 'function') throw new TypeError(`defineTasks: ${name} is ${typeof fn}, not a function`);
+    const address: TaskAddress = { module, name };
+    Object.defineProperty(fn, ADDRESS, { value: address, enumerable: false });
+    registry().set(registryKey(address), fn);
+    out[name] = fn as Task;
+  }
+  return out as { [K in keyof T]: Task<T[K]> };
+}
+
+/**
+ * The address of a function exported as `exportName` from `moduleUrl`, for functions you cannot
+ * wrap in {@link defineTasks}: `pool.map(taskRef<typeof sqr>(url, 'sqr'), xs)`.
+ */
+export function taskRef<F extends AnyFn>(moduleUrl: string | URL, exportName: string): TaskRef<F> {
+  if (typeof exportName !== 'string' || exportName === '') throw new TypeError('taskRef: exportName must be a non-empty string');
+  return { [ADDRESS]: { module: toModuleUrl(moduleUrl), name: exportName } } as TaskRef<F>;
+}
+
+/**
+ * The address of a task, or a TypeError that says how to give it one.
+ * @param where the calling method, for the message (e.g. `pool.map`).
+ */
+export function addressOf(task: unknown, where: string): TaskAddress {
+  const address = (task as { [ADDRESS]?: TaskAddress } | null)?.[ADDRESS];
+  if (address) return address;
+  const what = typeof task === 'function' ? `function ${task.name || '(anonymous)'}` : `${task === null ? 'null' : typeof task}`;
+  throw new TypeError(
+    `${where}: ${what} is not a pool task: functions cannot be sent to a worker, only named. ` +
+      'Declare it with `export const { fn } = defineTasks(import.meta.url, { fn(...) { ... } })` ' +
+      "in a module the workers can import, or pass taskRef(import.meta.url, 'exportName') for an exported function.",
+  );
+}
+
+/** Worker side: import the module of an address and return the function. */
+export async function resolveTask(address: TaskAddress): Promise<AnyFn> {
+  const known = registry().get(registryKey(address));
+  if (known) return known;
+  const mod = (await importTaskModule(address.module)) as Record<string, unknown>;
+  const fn = registry().get(registryKey(address)) ?? mod[address.name] ?? (mod.default as Record<string, unknown> | undefined)?.[address.name];
+  if (typeof fn !== 'function') {
+    throw new TypeError(`task ${address.name} not found in ${address.module}: it is neither declared with defineTasks nor exported as a function`);
+  }
+  return fn as AnyFn;
+}
+
+let tsLoader: Promise<void> | undefined;
+/** Imports a task module; a `.ts` one registers tsx's loader first if nothing has (tests from source). */
+async function importTaskModule(url: string): Promise<unknown> {
+  try {
+    return await import(url);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.(c|m)?tsx?$/.test(url)) throw err;
+    tsLoader ??= import('tsx/esm/api').then(
+      (api) => void api.register(),
+      (cause: unknown) => {
+        throw new Error(`task module ${url} is TypeScript: install tsx to load it in workers, or build it to .js`, { cause });
+      },
+    );
+    await tsLoader;
+    return import(url);
+  }
+}

@@ -1,0 +1,47 @@
+import { afterEach } from 'vitest';
+import type { Pool, PoolOptions } from '@mpool/pool-core';
+
+/** What the conformance suite needs to know about a backend. */
+export interface ConformanceTarget {
+  /** Shown in test titles, e.g. `threads`. */
+  name: string;
+  /** Makes a pool of this backend. */
+  createPool(options?: PoolOptions): Pool;
+  /**
+   * URL of a module exporting `createPool(options)`, for tests that must run a pool in a separate
+   * Node process (e.g. "an unclosed pool does not keep the process alive"). `.ts` is loaded with tsx.
+   */
+  factoryModule: string;
+}
+
+/** Pools made through this are terminated after each test, so a failing test leaks no worker. */
+export function poolTracker(target: ConformanceTarget): (options?: PoolOptions) => Pool {
+  const pools: Pool[] = [];
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((pool) => pool.terminate()));
+  });
+  return (options) => {
+    const pool = target.createPool(options);
+    pools.push(pool);
+    return pool;
+  };
+}
+
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** Settles with the rejection reason, failing if the promise resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** All values of an async iterable (Array.fromAsync needs Node 22). */
+export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const value of iterable) out.push(value);
+  return out;
+}

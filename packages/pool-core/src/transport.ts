@@ -1,0 +1,56 @@
+/**
+ * The backend interface. A backend is a pair: a {@link Transport} on the main side that starts
+ * workers and moves {@link ParentMessage}s / {@link WorkerMessage}s, and a worker-side entry that
+ * wraps its channel in a {@link WorkerPort} and calls `serve(port)`. Everything else (queues,
+ * chunking, results, crashes, recycling) is the engine's, so a backend stays ~100 lines.
+ */
+import type { ParentMessage, WorkerMessage } from './protocol.js';
+
+/** How a worker ended. `signal` is only set for processes killed by a signal. */
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** The uncaught exception that ended the worker, when the backend can see it (threads). */
+  error?: unknown;
+}
+
+/** What the engine learns about one worker. Called on the main thread, never re-entrantly. */
+export interface WorkerEvents {
+  message(msg: WorkerMessage): void;
+  /** Called exactly once, after the worker is gone (for processes: after the child exited). */
+  exit(info: ExitInfo): void;
+}
+
+/** The main side's handle on one worker. */
+export interface WorkerHandle {
+  /** Sends one message. Throws synchronously if the message cannot be encoded. */
+  send(msg: ParentMessage): void;
+  /** Keep the event loop alive for this worker (it has work). */
+  ref(): void;
+  /** Let the process exit even though this worker is running (it is idle). */
+  unref(): void;
+  /**
+   * Stop now, whatever it is doing (threads: `terminate()`; processes: SIGTERM, then SIGKILL after
+   * a grace period). Resolves once `events.exit` has been called.
+   */
+  kill(): Promise<void>;
+}
+
+/** The main side of a backend. */
+export interface Transport {
+  /** A short name for messages and test titles, e.g. `threads` or `procs`. */
+  readonly name: string;
+  /** Start one worker. Its entry must call `serve()` with a port over the same channel. */
+  spawn(events: WorkerEvents): WorkerHandle;
+}
+
+/** The worker side of a backend: the channel to the main side, as `serve()` sees it. */
+export interface WorkerPort {
+  send(msg: WorkerMessage): void;
+  onMessage(handler: (msg: ParentMessage) => void): void;
+  /**
+   * Leave: the pool asked this worker to exit (close or recycling). Must end the worker even if
+   * user code left timers or handles open.
+   */
+  exit(): void;
+}

@@ -1,0 +1,15 @@
+/** Which pool worker this code runs in. Kept on globalThis so ESM and CJS copies agree. */
+const KEY = Symbol.for('mpool.workerId');
+
+/** @internal Set by serve() when the pool introduces the worker. */
+export function setCurrentWorkerId(id: number): void {
+  (globalThis as Record<symbol, unknown>)[KEY] = id;
+}
+
+/**
+ * The id of the pool worker running the calling code (ids start at 1 and are never reused within
+ * a pool), or `undefined` on the main thread. Like Python's `current_process().name`.
+ */
+export function currentWorkerId(): number | undefined {
+  return (globalThis as Record<symbol, unknown>)[KEY] as number | undefined;
+}

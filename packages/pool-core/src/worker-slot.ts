@@ -1,0 +1,71 @@
+/** The engine's record of one worker, and the messages it sends to it. */
+import { Deque } from './deque.js';
+import { EncodingError, isCloneable } from './errors.js';
+import type { Batch } from './job.js';
+import type { TaskAddress, WireBatch } from './protocol.js';
+import type { WorkerHandle } from './transport.js';
+
+/** Why the engine stopped a worker; `null` while it serves. */
+export type Leaving = null | 'exit' | 'kill' | 'requeue';
+
+export class WorkerSlot {
+  handle!: WorkerHandle;
+  /** The initializer has run and the worker answered `ready`. */
+  ready = false;
+  /** Batches sent and not answered yet, in the order the worker runs them. */
+  readonly held = new Deque<Batch>();
+  /** Batches given to this worker in its life (for `maxTasksPerChild`). */
+  assigned = 0;
+  leaving: Leaving = null;
+  readonly exited: Promise<void>;
+  markExited!: () => void;
+  /** Task table indexes this worker has been sent. */
+  readonly #known = new Set<number>();
+
+  constructor(readonly id: number) {
+    this.exited = new Promise((resolve) => {
+      this.markExited = resolve;
+    });
+  }
+
+  /**
+   * Sends batches in one `run` message. If the message cannot be encoded, sends them one by one
+   * and returns the batches that cannot be sent, each with its EncodingError.
+   */
+  sendBatches(batches: Batch[], taskIndex: (address: TaskAddress) => number, nextId: () => number): Array<[Batch, EncodingError]> {
+    if (this.#trySend(batches, taskIndex, nextId)) return [];
+    const unsent: Array<[Batch, EncodingError]> = [];
+    for (const batch of batches) {
+      if (batches.length > 1 && this.#trySend([batch], taskIndex, nextId)) continue;
+      const bad = batch.items.findIndex((item) => !isCloneable(item));
+      unsent.push([
+        batch,
+        new EncodingError(
+          `the arguments of task ${batch.address.name} (input item ${batch.start + Math.max(bad, 0)}) cannot be sent to a worker: ` +
+            'they must be structured-cloneable (no functions, symbols, class instances with private state, ...)',
+        ),
+      ]);
+    }
+    return unsent;
+  }
+
+  #trySend(batches: Batch[], taskIndex: (address: TaskAddress) => number, nextId: () => number): boolean {
+    const define: Array<{ index: number; address: TaskAddress }> = [];
+    const wire: WireBatch[] = [];
+    for (const batch of batches) {
+      const index = taskIndex(batch.address);
+      if (!this.#known.has(index) && !define.some((d) => d.index === index)) define.push({ index, address: batch.address });
+      batch.id = nextId();
+      wire.push({ id: batch.id, task: index, spread: batch.spread, items: batch.items });
+    }
+    try {
+      this.handle.send({ type: 'run', define, batches: wire });
+    } catch {
+      return false;
+    }
+    for (const d of define) this.#known.add(d.index);
+    for (const batch of batches) this.held.push(batch);
+    this.assigned += batches.length;
+    return true;
+  }
+}

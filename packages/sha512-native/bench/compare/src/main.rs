@@ -1,0 +1,97 @@
+//! Throughput of candidate SHA-512 implementations, measured the way the
+//! addon uses them: large in-memory blocks, and many small files read whole.
+//! Prints a markdown table (median of several rounds) for the package README.
+
+use std::fs;
+use std::hint::black_box;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+type OneShot = fn(&[u8]) -> [u8; 64];
+
+fn sha2_10(d: &[u8]) -> [u8; 64] {
+    use sha2_10::Digest;
+    sha2_10::Sha512::digest(d).into()
+}
+fn sha2_11(d: &[u8]) -> [u8; 64] {
+    use sha2_11::Digest;
+    sha2_11::Sha512::digest(d).into()
+}
+fn ring(d: &[u8]) -> [u8; 64] {
+    ring::digest::digest(&ring::digest::SHA512, d).as_ref().try_into().unwrap()
+}
+fn openssl_sha(d: &[u8]) -> [u8; 64] {
+    openssl::sha::sha512(d)
+}
+fn openssl_evp(d: &[u8]) -> [u8; 64] {
+    let mut h = openssl::hash::Hasher::new(openssl::hash::MessageDigest::sha512()).unwrap();
+    h.update(d).unwrap();
+    h.finish().unwrap().as_ref().try_into().unwrap()
+}
+
+const ROUNDS: usize = 5;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// MB/s (10^6 bytes) hashing one 1 MiB block `reps` times per round.
+fn blocks(f: OneShot, buf: &[u8], reps: usize) -> f64 {
+    median((0..ROUNDS).map(|_| {
+        let t = Instant::now();
+        for _ in 0..reps { black_box(f(black_box(buf))); }
+        (buf.len() * reps) as f64 / t.elapsed().as_secs_f64() / 1e6
+    }).collect())
+}
+
+/// files/s for open + read whole + hash + close over `files`.
+fn files(f: OneShot, files: &[PathBuf]) -> f64 {
+    let mut buf = Vec::with_capacity(8192);
+    median((0..ROUNDS).map(|_| {
+        let t = Instant::now();
+        for p in files {
+            buf.clear();
+            fs::File::open(p).unwrap().read_to_end(&mut buf).unwrap();
+            black_box(f(&buf));
+        }
+        files.len() as f64 / t.elapsed().as_secs_f64()
+    }).collect())
+}
+
+fn make_files(dir: &Path, n: usize) -> Vec<PathBuf> {
+    fs::create_dir_all(dir).unwrap();
+    (0..n).map(|i| {
+        let p = dir.join(format!("f{i}"));
+        let body: Vec<u8> = (0..4096u32).map(|j| (j.wrapping_mul(31) ^ i as u32) as u8).collect();
+        fs::write(&p, body).unwrap();
+        p
+    }).collect()
+}
+
+fn main() {
+    let impls: [(&str, OneShot); 5] = [
+        (if cfg!(feature = "asm") { "sha2 0.10.9 +asm" } else { "sha2 0.10.9" }, sha2_10),
+        ("sha2 0.11.1", sha2_11),
+        ("ring 0.17.14", ring),
+        ("openssl 0.10.82 (SHA512_*)", openssl_sha),
+        ("openssl 0.10.82 (EVP)", openssl_evp),
+    ];
+    let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 7) as u8).collect();
+    let dir = std::env::temp_dir().join(format!("sha512-compare-{}", std::process::id()));
+    let paths = make_files(&dir, 10_000);
+    // All candidates must agree before any figure means anything.
+    let want = openssl_sha(&block);
+    for (name, f) in &impls { assert_eq!(f(&block), want, "{name} disagrees"); }
+
+    println!("| implementation | 1 MiB blocks, MB/s | 4 KiB files, files/s |");
+    println!("|---|---|---|");
+    for (name, f) in &impls {
+        let _ = blocks(*f, &block, 50); // warm-up (CPU feature detection, caches)
+        let mb = blocks(*f, &block, 300);
+        let fs_ = files(*f, &paths);
+        println!("| {name} | {mb:.0} | {fs_:.0} |");
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
