@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { Deque } from '../src/deque.js';
+
+describe('Deque', () => {
+  it('is FIFO across compactions, and unshiftAll puts items back in order', () => {
+    const q = new Deque<number>();
+    for (let i = 0; i < 5000; i++) q.push(i);
+    for (let i = 0; i < 3000; i++) expect(q.shift()).toBe(i);
+    expect(q.length).toBe(2000);
+    q.unshiftAll([-2, -1]);
+    expect(q.peek()).toBe(-2);
+    q.filter((x) => x % 2 === 0);
+    expect([...q].slice(0, 3)).toEqual([-2, 3000, 3002]);
+    expect(q.drain()).toHaveLength(1001);
+    expect(q.shift()).toBeUndefined();
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { defineTasks, taskRef, toModuleUrl } from '../src/index.js';
+import { addressOf, resolveTask } from '../src/tasks.js';
+import { double } from './fixtures/tasks.js';
+
+describe('task addresses', () => {
+  it('defineTasks keeps the functions callable and tags them with module URL + name', () => {
+    expect(double(4)).toBe(8);
+    expect(addressOf(double, 'test')).toEqual({ module: new URL('./fixtures/tasks.ts', import.meta.url).href, name: 'double' });
+  });
+
+  it('a function without an address is refused with instructions', () => {
+    expect(() => addressOf((x: number) => x, 'pool.map')).toThrow(/pool\.map: function \(anonymous\) is not a pool task.*defineTasks\(import\.meta\.url/s);
+    expect(() => addressOf(null, 'pool.map')).toThrow(/null is not a pool task/);
+  });
+
+  it('module URLs: file URLs pass, absolute paths become file URLs, relative paths are refused', () => {
+    expect(toModuleUrl('file:///a/b.js')).toBe('file:///a/b.js');
+    expect(toModuleUrl('/a/b c.js')).toBe('file:///a/b%20c.js');
+    expect(() => toModuleUrl('./b.js')).toThrow(/must be import\.meta\.url/);
+    expect(() => defineTasks('rel.js', { f: () => 1 })).toThrow(TypeError);
+    expect(() => defineTasks(import.meta.url, { f: 3 as never })).toThrow(/f is number, not a function/);
+    expect(() => taskRef(import.meta.url, '')).toThrow(/exportName/);
+  });
+
+  it('resolveTask finds declared tasks and plain exports, and names what is missing', async () => {
+    const fixtures = new URL('./fixtures/tasks.ts', import.meta.url).href;
+    expect((await resolveTask({ module: fixtures, name: 'double' }))(5)).toBe(10);
+    await expect(resolveTask({ module: fixtures, name: 'nope' })).rejects.toThrow(/task nope not found in .*fixtures\/tasks\.ts/);
+  });
+});
