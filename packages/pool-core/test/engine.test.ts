@@ -44,8 +44,8 @@ describe('engine dispatch', () => {
     await tick(30);
     expect(transport.runSizes()[0]).toEqual([2]);
     transport.workers[0]!.die({ exitCode: 7, signal: null });
-    for (const r of [running, heldBehind]) {
-      const error = await r.get(1000).catch((e) => e);
+    for (const r of [running, heldBehind] as Array<{ get(ms: number): Promise<unknown> }>) {
+      const error = (await r.get(1000).catch((e) => e)) as WorkerCrashedError;
       expect(error).toBeInstanceOf(WorkerCrashedError);
       expect(error.exitCode).toBe(7);
     }
