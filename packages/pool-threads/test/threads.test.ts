@@ -1,0 +1,48 @@
+/** Threads-only behaviour: TypeScript tasks from source, the built ESM/CJS entries, resource limits. */
+import { createRequire } from 'node:module';
+import { threadId } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerCrashedError } from '@mpool/pool-core';
+import { ThreadPool } from '../src/index.js';
+import { allocate, norm, whichThread } from './fixtures/ts-tasks.js';
+
+const pools: Array<{ terminate(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(pools.splice(0).map((p) => p.terminate()));
+});
+function track<T extends { terminate(): Promise<void> }>(pool: T): T {
+  pools.push(pool);
+  return pool;
+}
+
+describe('ThreadPool [backend: threads]', () => {
+  it('runs a .ts task module from source, in other threads', async () => {
+    const pool = track(new ThreadPool({ processes: 2 }));
+    expect(await pool.map(norm, [{ x: 3, y: 4 }, { x: 6, y: 8 }])).toEqual([5, 10]);
+    const threads = new Set(await pool.map(whichThread, [undefined, undefined, undefined, undefined], 1));
+    expect(threads.has(threadId)).toBe(false);
+  });
+
+  it('the built ESM entry runs .js task modules', async () => {
+    const { ThreadPool: BuiltPool } = await import('../dist/index.js');
+    const { triple } = await import('./fixtures/js-tasks.mjs');
+    const pool = track(new BuiltPool({ processes: 1 }));
+    expect(await pool.map(triple, [1, 2, 3])).toEqual([3, 6, 9]);
+  });
+
+  it('the built CJS entry runs CommonJS task modules declared with __filename', async () => {
+    const require = createRequire(import.meta.url);
+    const { ThreadPool: CjsPool } = require('../dist/index.cjs');
+    const { negate } = require('./fixtures/cjs-tasks.cjs');
+    const pool = track(new CjsPool({ processes: 1 }));
+    expect(await pool.map(negate, [1, 2])).toEqual([-1, -2]);
+  });
+
+  it('resourceLimits: a worker over its heap limit crashes alone and is replaced', async () => {
+    const pool = track(new ThreadPool({ processes: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } }));
+    const error = await pool.apply(allocate, [256]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect(String((error as Error).cause)).toMatch(/memory/i);
+    expect(await pool.apply(norm, [{ x: 0, y: 2 }])).toBe(2);
+  });
+});
