@@ -118,7 +118,7 @@ export class Engine implements JobHost {
       }
       if (batches.length === 0) return;
       const unsent = w.sendBatches(batches, (a) => this.#indexOf(a), () => ++this.#nextBatchId);
-      for (const [batch, error] of unsent) batch.job.fail(batch, [], error);
+      for (const [batch, error] of unsent) this.#failBatch(batch, [], error);
       if (unsent.length < batches.length) return;
     }
   }
@@ -173,13 +173,19 @@ export class Engine implements JobHost {
     if (batch.job.settled) return;
     try {
       if (reply.type === 'done') batch.job.deliver(batch, reply.values);
-      else batch.job.fail(batch, reply.values, deserializeError(reply.error));
+      else this.#failBatch(batch, reply.values, deserializeError(reply.error));
     } catch (bug) {
       // A job must not be able to desynchronise the engine; surface the bug instead.
       process.nextTick(() => {
         throw bug;
       });
     }
+  }
+
+  #failBatch(batch: Batch, values: unknown[], error: unknown): void {
+    batch.job.fail(batch, values, error);
+    // A failed map needs none of its other chunks: drop them from the queue now.
+    if (batch.job.settled) this.#queue.filter((b) => b.job !== batch.job);
   }
 
   /** Stops a worker on purpose; `requeue` puts the batches it held (except the running one's job's) back in the queue. */
@@ -200,7 +206,7 @@ export class Engine implements JobHost {
       const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.exitCode}`;
       const error = new WorkerCrashedError(`worker ${w.id} ${how} while holding this task`, { ...info, workerId: w.id });
       if (info.error !== undefined) Object.defineProperty(error, 'cause', { value: info.error, configurable: true, writable: true });
-      for (const batch of held) batch.job.fail(batch, [], error);
+      for (const batch of held) this.#failBatch(batch, [], error);
       if (!w.ready && w.leaving === null && ++this.#startFailures >= MAX_START_FAILURES) {
         const failure = new WorkerCrashedError(`${this.transport.name} workers exit during start-up (last: worker ${w.id} ${how})`, { ...info, workerId: w.id });
         if (info.error !== undefined) Object.defineProperty(failure, 'cause', { value: info.error, configurable: true, writable: true });
@@ -222,10 +228,10 @@ export class Engine implements JobHost {
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
+  /** Queued batches of settled jobs are removed when a job settles (cancel, failed map), so the queue is all live work. */
   #hasWork(): boolean {
-    if (this.#openJobs.size > 0) return true;
+    if (this.#openJobs.size > 0 || this.#queue.length > 0) return true;
     for (const w of this.#workers) if (w.held.length > 0) return true;
-    for (const b of this.#queue) if (!b.job.settled) return true;
     return false;
   }
 
