@@ -8,7 +8,7 @@ use napi_derive::napi;
 
 use crate::file::{hash_file, Cancel};
 use crate::guard::guard;
-use crate::outcome::{to_path, FileFailure, JsPath};
+use crate::outcome::{to_path, FileFailure};
 
 /// Result of a batch: digest i is `digests[64*i .. 64*i+64]` unless a failure
 /// with index i is listed (its 64 bytes are then zero). One Buffer for the
@@ -49,7 +49,7 @@ pub fn hash_batch(paths: &[PathBuf], cancel: &Cancel) -> RawBatch {
 
 /// Hashes one file on the calling thread (for pool workers).
 #[napi]
-pub fn hash_file_sync<'e>(env: &'e Env, path: JsPath) -> Result<Either<BufferSlice<'e>, FileFailure>> {
+pub fn hash_file_sync<'e>(env: &'e Env, path: Either<String, &[u8]>) -> Result<Either<BufferSlice<'e>, FileFailure>> {
   guard(|| match hash_file(&to_path(path), &Cancel::default()) {
     Ok(d) => Ok(Either::A(BufferSlice::copy_from(env, d)?)),
     Err(f) => Ok(Either::B(FileFailure::new(0, f))),
@@ -58,7 +58,7 @@ pub fn hash_file_sync<'e>(env: &'e Env, path: JsPath) -> Result<Either<BufferSli
 
 /// Hashes a batch on the calling thread (for pool workers).
 #[napi]
-pub fn hash_files_sync(paths: Vec<JsPath>) -> Result<BatchOutput> {
+pub fn hash_files_sync(paths: Vec<Either<String, &[u8]>>) -> Result<BatchOutput> {
   guard(|| {
     let paths: Vec<PathBuf> = paths.into_iter().map(to_path).collect();
     Ok(hash_batch(&paths, &Cancel::default()).into())

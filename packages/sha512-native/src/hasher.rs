@@ -22,6 +22,7 @@ fn finalized() -> Error {
 
 #[napi]
 impl Sha512 {
+  /// A fresh SHA-512 state.
   #[napi(constructor)]
   pub fn new() -> Self {
     Sha512 { state: Some(sha::Sha512::new()) }

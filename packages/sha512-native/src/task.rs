@@ -11,9 +11,9 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::batch::{hash_batch, BatchOutput, RawBatch};
-use crate::file::{hash_file, Cancel, Failure};
+use crate::file::{self, Cancel, Failure};
 use crate::guard::guard;
-use crate::outcome::{to_path, FileFailure, JsPath};
+use crate::outcome::{to_path, FileFailure};
 
 /// Set from JS when the caller's AbortSignal fires.
 #[napi]
@@ -23,11 +23,13 @@ pub struct CancelToken {
 
 #[napi]
 impl CancelToken {
+  /// A token that is not cancelled yet.
   #[napi(constructor)]
   pub fn new() -> Self {
     CancelToken { flag: Arc::new(AtomicBool::new(false)) }
   }
 
+  /// Asks running and queued tasks holding this token to stop at the next check.
   #[napi]
   pub fn cancel(&self) {
     self.flag.store(true, Ordering::Relaxed);
@@ -48,7 +50,7 @@ impl Task for HashFileTask {
   type JsValue = Either<Buffer, FileFailure>;
 
   fn compute(&mut self) -> Result<Self::Output> {
-    guard(|| Ok(hash_file(&self.path, &self.cancel)))
+    guard(|| Ok(file::hash_file(&self.path, &self.cancel)))
   }
 
   fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
@@ -61,7 +63,7 @@ impl Task for HashFileTask {
 
 /// Hashes one file on the libuv thread pool.
 #[napi(ts_return_type = "Promise<Buffer | FileFailure>")]
-pub fn hash_file(path: JsPath, token: Option<&CancelToken>) -> AsyncTask<HashFileTask> {
+pub fn hash_file(path: Either<String, &[u8]>, token: Option<&CancelToken>) -> AsyncTask<HashFileTask> {
   AsyncTask::new(HashFileTask { path: to_path(path), cancel: cancel_of(token) })
 }
 
@@ -85,6 +87,6 @@ impl Task for HashFilesTask {
 
 /// Hashes a batch on the libuv thread pool (one pool round trip in total).
 #[napi(ts_return_type = "Promise<BatchOutput>")]
-pub fn hash_files_async(paths: Vec<JsPath>, token: Option<&CancelToken>) -> AsyncTask<HashFilesTask> {
+pub fn hash_files_async(paths: Vec<Either<String, &[u8]>>, token: Option<&CancelToken>) -> AsyncTask<HashFilesTask> {
   AsyncTask::new(HashFilesTask { paths: paths.into_iter().map(to_path).collect(), cancel: cancel_of(token) })
 }

@@ -1,0 +1,156 @@
+/**
+ * One run: open the pool, stream work items through `imapUnordered` (the port of Python's
+ * `dict(pool.imap_unordered(compute_digest, allfiles, 20))`), hand each digest and each problem
+ * to the caller as results arrive, and always leave no worker behind.
+ */
+import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
+import { SetupError, type Issue } from './errors.js';
+import { nativeAvailable, nativeUnavailableReason, DIGEST_BYTES, type HasherName } from './hasher.js';
+import type { BytePath } from './paths.js';
+import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
+import { openPool, workTask, type Backend } from './pool.js';
+import type { WorkResult } from './tasks.js';
+import { classifyOperand, type WalkContext } from './walk.js';
+
+/** Options of a run. */
+export interface RunOptions {
+  /** `threads` (default) or `procs`. */
+  backend?: Backend;
+  /** Number of workers; default: the number of CPUs. */
+  jobs?: number;
+  /** `auto` (default): native when the addon loads, else node:crypto. */
+  hasher?: HasherName;
+  /** Follow symlinks (loops are detected and not followed). Default false. */
+  follow?: boolean;
+  /** gitignore-style patterns to leave out, relative to each operand. */
+  exclude?: string[];
+  /** Stops the run: workers are terminated and the run rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Batching limits (tests). */
+  limits?: BatchLimits;
+}
+
+/** Counters for progress reports. */
+export interface RunProgress {
+  filesFound: number;
+  bytesFound: number;
+  filesDone: number;
+  bytesDone: number;
+  /** True while directories are still being listed (totals can still grow). */
+  walking: boolean;
+}
+
+/** Where a run's results go. */
+export interface RunSink {
+  /** A file's digest: `digests[offset, offset + 64)`. */
+  file(path: BytePath, digests: Uint8Array, offset: number): void;
+  issue(issue: Issue): void;
+  progress?(counts: RunProgress): void;
+}
+
+/** Hashes every regular file under `operands` (files or directories). */
+export async function digestTree(operands: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
+  const ctx: WalkContext = { follow: options.follow ?? false, exclude: options.exclude ?? [] };
+  await run(options, ctx, sink, (scheduler, counts) => {
+    for (const operand of operands) {
+      const found = classifyOperand(operand, ctx.follow);
+      if (found.kind === 'issue') sink.issue(found.issue);
+      else if (found.kind === 'dir') scheduler.addDirs([found.item]);
+      else {
+        scheduler.addFiles([found.path], [found.size]);
+        counts.filesFound++;
+        counts.bytesFound += found.size;
+      }
+    }
+  });
+}
+
+/** Hashes exactly the listed paths (for --check); sizes are unknown, so batches go by count. */
+export async function digestFiles(paths: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
+  const ctx: WalkContext = { follow: true, exclude: [] };
+  // Without sizes a big file may hide in any batch: keep batches short so the work still spreads.
+  const limits = options.limits ?? { ...DEFAULT_LIMITS, maxFiles: 16 };
+  await run({ ...options, limits }, ctx, sink, (scheduler, counts) => {
+    scheduler.addFiles(paths, new Array<number>(paths.length).fill(0));
+    counts.filesFound = paths.length;
+  });
+}
+
+function resolveHasher(hasher: HasherName | undefined): HasherName {
+  if (hasher === 'native' && !nativeAvailable()) throw new SetupError(`the native hasher is not available: ${nativeUnavailableReason()}`);
+  if (hasher === undefined || hasher === 'auto') return nativeAvailable() ? 'native' : 'node';
+  return hasher;
+}
+
+async function run(
+  options: RunOptions,
+  ctx: WalkContext,
+  sink: RunSink,
+  seed: (scheduler: Scheduler, counts: RunProgress) => void,
+): Promise<void> {
+  const workers = options.jobs ?? cpuCount();
+  const scheduler = new Scheduler({ workers, hasher: resolveHasher(options.hasher), ctx, limits: options.limits });
+  const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
+  seed(scheduler, counts);
+  options.signal?.throwIfAborted();
+  const pool = await openPool(options.backend ?? 'threads', workers);
+  let clean = false;
+  try {
+    // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
+    // running + queued slot full, small enough that the scheduler's priorities still matter.
+    const results = pool.imapUnordered(workTask(), scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
+    for await (const result of results) {
+      handle(result, scheduler, counts, sink);
+      sink.progress?.(counts);
+    }
+    clean = true;
+  } catch (error) {
+    if (options.signal?.aborted && error instanceof AbortError) throw options.signal.reason;
+    throw error;
+  } finally {
+    scheduler.stop();
+    await shutdown(pool, clean);
+  }
+  counts.walking = false;
+  sink.progress?.(counts);
+}
+
+function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, sink: RunSink): void {
+  if (result.kind === 'list') {
+    for (const issue of result.issues) sink.issue(issue);
+    scheduler.addDirs(result.dirs);
+    scheduler.addFiles(result.files, result.sizes);
+    counts.filesFound += result.files.length;
+    for (const size of result.sizes) counts.bytesFound += size;
+    scheduler.done(result.id);
+    counts.walking = scheduler.walking;
+    return;
+  }
+  const batch = scheduler.done(result.id)!;
+  let f = 0;
+  const failures = result.failures;
+  for (let i = 0; i < batch.paths.length; i++) {
+    const failure = failures[f]?.index === i ? failures[f++] : undefined;
+    if (failure) sink.issue({ severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error', path: batch.paths[i]!, code: failure.code, message: failure.message });
+    else sink.file(batch.paths[i]!, result.digests, i * DIGEST_BYTES);
+  }
+  counts.filesDone += batch.paths.length;
+  counts.bytesDone += batch.bytes;
+}
+
+/** A clean run lets the workers finish; anything else stops them now. Either way, waits for exit. */
+async function shutdown(pool: Pool, clean: boolean): Promise<void> {
+  // pool-core unrefs idle workers, so while they exit nothing keeps the event loop alive and
+  // Node would quit before join() resolves (and before our output is written): hold it open.
+  const keepAlive = setInterval(() => undefined, 60_000);
+  try {
+    if (clean) {
+      pool.close();
+      await pool.join();
+    } else {
+      await pool.terminate();
+    }
+  } finally {
+    clearInterval(keepAlive);
+  }
+}

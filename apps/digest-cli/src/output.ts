@@ -1,0 +1,72 @@
+/**
+ * Writing to stdout. Writes are synchronous (`fs.writeSync`), buffered in 64 KiB blocks: output
+ * order is then simply call order, an error is raised where the write happens, and a reader
+ * that goes away (`digest-tree | head -1`) turns into one {@link OutputClosedError} instead of
+ * an EPIPE stack trace from a stream's 'error' event.
+ */
+import { writeSync } from 'node:fs';
+import { OutputClosedError } from './errors.js';
+
+/** Byte strings (`latin1`: raw names) or text (`utf8`: JSON). */
+export type OutputEncoding = 'latin1' | 'utf8';
+
+/** A sink for the program's standard output. */
+export interface Output {
+  write(text: string, encoding: OutputEncoding): void;
+  /** Writes anything still buffered. */
+  flush(): void;
+}
+
+const BLOCK = 1 << 16;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Buffered, synchronous output to a file descriptor. */
+export class FdOutput implements Output {
+  #text = '';
+  #encoding: OutputEncoding = 'latin1';
+  #closed = false;
+
+  constructor(private readonly fd: number) {}
+
+  write(text: string, encoding: OutputEncoding): void {
+    if (this.#closed) throw new OutputClosedError('standard output is closed');
+    // Strings are joined and converted once per block: one Buffer per line would cost more
+    // than formatting the line.
+    if (encoding !== this.#encoding && this.#text.length > 0) this.flush();
+    this.#encoding = encoding;
+    this.#text += text;
+    if (this.#text.length >= BLOCK) this.flush();
+  }
+
+  flush(): void {
+    if (this.#text.length === 0 || this.#closed) return;
+    const data = Buffer.from(this.#text, this.#encoding);
+    this.#text = '';
+    for (let off = 0; off < data.length; ) {
+      try {
+        off += writeSync(this.fd, data, off);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // A non-blocking pipe (set by whoever shares it) that is full: wait a little, retry.
+        if (code === 'EAGAIN') Atomics.wait(sleeper, 0, 0, 2);
+        else if (code === 'EPIPE') {
+          this.#closed = true;
+          throw new OutputClosedError('standard output is closed', { cause: error });
+        } else throw error;
+      }
+    }
+  }
+}
+
+/** Output kept in memory (tests and the library). */
+export class MemoryOutput implements Output {
+  readonly chunks: Buffer[] = [];
+  write(text: string, encoding: OutputEncoding): void {
+    this.chunks.push(Buffer.from(text, encoding));
+  }
+  flush(): void {}
+  /** Everything written, as bytes. */
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Path encodings. Node's string paths cannot carry file names that are not valid UTF-8 (they are
+ * decoded lossily), so digest-tree keeps every path internally as a *byte string*: a JS string
+ * whose char codes are the raw bytes (Node's `latin1` encoding). Byte strings round-trip through
+ * `Buffer.from(s, 'latin1')`, survive structured cloning to workers cheaply (V8 stores them one
+ * byte per char), and compare with `<` in bytewise order, which is the output order.
+ *
+ * For JSON and for the library's Map keys, names are decoded with Python's `surrogateescape`
+ * scheme (PEP 383): valid UTF-8 decodes as usual and each byte of an invalid sequence becomes the
+ * lone surrogate U+DC80..U+DCFF. That is lossless and reversible ({@link fsencode}), and is what
+ * Python's `os.fsdecode` gives for the same bytes.
+ */
+import { isUtf8 } from 'node:buffer';
+
+/** A path as raw bytes in a JS string (one char per byte, `latin1`). */
+export type BytePath = string;
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Raw bytes → byte string. */
+export const bytesToBytePath = (bytes: Uint8Array): BytePath => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+
+/** Byte string → raw bytes (for fs calls and for raw output). */
+export const bytePathToBuffer = (path: BytePath): Buffer => Buffer.from(path, 'latin1');
+
+/** A path typed by a user (command line, library caller): its UTF-8 bytes as a byte string. */
+export const stringToBytePath = (path: string): BytePath => (ASCII.test(path) ? path : Buffer.from(fsencode(path)).toString('latin1'));
+
+/** Byte string → display string (surrogateescape for bytes that are not UTF-8). */
+export function fsdecodeBytePath(path: BytePath): string {
+  if (ASCII.test(path)) return path;
+  return fsdecode(bytePathToBuffer(path));
+}
+
+/**
+ * Decodes bytes as UTF-8 with surrogateescape: invalid bytes become U+DC80..U+DCFF.
+ * `fsencode(fsdecode(b))` equals `b` for any bytes.
+ */
+export function fsdecode(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isUtf8(buf)) return buf.toString('utf8');
+  let out = '';
+  let i = 0;
+  while (i < buf.length) {
+    const len = validSequenceLength(buf, i);
+    if (len === 0) out += String.fromCharCode(0xdc00 + buf[i]!);
+    else out += buf.toString('utf8', i, i + len);
+    i += len || 1;
+  }
+  return out;
+}
+
+/** Length of the strictly valid UTF-8 sequence starting at `i`, or 0 if there is none. */
+function validSequenceLength(b: Buffer, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  const cont = (k: number) => i + k < b.length && (b[i + k]! & 0xc0) === 0x80;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const c1 = b[i + 1] ?? 0;
+    // No overlong forms (E0 80..9F) and no UTF-16 surrogates (ED A0..BF).
+    if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f)) return 0;
+    return cont(1) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const c1 = b[i + 1] ?? 0;
+    if ((c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return 0;
+    return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/**
+ * The inverse of {@link fsdecode}: UTF-8, except that lone surrogates U+DC80..U+DCFF become the
+ * byte they escape. Use it to open a path taken from JSON output or from {@link buildDigestMap}.
+ * @throws TypeError for any other lone surrogate (no byte sequence decodes to it).
+ */
+export function fsencode(path: string): Buffer {
+  if (ASCII.test(path)) return Buffer.from(path, 'latin1');
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < path.length; i++) {
+    const u = path.charCodeAt(i);
+    if (u < 0xd800 || u > 0xdfff) continue;
+    const next = path.charCodeAt(i + 1);
+    if (u <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++; // a proper surrogate pair: plain UTF-8
+      continue;
+    }
+    if (u < 0xdc80 || u > 0xdcff) throw new TypeError(`fsencode: lone surrogate U+${u.toString(16).toUpperCase()} at ${i} is not an escaped byte`);
+    parts.push(Buffer.from(path.slice(start, i), 'utf8'), Buffer.of(u - 0xdc00));
+    start = i + 1;
+  }
+  parts.push(Buffer.from(path.slice(start), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+/** True if the byte string is valid UTF-8 (so JSON can show it as plain text). */
+export const isUtf8BytePath = (path: BytePath): boolean => ASCII.test(path) || isUtf8(bytePathToBuffer(path));
+
+/** `dir/name` the way `find DIR` prints it: no second slash when the operand already ends in one. */
+export const joinBytePath = (dir: BytePath, name: BytePath): BytePath => (dir.endsWith('/') ? dir + name : `${dir}/${name}`);

@@ -1,0 +1,198 @@
+/**
+ * Batching and scheduling. The walk and the hashing share one stream of work items fed to
+ * `pool.imapUnordered`; this module decides what goes next each time the pool asks for more:
+ *
+ * 1. directories still to list (they uncover the rest of the work, big files included);
+ * 2. hash batches, costliest first, so that big files start early and the last batches to run
+ *    are short ones: the workers finish together instead of one hashing a 1 GiB file alone;
+ * 3. a partly filled batch, only when workers would otherwise wait.
+ *
+ * A batch groups files by count AND bytes: each file costs its size plus a fixed per-file cost
+ * (open/fstat/close, ~20 µs ≈ 16 KiB of hashing here), and a batch is closed at ~4 MiB of cost.
+ * That makes ~170 small files per message, few enough messages that pool overhead is noise, and
+ * small enough that the work divides evenly between workers.
+ */
+import type { HasherName } from './hasher.js';
+import type { BytePath } from './paths.js';
+import type { ListItem, HashItem, WorkItem } from './tasks.js';
+import type { DirItem, WalkContext } from './walk.js';
+
+/** How files are grouped into batches. */
+export interface BatchLimits {
+  /** Cost of a batch (bytes + perFileCost per file) at which it is closed. */
+  batchCost: number;
+  /** The fixed cost of one file, in bytes of hashing. */
+  perFileCost: number;
+  /** Most files in one batch (bounds a message's size for empty files). */
+  maxFiles: number;
+}
+
+export const DEFAULT_LIMITS: BatchLimits = { batchCost: 4 << 20, perFileCost: 16 << 10, maxFiles: 1024 };
+
+/** Files to hash together in one task. */
+export interface Batch {
+  paths: BytePath[];
+  bytes: number;
+  cost: number;
+}
+
+/** Groups files into batches as they are found. */
+export class Batcher {
+  #open: Batch = { paths: [], bytes: 0, cost: 0 };
+
+  constructor(
+    private readonly limits: BatchLimits,
+    private readonly emit: (batch: Batch) => void,
+  ) {}
+
+  add(path: BytePath, size: number): void {
+    const cost = size + this.limits.perFileCost;
+    if (cost >= this.limits.batchCost) return this.emit({ paths: [path], bytes: size, cost }); // a big file goes alone
+    const open = this.#open;
+    open.paths.push(path);
+    open.bytes += size;
+    open.cost += cost;
+    if (open.cost >= this.limits.batchCost || open.paths.length >= this.limits.maxFiles) this.flush();
+  }
+
+  /** Emits the open batch, if it holds anything. */
+  flush(): void {
+    if (this.#open.paths.length === 0) return;
+    this.emit(this.#open);
+    this.#open = { paths: [], bytes: 0, cost: 0 };
+  }
+
+  get pending(): number {
+    return this.#open.paths.length;
+  }
+}
+
+/** A max-heap of batches by cost. */
+class BatchHeap {
+  readonly #items: Batch[] = [];
+  get size(): number {
+    return this.#items.length;
+  }
+  push(batch: Batch): void {
+    const a = this.#items;
+    a.push(batch);
+    for (let i = a.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (a[up]!.cost >= a[i]!.cost) break;
+      [a[up], a[i]] = [a[i]!, a[up]!];
+      i = up;
+    }
+  }
+  pop(): Batch | undefined {
+    const a = this.#items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    a[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let big = i;
+      if (l < a.length && a[l]!.cost > a[big]!.cost) big = l;
+      if (r < a.length && a[r]!.cost > a[big]!.cost) big = r;
+      if (big === i) break;
+      [a[big], a[i]] = [a[i]!, a[big]!];
+      i = big;
+    }
+    return top;
+  }
+}
+
+export interface SchedulerOptions {
+  workers: number;
+  hasher: HasherName;
+  ctx: WalkContext;
+  limits?: BatchLimits;
+}
+
+/**
+ * The input of `imapUnordered`: an async iterable of work items that grows as results come
+ * back. The consumer reports every result through {@link addDirs}/{@link addFiles} and then
+ * {@link done}; the iteration ends when nothing is queued and nothing is in flight.
+ */
+export class Scheduler implements AsyncIterable<WorkItem> {
+  readonly #dirs: DirItem[] = [];
+  readonly #heap = new BatchHeap();
+  readonly #batcher: Batcher;
+  readonly #inFlightBatches = new Map<number, Batch>();
+  #inflight = 0;
+  #listsInFlight = 0;
+  #nextId = 0;
+  #wake: (() => void) | null = null;
+  #stopped = false;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.#batcher = new Batcher(options.limits ?? DEFAULT_LIMITS, (b) => this.#heap.push(b));
+  }
+
+  addDirs(dirs: DirItem[]): void {
+    for (const d of dirs) this.#dirs.push(d);
+  }
+
+  addFiles(paths: BytePath[], sizes: number[]): void {
+    for (let i = 0; i < paths.length; i++) this.#batcher.add(paths[i]!, sizes[i]!);
+  }
+
+  /** A result came back: returns the batch it answered (for hash items). */
+  done(id: number): Batch | undefined {
+    const batch = this.#inFlightBatches.get(id);
+    if (batch) this.#inFlightBatches.delete(id);
+    else this.#listsInFlight--;
+    this.#inflight--;
+    this.#poke();
+    return batch;
+  }
+
+  /** True while directories remain to be listed (the totals may still grow). */
+  get walking(): boolean {
+    return this.#dirs.length > 0 || this.#listsInFlight > 0;
+  }
+
+  /** Ends the iteration early (error or abort). */
+  stop(): void {
+    this.#stopped = true;
+    this.#poke();
+  }
+
+  #poke(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<WorkItem> {
+    while (!this.#stopped) {
+      const item = this.#next();
+      if (item !== null) {
+        this.#inflight++;
+        yield item;
+        continue;
+      }
+      if (this.#inflight === 0) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  #next(): WorkItem | null {
+    const { workers } = this.options;
+    if (this.#dirs.length > 0) {
+      // Depth first (pop from the end) keeps the queue short; a few directories per message.
+      const n = Math.min(32, Math.max(1, Math.ceil(this.#dirs.length / (2 * workers))));
+      const item: ListItem = { kind: 'list', id: this.#nextId++, dirs: this.#dirs.splice(-n, n), ctx: this.options.ctx };
+      this.#listsInFlight++;
+      return item;
+    }
+    // A partial batch only when the workers (each holds one running + one queued item) would wait.
+    if (this.#heap.size === 0 && this.#batcher.pending > 0 && this.#inflight < 2 * workers) this.#batcher.flush();
+    const batch = this.#heap.pop();
+    if (batch === undefined) return null;
+    const item: HashItem = { kind: 'hash', id: this.#nextId++, paths: batch.paths, hasher: this.options.hasher };
+    this.#inFlightBatches.set(item.id, batch);
+    return item;
+  }
+}

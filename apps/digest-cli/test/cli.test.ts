@@ -1,0 +1,154 @@
+/** The command line: formats, options, usage errors and bad input, through the built bin. */
+import { createHash } from 'node:crypto';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanTempDirs, runBin, splitLines, tempDir, writeTree } from './helpers.js';
+
+const sha = (data: string | Buffer) => createHash('sha512').update(data).digest('hex');
+let dir: string;
+
+beforeAll(() => {
+  dir = tempDir();
+  writeTree(join(dir, 't'), [
+    ['a.txt', 'alpha'],
+    ['sub/b.log', 'beta'],
+    ['sub/deeper/c.txt', 'gamma'],
+    [Buffer.from([0x78, 0xff]), 'not utf-8'],
+  ]);
+});
+afterAll(cleanTempDirs);
+
+describe('formats', () => {
+  it('default: GNU lines sorted by path', async () => {
+    const r = await runBin(['t'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const expected = [`${sha('alpha')}  t/a.txt`, `${sha('beta')}  t/sub/b.log`, `${sha('gamma')}  t/sub/deeper/c.txt`, `${sha('not utf-8')}  t/x\xff`];
+    expect(r.stdout.toString('latin1')).toBe(`${expected.join('\n')}\n`);
+  });
+
+  it('--tag: BSD lines, raw bytes for non-UTF-8 names', async () => {
+    const r = await runBin(['--tag', 't'], { cwd: dir });
+    const text = r.stdout.toString('latin1');
+    expect(text).toContain(`SHA512 (t/sub/b.log) = ${sha('beta')}\n`);
+    expect(text).toContain(`SHA512 (t/x\xff) = ${sha('not utf-8')}\n`);
+  });
+
+  it('--json: one object, surrogateescape for non-UTF-8 names', async () => {
+    const r = await runBin(['--json', 't'], { cwd: dir });
+    const parsed = JSON.parse(r.stdout.toString('utf8')) as Record<string, string>;
+    expect(Object.keys(parsed)).toEqual(['t/a.txt', 't/sub/b.log', 't/sub/deeper/c.txt', 't/x\udcff']);
+    expect(parsed['t/x\udcff']).toBe(sha('not utf-8'));
+    expect(r.stdout.toString('latin1')).toContain('"t/x\\udcff"'); // written as an ASCII escape
+  });
+
+  it('--json on an empty tree prints {}', async () => {
+    mkdirSync(join(dir, 'void'), { recursive: true });
+    const r = await runBin(['--json', 'void'], { cwd: dir });
+    expect(r.stdout.toString()).toBe('{}\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('--ndjson: one object per file, pathBase64 for non-UTF-8 names', async () => {
+    const r = await runBin(['--ndjson', 't'], { cwd: dir });
+    const rows = splitLines(r.stdout).map((l) => JSON.parse(l.toString('utf8')) as Record<string, string>);
+    expect(rows).toHaveLength(4);
+    const odd = rows.find((row) => row.pathBase64 !== undefined)!;
+    expect(Buffer.from(odd.pathBase64!, 'base64')).toEqual(Buffer.from([0x74, 0x2f, 0x78, 0xff]));
+    expect(odd.path).toBe('t/x\udcff');
+    expect(rows.find((row) => row.path === 't/a.txt')?.sha512).toBe(sha('alpha'));
+  });
+});
+
+describe('options', () => {
+  it('defaults to the current directory', async () => {
+    const r = await runBin([], { cwd: join(dir, 't', 'sub') });
+    expect(r.stdout.toString()).toBe(`${sha('beta')}  ./b.log\n${sha('gamma')}  ./deeper/c.txt\n`);
+  });
+
+  it('--exclude takes gitignore patterns, repeatable', async () => {
+    const r = await runBin(['--exclude', '*.log', '--exclude', 'deeper/', 't'], { cwd: dir });
+    expect(r.stdout.toString('latin1')).not.toMatch(/b\.log|c\.txt/);
+    expect(r.stdout.toString('latin1')).toContain('t/a.txt');
+  });
+
+  it('--follow follows symlinks and reports a loop once, without hanging', async () => {
+    const root = join(dir, 'loop');
+    writeTree(root, [['d/f', 'f']]);
+    symlinkSync('..', join(root, 'd', 'up'));
+    symlinkSync('self', join(root, 'self'));
+    const plain = await runBin(['loop'], { cwd: dir });
+    expect(plain.stdout.toString()).toBe(`${sha('f')}  loop/d/f\n`);
+    const followed = await runBin(['--follow', 'loop'], { cwd: dir });
+    expect(followed.stdout.toString()).toBe(`${sha('f')}  loop/d/f\n`);
+    expect(followed.stderr).toContain('digest-tree: loop/d/up: file system loop detected');
+    expect(followed.stderr).toContain('digest-tree: loop/self: Too many levels of symbolic links');
+  });
+
+  it('--help says NDJSON is unordered and lists exit codes; --version prints the version', async () => {
+    const help = await runBin(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout.toString()).toMatch(/--ndjson.*unordered/);
+    expect(help.stdout.toString()).toContain('Exit status');
+    const version = await runBin(['--version']);
+    expect(version.stdout.toString().trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    [['--jobs', '0']],
+    [['--backend', 'fibers']],
+    [['--hasher', 'md5']],
+    [['--no-such-option']],
+    [['--json', '--tag']],
+    [['--quiet', 't']],
+    [['--check', 'x', 't']],
+  ])('usage error %j exits 2 with a hint', async (args) => {
+    const r = await runBin(args, { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^digest-tree: .*\nTry 'digest-tree --help'/);
+    expect(r.stdout.length).toBe(0);
+  });
+});
+
+describe('bad input', () => {
+  it('a non-existent path: reported, others still hashed, exit 1', async () => {
+    const r = await runBin(['nope', 't/a.txt'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('digest-tree: nope: No such file or directory\n');
+    expect(r.stdout.toString()).toBe(`${sha('alpha')}  t/a.txt\n`);
+  });
+
+  it('an empty tree and a 0-byte file', async () => {
+    const root = join(dir, 'zero');
+    mkdirSync(join(root, 'empty-dir'), { recursive: true });
+    writeFileSync(join(root, 'zero'), '');
+    const r = await runBin(['zero'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`${sha('')}  zero/zero\n`);
+    const empty = await runBin(['zero/empty-dir'], { cwd: dir });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout.length).toBe(0);
+  });
+
+  it('operands with a leading dash, after --', async () => {
+    writeTree(dir, [['-dashed/f', 'x']]);
+    const r = await runBin(['--', '-dashed'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`${sha('x')}  -dashed/f\n`);
+  });
+
+  it('a FIFO given as an operand is skipped with a note, never opened', async () => {
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    const r = await runBin(['pipe'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('digest-tree: pipe: not a regular file (fifo), skipped\n');
+  });
+
+  it('the procs backend and the native hasher are selectable', async () => {
+    const r = await runBin(['--backend', 'procs', '--hasher', 'native', 't/a.txt'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe(`${sha('alpha')}  t/a.txt\n`);
+  });
+});

@@ -1,0 +1,21 @@
+// The machine's limits: OpenSSL's single-core SHA-512 speed on 1 MiB blocks (×2 cores = the
+// compute limit every digest tool is compared with).
+import { run } from './proc.mjs';
+import { summarize } from './stats.mjs';
+
+/** `openssl speed -evp sha512 -bytes 1048576 -seconds S`, `runs` times: MB/s (10^6 B/s) on one core. */
+export async function opensslSpeed({ runs = 2, seconds = 3 } = {}) {
+  const vals = [];
+  let error;
+  for (let i = 0; i < runs; i++) {
+    const r = await run('openssl', ['speed', '-evp', 'sha512', '-bytes', '1048576', '-seconds', String(seconds)], { timeoutMs: 60_000 }).catch((e) => ({ code: -1, stderr: String(e), stdout: '' }));
+    // the result line: "sha512   <n>k" (1000s of bytes per second)
+    const m = r.stdout.match(/^sha512\s+([\d.]+)k\s*$/m);
+    if (r.code !== 0 || !m) {
+      error = `openssl speed failed: ${r.stderr.trim().split('\n').pop()}`;
+      continue;
+    }
+    vals.push(Number(m[1]) / 1000);
+  }
+  return { singleCore: summarize(vals), error };
+}

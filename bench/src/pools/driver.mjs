@@ -1,0 +1,125 @@
+// Runs the pool scenarios against one adapter, in this (fresh) process, and prints one JSON line.
+// Called as `node --expose-gc <peer>.mjs '<config json>'` by src/pools.mjs.
+//
+// An adapter is { load(), create(lib, workers), call(pool, a, b), echo(pool, buf),
+// echoTransfer?(pool, buf), map?(pool, items, chunksize), destroy(pool) }; `load` throws
+// NotBuilt when the library is not available, and the runner then prints { skipped }.
+import { randomFillSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { NotBuilt } from '../workspace.mjs';
+import { percentile } from '../stats.mjs';
+
+const MiB = 1 << 20;
+const gc = () => globalThis.gc?.();
+
+function out(obj) {
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
+}
+
+async function throughput(adapter, pool, n) {
+  const t0 = performance.now();
+  const pending = new Array(n);
+  for (let i = 0; i < n; i++) pending[i] = adapter.call(pool, i, 1);
+  const results = await Promise.all(pending);
+  const s = (performance.now() - t0) / 1000;
+  let sum = 0;
+  for (const r of results) sum += r;
+  if (sum !== (n * (n - 1)) / 2 + n) throw new Error(`throughput: wrong sum ${sum}`);
+  return { tasks: n, seconds: s, perSecond: n / s };
+}
+
+async function latency(adapter, pool, n) {
+  const us = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    const r = await adapter.call(pool, i, 1);
+    us[i] = Number(process.hrtime.bigint() - t) / 1000;
+    if (r !== i + 1) throw new Error(`latency: wrong result ${r}`);
+  }
+  return { tasks: n, p50: percentile(us, 50), p99: percentile(us, 99), mean: us.reduce((a, b) => a + b, 0) / n };
+}
+
+async function map(adapter, pool, n, chunksize) {
+  const items = Array.from({ length: n }, (_, i) => i);
+  const t0 = performance.now();
+  const results = await adapter.map(pool, items, chunksize);
+  const s = (performance.now() - t0) / 1000;
+  if (results.length !== n || results[n - 1] !== n) throw new Error('map: wrong results');
+  return { items: n, chunksize: chunksize ?? 'default', seconds: s, perSecond: n / s };
+}
+
+async function payload(adapter, pool, n, transfer) {
+  let buf = new Uint8Array(new ArrayBuffer(MiB));
+  randomFillSync(buf);
+  const first = buf[0];
+  const once = transfer ? (b) => adapter.echoTransfer(pool, b) : (b) => adapter.echo(pool, b);
+  for (let i = 0; i < Math.min(10, n); i++) buf = await once(buf); // warm-up
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    buf = await once(buf);
+    if (buf.byteLength !== MiB || buf[0] !== first) throw new Error('payload: buffer changed');
+  }
+  const s = (performance.now() - t0) / 1000;
+  return { roundTrips: n, seconds: s, perSecond: n / s, MBps: (n * MiB) / 1e6 / s };
+}
+
+/** Start-up mode: load the library, create the pool, run one task, print timings, exit. */
+async function startup(adapter, cfg) {
+  const lib = await adapter.load();
+  const tLoaded = performance.now();
+  const pool = await adapter.create(lib, cfg.workers);
+  const tCreated = performance.now();
+  const r = await adapter.call(pool, 1, 2);
+  const tFirst = performance.now();
+  if (r !== 3) throw new Error(`startup: wrong result ${r}`);
+  out({ tLoaded, tCreated, tFirst });
+  await adapter.destroy(pool);
+}
+
+/** Entry point of every runner file. */
+export async function drive(adapter) {
+  const cfg = JSON.parse(process.argv[2] ?? '{}');
+  cfg.workers ??= 2;
+  try {
+    if (cfg.mode === 'startup') {
+      await startup(adapter, cfg);
+      process.exit(0);
+    }
+    const lib = await adapter.load();
+    const pool = await adapter.create(lib, cfg.workers);
+    const res = { peer: adapter.name, workers: cfg.workers, version: adapter.version?.(lib) };
+    // warm-up: workers started, code paths compiled
+    await throughput(adapter, pool, cfg.warmup ?? 2000);
+    await latency(adapter, pool, 200);
+    const want = new Set(cfg.scenarios ?? ['latency', 'throughput', 'map', 'payload']);
+    if (want.has('latency')) {
+      gc();
+      res.latency = await latency(adapter, pool, cfg.latencyN ?? 1000);
+    }
+    if (want.has('throughput')) {
+      gc();
+      res.throughput = await throughput(adapter, pool, cfg.tasks ?? 200_000);
+    }
+    if (want.has('map') && adapter.map) {
+      gc();
+      res.mapDefault = await map(adapter, pool, cfg.tasks ?? 200_000, undefined);
+      gc();
+      res.mapChunk1 = await map(adapter, pool, cfg.tasks ?? 200_000, 1);
+    }
+    if (want.has('payload') && adapter.echo) {
+      gc();
+      res.payload = await payload(adapter, pool, cfg.payloadN ?? 200, false);
+      if (adapter.echoTransfer) {
+        gc();
+        res.payloadTransfer = await payload(adapter, pool, cfg.payloadN ?? 200, true);
+      }
+    }
+    await adapter.destroy(pool);
+    out(res);
+    process.exit(0);
+  } catch (err) {
+    if (err instanceof NotBuilt) out({ peer: adapter.name, skipped: err.message });
+    else out({ peer: adapter.name, error: String(err?.stack ?? err) });
+    process.exit(err instanceof NotBuilt ? 0 : 1);
+  }
+}

@@ -1,0 +1,12 @@
+// Worker file of tinypool: one named export per task (run(task, { name })).
+import Tinypool from 'tinypool';
+
+export function add(p) {
+  return p[0] + p[1];
+}
+export function echo(buf) {
+  return buf;
+}
+export function echoMove(buf) {
+  return Tinypool.move(buf);
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// The benchmark harness: `pnpm bench` (root) → `node bench/src/run.mjs [options]`.
+// Sections: pools (mpool vs piscina/tinypool/workerpool/Python), hash (sha512-native vs
+// node:crypto), digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultCorpusRoot, ensureCorpora } from './corpus.mjs';
+import { digestTools, ensureRhash, runDigest } from './digest.mjs';
+import { runHash } from './hash.mjs';
+import { opensslSpeed } from './limits.mjs';
+import { machineInfo } from './machine.mjs';
+import { poolBars, runPools } from './pools.mjs';
+import { renderReport } from './report.mjs';
+import { BENCH_DIR, REPO_ROOT } from './workspace.mjs';
+
+const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [options])
+
+  --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
+  --only LIST            sections to run, comma-separated: pools,hash,digest (default: all)
+  --runs N               runs per figure (pool rounds, hash runs, digest runs); default 3/5/3, quick 1/2/1
+  --corpus DIR           corpus folder (env MPOOL_CORPUS; default \${TMPDIR:-/tmp}/mpool-corpus[-quick])
+  --make-corpus PATH     make-corpus.sh (env MPOOL_MAKE_CORPUS; default <repo>/../shared/bench/make-corpus.sh)
+  --python-peer PATH     python_pool_digest.py (env MPOOL_PYTHON_PEER; default <repo>/../shared/bench/peers/...)
+  -h, --help             this text
+
+Writes bench/RESULTS.md (--quick: bench/results/raw/RESULTS-quick.md) and raw JSON in bench/results/raw/.`;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    runs: { type: 'string' },
+    corpus: { type: 'string' },
+    'make-corpus': { type: 'string' },
+    'python-peer': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  allowPositionals: false,
+});
+if (args.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+const quick = args.quick;
+const SECTIONS = ['pools', 'hash', 'digest'];
+const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
+const unknown = only.filter((s) => !SECTIONS.includes(s));
+if (unknown.length) {
+  console.error(`unknown section(s): ${unknown.join(', ')} (use ${SECTIONS.join(',')})`);
+  process.exit(2);
+}
+const runsOverride = args.runs === undefined ? undefined : Number(args.runs);
+if (runsOverride !== undefined && !(Number.isInteger(runsOverride) && runsOverride >= 1)) {
+  console.error('--runs must be an integer >= 1');
+  process.exit(2);
+}
+const sharedBench = resolve(REPO_ROOT, '../shared/bench');
+const settings = {
+  quick,
+  corpus: resolve(args.corpus ?? process.env.MPOOL_CORPUS ?? defaultCorpusRoot(quick)),
+  makeCorpus: resolve(args['make-corpus'] ?? process.env.MPOOL_MAKE_CORPUS ?? join(sharedBench, 'make-corpus.sh')),
+  pythonPeer: resolve(args['python-peer'] ?? process.env.MPOOL_PYTHON_PEER ?? join(sharedBench, 'peers/python_pool_digest.py')),
+  pools: quick
+    ? { rounds: runsOverride ?? 1, tasks: 20_000, latencyN: 1000, payloadN: 30, startups: 3, warmup: 1000 }
+    : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 200, startups: 10, warmup: 2000 },
+  hash: quick ? { runs: runsOverride ?? 2, blockMiB: 64 } : { runs: runsOverride ?? 5, blockMiB: 256 },
+  digest: { runs: runsOverride ?? (quick ? 1 : 3) },
+  openssl: quick ? { runs: 1, seconds: 1 } : { runs: 2, seconds: 3 },
+};
+
+const t0 = Date.now();
+const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s]`;
+const log = (msg) => console.log(`${stamp()} ${msg}`);
+const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const mode = quick ? 'quick' : 'full';
+const rawDir = join(BENCH_DIR, 'results/raw');
+mkdirSync(rawDir, { recursive: true });
+
+const machine = machineInfo();
+log(`mpool bench (${mode}): ${only.join(', ')} on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`);
+if (machine.loadAverageAtStart[0] > 0.5) log('note: the machine is busy (load average above 0.5): figures will be noisy');
+
+const results = { date, mode, settings, machine, sections: {} };
+const needCorpus = only.includes('hash') || only.includes('digest');
+if (needCorpus) mkdirSync(settings.corpus, { recursive: true });
+
+let openssl;
+if (needCorpus) {
+  log('OpenSSL single-core SHA-512 (openssl speed -evp sha512 -bytes 1048576)');
+  openssl = await opensslSpeed(settings.openssl);
+  openssl.at = date;
+  results.sections.openssl = openssl;
+  log(openssl.error ? `  ${openssl.error}` : `  ${openssl.singleCore.median.toFixed(0)} MB/s on one core`);
+}
+
+if (only.includes('pools')) {
+  log(`pools: ${settings.pools.rounds} round(s) of ${settings.pools.tasks.toLocaleString('en-US')} tasks, then ${settings.pools.startups} start-ups each`);
+  const pools = await runPools({ ...settings.pools, log });
+  pools.at = date;
+  results.sections.pools = pools;
+  for (const b of poolBars(pools)) log(`  ${b.pass === null ? 'N/A ' : b.pass ? 'PASS' : 'FAIL'} ${b.name}: ${b.detail}`);
+}
+
+if (only.includes('hash')) {
+  log('hash: sha512-native vs node:crypto');
+  const hash = await runHash({ root: settings.corpus, ...settings.hash, log });
+  hash.at = date;
+  results.sections.hash = hash;
+}
+
+if (only.includes('digest')) {
+  log(`digest: corpora in ${settings.corpus}`);
+  try {
+    const { trees, built } = await ensureCorpora({ root: settings.corpus, quick, makeCorpus: settings.makeCorpus, log });
+    const rhashError = await ensureRhash(log);
+    const tools = digestTools({ pythonPeer: settings.pythonPeer, rhashError });
+    results.machine.rhash ??= machineInfo().rhash;
+    const digest = { runs: settings.digest.runs, built, trees: await runDigest({ trees, tools, runs: settings.digest.runs, log }), at: date };
+    results.sections.digest = digest;
+  } catch (err) {
+    log(`  digest section failed: ${err.message}`);
+    results.sections.digest = { error: err.message, at: date, trees: {} };
+  }
+}
+
+const minutes = (Date.now() - t0) / 60_000;
+results.minutes = minutes;
+const fileDate = date.replaceAll(':', '-');
+writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(results, null, 1)}\n`);
+// the report merges the latest result of each section (so `--only hash` keeps the pool tables)
+const latest = {};
+for (const name of ['pools', 'hash', 'digest', 'openssl']) {
+  const file = join(rawDir, `latest-${mode}-${name}.json`);
+  if (results.sections[name]) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
+  if (existsSync(file)) latest[name] = JSON.parse(readFileSync(file, 'utf8'));
+}
+const pythonStartMethod = latest.pools?.peers?.python?.startMethod;
+const command = `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
+const md = renderReport({ machine, meta: { date, quick, minutes, command, pythonStartMethod }, ...latest });
+const reportFile = quick ? join(rawDir, 'RESULTS-quick.md') : join(BENCH_DIR, 'RESULTS.md');
+writeFileSync(reportFile, md);
+log(`done in ${minutes.toFixed(1)} min: ${reportFile.slice(REPO_ROOT.length + 1)}, raw JSON in bench/results/raw/`);

@@ -1,0 +1,30 @@
+import { Pool, type PoolOptions } from '@mpool/pool-core';
+import { ProcessTransport, type ProcessTransportOptions } from './process-transport.js';
+
+/** Options of {@link ProcessPool}: the common pool options plus the processes-only ones. */
+export interface ProcessPoolOptions extends PoolOptions, ProcessTransportOptions {}
+
+/**
+ * A pool of child processes (`child_process.fork`). Pick it over `ThreadPool` when a task needs
+ * its own process: native addons that are not thread-safe, code that calls `process.exit`,
+ * `process.chdir` or changes globals, memory isolation, or a hard kill. Children's output is
+ * forwarded line by line (see {@link ProcessTransportOptions.stdio}); children never outlive the
+ * parent (see the package README for what is guaranteed).
+ * @throws RangeError if `processes` or `maxTasksPerChild` is not an integer >= 1.
+ * @throws TypeError if a processes-only option has the wrong type.
+ */
+export class ProcessPool extends Pool {
+  readonly #transport: ProcessTransport;
+
+  constructor(options: ProcessPoolOptions = {}) {
+    const { execArgv, env, cwd, stdio, orphanWatchdog } = options;
+    const transport = new ProcessTransport({ execArgv, env, cwd, stdio, orphanWatchdog });
+    super(transport, options);
+    this.#transport = transport;
+  }
+
+  /** Pids of the worker processes running now (started and not yet exited), e.g. for monitoring. */
+  get pids(): number[] {
+    return this.#transport.pids;
+  }
+}

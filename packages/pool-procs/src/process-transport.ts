@@ -1,0 +1,180 @@
+/** Main side of the processes backend: one `child_process.fork` per pool worker, messages over IPC. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ExitInfo, ParentMessage, Transport, WorkerEvents, WorkerHandle } from '@mpool/pool-core';
+import { forwardLines } from './line-forwarder.js';
+
+/** Options of the processes backend only. */
+export interface ProcessTransportOptions {
+  /**
+   * Node flags of each child (e.g. `['--max-old-space-size=4096']`). Default `[]`: children never
+   * inherit the parent's flags (a test runner's or `--inspect` would break them); pass
+   * `process.execArgv` to inherit on purpose. Running from TypeScript source, tsx's loader is added.
+   */
+  execArgv?: string[];
+  /** Environment of each child. Default `process.env`. Replaces it, as in `child_process`. */
+  env?: NodeJS.ProcessEnv;
+  /** Working directory of each child. Default `process.cwd()`. Task module URLs are absolute, so any works. */
+  cwd?: string;
+  /**
+   * What happens to the children's stdout and stderr (their stdin is always empty, as in Python):
+   * - `'lines'` (default): piped, and written to the parent's `process.stdout` / `process.stderr`
+   *   one whole line at a time, so a child can never split a line the parent writes; output a
+   *   child wrote before it exited is forwarded in full. A last line without a newline gets one.
+   * - `'inherit'`: the children write to the parent's file descriptors themselves (raw and fastest,
+   *   but their writes can interleave with the parent's in the middle of a line).
+   * - `'ignore'`: discarded.
+   */
+  stdio?: 'lines' | 'inherit' | 'ignore';
+  /**
+   * A child whose parent dies exits when it sees its IPC channel close, which needs its event loop.
+   * With the watchdog (default `true`), a small thread in each child also polls the parent pid and
+   * kills the child within ~250 ms even while a task runs synchronous code. Costs ~10 MB per child.
+   */
+  orphanWatchdog?: boolean;
+}
+
+/** SIGTERM first; a child still running after this long gets SIGKILL. */
+export const KILL_GRACE_MS = 1500;
+/** After a child exited, how long its pipes may stay open (held by a grandchild) before we stop waiting. */
+const CLOSE_WAIT_MS = 1000;
+const STDIO_MODES = new Set(['lines', 'inherit', 'ignore']);
+
+/** A {@link WorkerHandle} that also knows its process. */
+export interface ProcessWorkerHandle extends WorkerHandle {
+  /** The child's pid (`undefined` if it could not be started). */
+  readonly pid: number | undefined;
+}
+
+/**
+ * The `Transport` of {@link ProcessPool}: forks `worker.js` (the sibling of this module with its
+ * own extension) with `serialization: 'advanced'`, so messages carry what structured clone
+ * carries (Buffers, typed arrays, Map, Set, Date, BigInt, errors).
+ * @throws TypeError if an option has the wrong type.
+ */
+export class ProcessTransport implements Transport {
+  readonly name = 'procs';
+  readonly #entry = childEntry();
+  readonly #children = new Set<ChildProcess>();
+  readonly #options: Required<Pick<ProcessTransportOptions, 'execArgv' | 'stdio' | 'orphanWatchdog'>> &
+    Pick<ProcessTransportOptions, 'env' | 'cwd'>;
+
+  constructor(options: ProcessTransportOptions = {}) {
+    const { execArgv = [], env, cwd, stdio = 'lines', orphanWatchdog = true } = options;
+    if (!Array.isArray(execArgv) || !execArgv.every((a) => typeof a === 'string')) throw new TypeError('ProcessPool: execArgv must be an array of strings');
+    if (env !== undefined && (env === null || typeof env !== 'object')) throw new TypeError('ProcessPool: env must be an object');
+    if (cwd !== undefined && typeof cwd !== 'string') throw new TypeError('ProcessPool: cwd must be a string');
+    if (!STDIO_MODES.has(stdio)) throw new TypeError(`ProcessPool: stdio must be 'lines', 'inherit' or 'ignore', got ${String(stdio)}`);
+    this.#options = { execArgv: [...execArgv], env, cwd, stdio, orphanWatchdog: orphanWatchdog !== false };
+  }
+
+  /** Pids of the children that are running (started and not yet exited). */
+  get pids(): number[] {
+    return [...this.#children].flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+  }
+
+  spawn(events: WorkerEvents): ProcessWorkerHandle {
+    const { execArgv, env, cwd, stdio, orphanWatchdog } = this.#options;
+    const out = stdio === 'lines' ? 'pipe' : stdio;
+    const child = fork(this.#entry.file, [String(process.pid), orphanWatchdog ? 'watchdog' : 'no-watchdog'], {
+      // Always explicit: a fork otherwise inherits the parent's flags (e.g. a test runner's).
+      execArgv: [...this.#entry.loader, ...execArgv],
+      env,
+      cwd,
+      serialization: 'advanced',
+      stdio: ['ignore', out, out, 'ipc'],
+    });
+    this.#children.add(child);
+    if (child.stdout) forwardLines(child.stdout, process.stdout);
+    if (child.stderr) forwardLines(child.stderr, process.stderr);
+
+    let reported = false;
+    let pinned = false; // leaving: keep the loop alive until the child is gone, whatever unref() says
+    let killTimer: NodeJS.Timeout | undefined;
+    let resolveGone!: () => void;
+    const gone = new Promise<void>((resolve) => (resolveGone = resolve));
+    const report = (info: ExitInfo) => {
+      if (reported) return;
+      reported = true;
+      clearTimeout(killTimer);
+      this.#children.delete(child);
+      events.exit(info);
+      resolveGone();
+    };
+    // The child, its IPC channel and its pipes each keep the loop alive: all four follow the engine.
+    const handles = [child, child.channel, child.stdout, child.stderr] as Array<Ref | null | undefined>;
+    const setRef = (on: boolean) => {
+      for (const h of handles) on ? h?.ref() : h?.unref();
+    };
+
+    child.on('message', (msg) => {
+      if (!reported) events.message(msg);
+    });
+    // Send errors after the child died (ERR_IPC_CHANNEL_CLOSED, EPIPE) are followed by its exit,
+    // which fails what it held; only a spawn failure (no pid) ends the worker here.
+    child.on('error', (error) => {
+      if (child.pid === undefined) report({ exitCode: null, signal: null, error });
+    });
+    child.on('exit', (exitCode, signal) => {
+      // Replies sent just before the exit may still be in the pipe: wait for 'close' (IPC and
+      // stdio drained), unless a grandchild holds the pipes open.
+      const timer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        report({ exitCode, signal });
+      }, CLOSE_WAIT_MS);
+      timer.unref();
+      child.once('close', () => {
+        clearTimeout(timer);
+        report({ exitCode, signal });
+      });
+    });
+    const pin = () => {
+      if (pinned) return;
+      setRef(true);
+      pinned = true;
+    };
+    return {
+      get pid() {
+        return child.pid;
+      },
+      // child.send throws synchronously when the message cannot be serialized (checked on Node 20
+      // with advanced serialization), which is what the engine needs for EncodingError.
+      send: (msg: ParentMessage) => {
+        if (msg.type === 'exit') pin();
+        child.send(msg);
+      },
+      ref: () => setRef(true),
+      unref: () => {
+        if (!pinned) setRef(false);
+      },
+      kill: () => {
+        if (!reported && killTimer === undefined) {
+          pin();
+          child.kill('SIGTERM');
+          killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+        }
+        return gone;
+      },
+    };
+  }
+}
+
+interface Ref {
+  ref(): void;
+  unref(): void;
+}
+
+/**
+ * The child's script. From dist: the sibling `worker.js` / `worker.cjs`. From TypeScript source
+ * (tests): `worker.ts`, with tsx's loader given by absolute URL so it resolves from this package.
+ */
+function childEntry(): { file: string; loader: string[] } {
+  const here = import.meta.url;
+  const ext = /\.(c|m)?ts$/.test(here) ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js';
+  const file = fileURLToPath(new URL(`./worker${ext}`, here));
+  if (ext !== '.ts') return { file, loader: [] };
+  const tsx = createRequire(here).resolve('tsx');
+  return { file, loader: ['--import', pathToFileURL(tsx).href] };
+}

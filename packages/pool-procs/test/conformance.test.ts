@@ -1,0 +1,4 @@
+import { runConformanceSuite } from '@mpool/pool-core/testing';
+import { createPool } from './factory.js';
+
+runConformanceSuite({ name: 'procs', createPool, factoryModule: new URL('./factory.ts', import.meta.url).href });

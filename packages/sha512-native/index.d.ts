@@ -1,0 +1,128 @@
+/// <reference types="node" />
+// Hand-written types of the public API (index.js / index.mjs). The generated
+// binding.d.ts describes the raw native layer, which is not public.
+
+/** A file path: a string, raw bytes (Linux names need not be UTF-8), or a `file:` URL. */
+export type PathLike = string | Uint8Array | URL;
+
+/**
+ * Error thrown (or rejected) for a file that cannot be hashed.
+ * - `code` is the errno name (`ENOENT`, `EACCES`, `EISDIR` for a directory, ...),
+ *   `ERR_NOT_REGULAR_FILE` for a FIFO, socket or device (refused without
+ *   reading, never blocks), or `ERR_INVALID_ARG_VALUE` (a `TypeError`) for a
+ *   path containing a NUL byte.
+ * - `path` is the path exactly as passed in (string, Buffer or URL).
+ */
+export interface FileHashError extends Error {
+  code: string;
+  path: PathLike;
+  /** The failed system call (`open`, `fstat`, `read`), when there is one. */
+  syscall?: string;
+  /** Negative errno, as in Node's fs errors, for system errors. */
+  errno?: number;
+  /** For `ERR_NOT_REGULAR_FILE`: `fifo`, `socket`, `character device` or `block device`. */
+  fileType?: string;
+}
+
+/**
+ * Streaming SHA-512, a drop-in for `crypto.createHash('sha512')`.
+ * @example new Sha512().update('ab').update(Buffer.from('c')).digest('hex')
+ */
+export declare class Sha512 {
+  constructor();
+  /**
+   * Feeds more input: bytes (Buffer, any TypedArray or DataView) or a string,
+   * hashed as UTF-8. Returns `this` for chaining.
+   * @throws {TypeError} code `ERR_INVALID_ARG_TYPE` for any other value.
+   * @throws {Error} code `ERR_CRYPTO_HASH_FINALIZED` after `digest()`.
+   */
+  update(data: string | NodeJS.ArrayBufferView): this;
+  /**
+   * Finishes the hash: a 64-byte Buffer, or a string in the given encoding
+   * (`'hex'`, `'base64'`, ...). The hasher cannot be used afterwards.
+   * @throws {Error} code `ERR_CRYPTO_HASH_FINALIZED` if called twice.
+   * @throws {TypeError} code `ERR_UNKNOWN_ENCODING` for an unknown encoding.
+   */
+  digest(): Buffer;
+  digest(encoding: BufferEncoding): string;
+}
+
+/**
+ * One-shot SHA-512 of bytes or of a string's UTF-8 encoding.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for bad data, `ERR_UNKNOWN_ENCODING` for a bad encoding.
+ */
+export declare function sha512(data: string | NodeJS.ArrayBufferView): Buffer;
+export declare function sha512(data: string | NodeJS.ArrayBufferView, encoding: BufferEncoding): string;
+
+/** Options of {@link hashFile}. */
+export interface HashFileOptions {
+  /** Aborting rejects with an `AbortError` (code `ABORT_ERR`) and stops reading. */
+  signal?: AbortSignal;
+}
+
+/**
+ * SHA-512 of a regular file, computed on the libuv thread pool: the whole
+ * file is opened, read, hashed and closed in native code, never on the JS thread.
+ * @throws {FileHashError} (as a rejection) when the file cannot be hashed.
+ * @throws {TypeError} (as a rejection) `ERR_INVALID_ARG_TYPE` for a bad path.
+ */
+export declare function hashFile(path: PathLike, options?: HashFileOptions): Promise<Buffer>;
+
+/**
+ * SHA-512 of a regular file on the calling thread. For callers that are
+ * already off the main thread (pool workers); blocks while it reads.
+ * @throws {FileHashError} when the file cannot be hashed.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for a bad path.
+ */
+export declare function hashFileSync(path: PathLike): Buffer;
+
+/** The error of one failed entry of a batch (plain data: safe to post to another thread). */
+export interface HashFilesError {
+  /** Same codes as {@link FileHashError}. */
+  code: string;
+  message: string;
+}
+
+/** One entry of a batch result; `path` is the input element, unchanged. */
+export type HashFilesResult<P extends PathLike, D> = { path: P; digest: D } | { path: P; error: HashFilesError };
+
+/** Options of {@link hashFiles} and {@link hashFilesAsync}. */
+export interface HashFilesOptions {
+  /** Return digests as strings in this encoding instead of Buffers. */
+  encoding?: BufferEncoding;
+}
+
+/**
+ * Hashes every file of a batch in one native call on the calling thread (for
+ * pool workers). A file that fails gets an `error` entry; it never fails the
+ * batch. Results are in input order.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `paths` is not an array of paths.
+ */
+export declare function hashFiles<P extends PathLike>(paths: readonly P[]): Array<HashFilesResult<P, Buffer>>;
+export declare function hashFiles<P extends PathLike>(
+  paths: readonly P[],
+  options: HashFilesOptions & { encoding: BufferEncoding },
+): Array<HashFilesResult<P, string>>;
+
+/**
+ * {@link hashFiles} on the libuv thread pool: one pool round trip for the
+ * whole batch. Aborting the signal rejects with an `AbortError`.
+ * @throws {TypeError} (as a rejection) `ERR_INVALID_ARG_TYPE` for bad arguments.
+ */
+export declare function hashFilesAsync<P extends PathLike>(
+  paths: readonly P[],
+  options?: HashFilesOptions & HashFileOptions & { encoding?: undefined },
+): Promise<Array<HashFilesResult<P, Buffer>>>;
+export declare function hashFilesAsync<P extends PathLike>(
+  paths: readonly P[],
+  options: HashFilesOptions & HashFileOptions & { encoding: BufferEncoding },
+): Promise<Array<HashFilesResult<P, string>>>;
+
+/**
+ * True when the native addon is in use; false when the node:crypto fallback
+ * is (addon missing or not loadable, or `MPOOL_SHA512_NATIVE=0`).
+ */
+export declare const isNative: boolean;
+
+/** Why the addon did not load (null when it did, or when the fallback was forced). */
+export declare const nativeLoadError: unknown;
