@@ -1,5 +1,5 @@
-// Pools section: every peer runs the same scenarios in fresh processes, rounds interleaved so
-// that background noise spreads over all of them; then start-up is timed from spawn.
+// Pools section: every peer runs the same scenarios in fresh processes, rounds interleaved (order
+// rotated each round) so that background noise spreads over all of them; then start-up is timed from spawn.
 import { join } from 'node:path';
 import { lastJson, run, timeToFirstLine } from './proc.mjs';
 import { summarize } from './stats.mjs';
@@ -43,7 +43,9 @@ export async function runPools(opts) {
   const active = new Set(POOL_PEERS.map((p) => p.id));
   const loads = [];
   for (let round = 1; round <= opts.rounds; round++) {
-    for (const peer of POOL_PEERS) {
+    // rotate the order each round so that no pool always runs right after the same neighbour
+    const k = (round - 1) % POOL_PEERS.length;
+    for (const peer of [...POOL_PEERS.slice(k), ...POOL_PEERS.slice(0, k)]) {
       if (!active.has(peer.id)) continue;
       const [cmd, args] = command(peer, cfg);
       const t0 = Date.now();

@@ -187,17 +187,20 @@ function digestSection(d, openssl) {
       '|---|---|---|---|---|---|',
     );
     const dt = t.tools['digest-tree']?.summary?.MBps?.median;
+    const notes = [];
     for (const [id, e] of Object.entries(t.tools)) {
       if (e.skipped || e.error || !e.summary) {
         lines.push(`| ${cell(e.label)} | ${e.skipped ? `skipped: ${why(e.skipped)}` : `failed: ${why(e.error ?? '')}`} | | | | |`);
         continue;
       }
       const s = e.summary;
+      if (e.partial) notes.push(`${e.label}: ${e.partial}`);
       lines.push(
-        `| ${cell(e.label)} | ${fmtRange(s.MBps)} | ${fmtRange(s.filesPerSec)} | ${fmt(s.MBps.median / limit, 2)} | ${id === 'digest-tree' ? '' : fmtRatio(dt, s.MBps.median)} | ${fmtRange(s.seconds)} |`,
+        `| ${cell(e.label)}${e.partial ? ` †${notes.length}` : ''} | ${fmtRange(s.MBps)} | ${fmtRange(s.filesPerSec)} | ${fmt(s.MBps.median / limit, 2)} | ${id === 'digest-tree' ? '' : fmtRatio(dt, s.MBps.median)} | ${fmtRange(s.seconds)} |`,
       );
     }
     lines.push(`| 2-core limit (OpenSSL × 2) | ${fmt(limit)} | | 1 | ${fmtRatio(dt, limit)} | |`, '');
+    if (notes.length) lines.push(...notes.map((note, i) => `†${i + 1} ${note.replaceAll('\n', ' ')}`), '');
   }
   return lines;
 }

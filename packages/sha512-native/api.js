@@ -58,6 +58,10 @@ function toError(f, path) {
 
 const isDigest = (out) => out instanceof Uint8Array;
 
+/**
+ * Builds the public API (see index.d.ts for each function's contract and
+ * errors) over `backend`: the binding.js exports or fallback.js.
+ */
 function createApi(backend, isNative) {
   const finalized = () => Object.assign(new Error('Digest already called'), { code: 'ERR_CRYPTO_HASH_FINALIZED' });
 
@@ -138,13 +142,26 @@ function createApi(backend, isNative) {
     return toResults(paths, backend.hashFilesSync(raw), options.encoding);
   }
 
+  function hashFilesPacked(paths) {
+    const raw = checkBatch(paths, {});
+    const batch = backend.hashFilesSync(raw);
+    // Copied into plain unpooled memory, so it can be transferred to another thread.
+    const digests = Buffer.allocUnsafeSlow(raw.length * 64);
+    batch.digests.copy(digests);
+    const failures = batch.failures.map((f) => {
+      const err = toError(f, paths[f.index]);
+      return { index: f.index, code: err.code, message: err.message };
+    });
+    return { digests, failures };
+  }
+
   async function hashFilesAsync(paths, options = {}) {
     const raw = checkBatch(paths, options);
     const batch = await withSignal(options.signal, (token) => backend.hashFilesAsync(raw, token));
     return toResults(paths, batch, options.encoding);
   }
 
-  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesAsync, isNative };
+  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, isNative };
 }
 
 module.exports = { createApi };

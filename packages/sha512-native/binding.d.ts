@@ -11,7 +11,9 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** Set from JS when the caller's AbortSignal fires. */
 export declare class CancelToken {
+  /** A token that is not cancelled yet. */
   constructor()
+  /** Asks running and queued tasks holding this token to stop at the next check. */
   cancel(): void
 }
 
@@ -21,6 +23,7 @@ export declare class CancelToken {
  * only refuses to touch a consumed state.
  */
 export declare class Sha512 {
+  /** A fresh SHA-512 state. */
   constructor()
   /** Feeds bytes (any Uint8Array, Buffer included) without copying them. */
   update(data: Uint8Array): void

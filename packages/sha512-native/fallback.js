@@ -129,6 +129,7 @@ async function hashFilesAsync(paths, token) {
   return packBatch(results);
 }
 
+/** The raw backend interface, as binding.d.ts declares it for the addon. */
 module.exports = {
   CancelToken,
   Sha512,

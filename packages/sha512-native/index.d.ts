@@ -104,6 +104,21 @@ export declare function hashFiles<P extends PathLike>(
   options: HashFilesOptions & { encoding: BufferEncoding },
 ): Array<HashFilesResult<P, string>>;
 
+/** Result of {@link hashFilesPacked}. */
+export interface PackedDigests {
+  /** 64 bytes per input path, in input order; zeros where the file failed. Unpooled, transferable. */
+  digests: Buffer;
+  /** The files that failed, by input index; same codes as {@link FileHashError}. */
+  failures: Array<{ index: number; code: string; message: string }>;
+}
+
+/**
+ * {@link hashFiles} returning all digests packed in one Buffer: the cheapest
+ * shape to send from a worker back to the main thread (one transferable block).
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `paths` is not an array of paths.
+ */
+export declare function hashFilesPacked(paths: readonly PathLike[]): PackedDigests;
+
 /**
  * {@link hashFiles} on the libuv thread pool: one pool round trip for the
  * whole batch. Aborting the signal rejects with an `AbortError`.

@@ -5,7 +5,7 @@
  */
 import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
-import { nativeAvailable, nativeUnavailableReason, DIGEST_BYTES, type HasherName } from './hasher.js';
+import { nativeAvailable, nativeUnavailableReason, DIGEST_BYTES, type BatchDigests, type HasherName } from './hasher.js';
 import type { BytePath } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { openPool, workTask, type Backend } from './pool.js';
@@ -26,6 +26,8 @@ export interface RunOptions {
   exclude?: string[];
   /** Stops the run: workers are terminated and the run rejects with the signal's reason. */
   signal?: AbortSignal;
+  /** Look up every file's size, so that progress counts bytes (one lstat per file). */
+  sizes?: boolean;
   /** Batching limits (tests). */
   limits?: BatchLimits;
 }
@@ -43,14 +45,14 @@ export interface RunProgress {
 /** Where a run's results go. */
 export interface RunSink {
   /** A file's digest: `digests[offset, offset + 64)`. */
-  file(path: BytePath, digests: Uint8Array, offset: number): void;
+  file(path: BytePath, digests: Buffer, offset: number): void;
   issue(issue: Issue): void;
   progress?(counts: RunProgress): void;
 }
 
 /** Hashes every regular file under `operands` (files or directories). */
 export async function digestTree(operands: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
-  const ctx: WalkContext = { follow: options.follow ?? false, exclude: options.exclude ?? [] };
+  const ctx: WalkContext = { follow: options.follow ?? false, exclude: options.exclude ?? [], sizes: options.sizes ?? false };
   await run(options, ctx, sink, (scheduler, counts) => {
     for (const operand of operands) {
       const found = classifyOperand(operand, ctx.follow);
@@ -67,7 +69,7 @@ export async function digestTree(operands: BytePath[], options: RunOptions, sink
 
 /** Hashes exactly the listed paths (for --check); sizes are unknown, so batches go by count. */
 export async function digestFiles(paths: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
-  const ctx: WalkContext = { follow: true, exclude: [] };
+  const ctx: WalkContext = { follow: true, exclude: [], sizes: false };
   // Without sizes a big file may hide in any batch: keep batches short so the work still spreads.
   const limits = options.limits ?? { ...DEFAULT_LIMITS, maxFiles: 16 };
   await run({ ...options, limits }, ctx, sink, (scheduler, counts) => {
@@ -94,7 +96,6 @@ async function run(
   seed(scheduler, counts);
   options.signal?.throwIfAborted();
   const pool = await openPool(options.backend ?? 'threads', workers);
-  let clean = false;
   try {
     // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
     // running + queued slot full, small enough that the scheduler's priorities still matter.
@@ -103,53 +104,65 @@ async function run(
       handle(result, scheduler, counts, sink);
       sink.progress?.(counts);
     }
-    clean = true;
   } catch (error) {
     if (options.signal?.aborted && error instanceof AbortError) throw options.signal.reason;
     throw error;
   } finally {
     scheduler.stop();
-    await shutdown(pool, clean);
+    await shutdown(pool);
   }
   counts.walking = false;
   sink.progress?.(counts);
 }
 
 function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, sink: RunSink): void {
-  if (result.kind === 'list') {
-    for (const issue of result.issues) sink.issue(issue);
-    scheduler.addDirs(result.dirs);
-    scheduler.addFiles(result.files, result.sizes);
-    counts.filesFound += result.files.length;
-    for (const size of result.sizes) counts.bytesFound += size;
-    scheduler.done(result.id);
-    counts.walking = scheduler.walking;
+  if (result.kind === 'hash') {
+    const batch = scheduler.done(result.id)!;
+    deliver(batch.paths, result, sink);
+    counts.filesDone += batch.paths.length;
+    counts.bytesDone += batch.bytes;
     return;
   }
-  const batch = scheduler.done(result.id)!;
-  let f = 0;
-  const failures = result.failures;
-  for (let i = 0; i < batch.paths.length; i++) {
-    const failure = failures[f]?.index === i ? failures[f++] : undefined;
-    if (failure) sink.issue({ severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error', path: batch.paths[i]!, code: failure.code, message: failure.message });
-    else sink.file(batch.paths[i]!, result.digests, i * DIGEST_BYTES);
-  }
-  counts.filesDone += batch.paths.length;
-  counts.bytesDone += batch.bytes;
+  for (const issue of result.issues) sink.issue(issue);
+  scheduler.addDirs(result.dirs);
+  scheduler.addFiles(result.sized.paths, result.sized.sizes);
+  scheduler.addLoose(result.loose);
+  deliver(result.hashed.paths, result.hashed, sink);
+  const found = result.hashed.paths.length + result.sized.paths.length + result.loose.length;
+  counts.filesFound += found;
+  counts.filesDone += result.hashed.paths.length;
+  counts.bytesFound += result.hashed.bytes;
+  counts.bytesDone += result.hashed.bytes;
+  for (const size of result.sized.sizes) counts.bytesFound += size;
+  scheduler.done(result.id);
+  counts.walking = scheduler.walking;
 }
 
-/** A clean run lets the workers finish; anything else stops them now. Either way, waits for exit. */
-async function shutdown(pool: Pool, clean: boolean): Promise<void> {
+/** Hands a batch's digests (or failures, in index order) to the sink. */
+function deliver(paths: BytePath[], digests: BatchDigests, sink: RunSink): void {
+  const buffer = Buffer.from(digests.digests.buffer, digests.digests.byteOffset, digests.digests.byteLength);
+  const failures = digests.failures;
+  let f = 0;
+  for (let i = 0; i < paths.length; i++) {
+    const failure = failures[f]?.index === i ? failures[f++] : undefined;
+    if (failure === undefined) sink.file(paths[i]!, buffer, i * DIGEST_BYTES);
+    else sink.issue({ severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error', path: paths[i]!, code: failure.code, message: failure.message });
+  }
+}
+
+/**
+ * Always close + join, never terminate(): an aborted job has already had its workers killed by
+ * the pool (AbortSignal), and after any other error (stdout closed) the few batches still
+ * running finish in milliseconds. (pool-core's terminate() can also crash on a reply that was
+ * already in flight; close + join has no such window.)
+ */
+async function shutdown(pool: Pool): Promise<void> {
   // pool-core unrefs idle workers, so while they exit nothing keeps the event loop alive and
   // Node would quit before join() resolves (and before our output is written): hold it open.
   const keepAlive = setInterval(() => undefined, 60_000);
   try {
-    if (clean) {
-      pool.close();
-      await pool.join();
-    } else {
-      await pool.terminate();
-    }
+    pool.close();
+    await pool.join();
   } finally {
     clearInterval(keepAlive);
   }

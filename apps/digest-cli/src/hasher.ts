@@ -39,12 +39,30 @@ export const nativeUnavailableReason = (): string => {
   return cause ? cause.message : 'disabled by MPOOL_SHA512_NATIVE=0';
 };
 
-/** Hashes `paths` with the chosen implementation (sync: call it in a worker). */
-export function hashBatch(paths: Buffer[], hasher: HasherName): BatchDigests {
-  return hasher === 'node' ? hashWithNode(paths) : hashWithNative(paths);
+/**
+ * Hashes `paths` (see paths.ts `fsPath`) with the chosen implementation (sync: call it in a worker). A batch of one file
+ * (the planner sends big files alone) is read in 1 MiB chunks from JS, fed to the native
+ * streaming hasher: as fast, and a worker thread can then be stopped between two chunks, where
+ * one native call on a 10 GiB file would hold up Ctrl-C until it returned.
+ */
+export function hashBatch(paths: Array<string | Buffer>, hasher: HasherName): BatchDigests {
+  if (hasher !== 'node' && paths.length > 1) return hashWithNative(paths);
+  const digests = Buffer.allocUnsafeSlow(paths.length * DIGEST_BYTES);
+  const failures: HashFailure[] = [];
+  const create = hasher === 'node' ? () => createHash('sha512') : () => new native.Sha512();
+  for (let i = 0; i < paths.length; i++) {
+    try {
+      hashStreaming(paths[i]!, create).copy(digests, i * DIGEST_BYTES);
+    } catch (error) {
+      failures.push(failureOf(i, (error as NodeJS.ErrnoException).code ?? 'EIO'));
+    }
+  }
+  return { digests, failures };
 }
 
-function hashWithNative(paths: Buffer[]): BatchDigests {
+// Slow (unpooled) allocation: a small Buffer from the shared pool would drag its whole 8 KiB
+// slab along when posted back to the main thread.
+function hashWithNative(paths: Array<string | Buffer>): BatchDigests {
   const digests = Buffer.allocUnsafeSlow(paths.length * DIGEST_BYTES);
   const failures: HashFailure[] = [];
   // latin1 strings: 64 one-byte chars per digest, cheaper to make than 64-byte Buffers.
@@ -57,32 +75,30 @@ function hashWithNative(paths: Buffer[]): BatchDigests {
   return { digests, failures };
 }
 
+interface StreamHash {
+  update(data: Uint8Array): unknown;
+  digest(): Buffer;
+}
+
 const CHUNK = 1 << 20;
 let chunk: Buffer | undefined;
 // O_NONBLOCK: opening a FIFO that appeared after the walk must not block; fstat then refuses it.
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
-function hashWithNode(paths: Buffer[]): BatchDigests {
-  const digests = Buffer.allocUnsafeSlow(paths.length * DIGEST_BYTES);
-  const failures: HashFailure[] = [];
+/** open, fstat (regular files only), read to EOF, close. Throws errors with an errno `code`. */
+function hashStreaming(path: string | Buffer, create: () => StreamHash): Buffer {
   chunk ??= Buffer.allocUnsafe(CHUNK);
-  for (let i = 0; i < paths.length; i++) {
-    let fd = -1;
-    try {
-      fd = openSync(paths[i]!, OPEN_FLAGS);
-      const stats = fstatSync(fd);
-      if (stats.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
-      if (!stats.isFile()) throw Object.assign(new Error('not regular'), { code: 'ERR_NOT_REGULAR_FILE' });
-      const hash = createHash('sha512');
-      for (let n; (n = readSync(fd, chunk, 0, CHUNK, null)) > 0; ) hash.update(n === CHUNK ? chunk : chunk.subarray(0, n));
-      hash.digest().copy(digests, i * DIGEST_BYTES);
-    } catch (error) {
-      failures.push(failureOf(i, (error as NodeJS.ErrnoException).code ?? 'EIO'));
-    } finally {
-      if (fd >= 0) closeSync(fd);
-    }
+  const fd = openSync(path, OPEN_FLAGS);
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw Object.assign(new Error('EISDIR'), { code: 'EISDIR' });
+    if (!stats.isFile()) throw Object.assign(new Error('not regular'), { code: 'ERR_NOT_REGULAR_FILE' });
+    const hash = create();
+    for (let n; (n = readSync(fd, chunk, 0, CHUNK, null)) > 0; ) hash.update(n === CHUNK ? chunk : chunk.subarray(0, n));
+    return hash.digest();
+  } finally {
+    closeSync(fd);
   }
-  return { digests, failures };
 }
 
 function failureOf(index: number, code: string): HashFailure {

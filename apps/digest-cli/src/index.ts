@@ -31,7 +31,7 @@ export interface DigestIssue {
 export interface DigestMapOptions extends Omit<RunOptions, 'limits'> {
   /** Called for each file or directory that could not be read or was skipped. Default: ignore. */
   onIssue?: (issue: DigestIssue) => void;
-  /** Called after each result (a listing or a hashed batch) with running totals. */
+  /** Called after each result (a listing or a hashed batch) with running totals (it turns on `sizes`). */
   onProgress?: (counts: RunProgress) => void;
 }
 
@@ -55,7 +55,7 @@ export async function buildDigestMap(dir: string | Buffer, options: DigestMapOpt
   }
   const store = new DigestStore();
   const { onIssue, onProgress, ...run } = options;
-  await digestTree([root], run, {
+  await digestTree([root], { ...run, sizes: run.sizes ?? onProgress !== undefined }, {
     file: (path, digests, offset) => store.add(path, digests, offset),
     issue: (issue) => onIssue?.({ ...issue, path: fsdecodeBytePath(issue.path), pathBytes: bytePathToBuffer(issue.path) }),
     progress: onProgress && ((counts) => onProgress({ ...counts })),

@@ -23,6 +23,12 @@ export const bytesToBytePath = (bytes: Uint8Array): BytePath => Buffer.from(byte
 /** Byte string → raw bytes (for fs calls and for raw output). */
 export const bytePathToBuffer = (path: BytePath): Buffer => Buffer.from(path, 'latin1');
 
+/**
+ * A byte string as fs and the native hasher take it: ASCII paths stay strings (no Buffer to
+ * allocate per file), others become their raw bytes.
+ */
+export const fsPath = (path: BytePath): string | Buffer => (ASCII.test(path) ? path : Buffer.from(path, 'latin1'));
+
 /** A path typed by a user (command line, library caller): its UTF-8 bytes as a byte string. */
 export const stringToBytePath = (path: string): BytePath => (ASCII.test(path) ? path : Buffer.from(fsencode(path)).toString('latin1'));
 

@@ -28,6 +28,8 @@ export interface BatchLimits {
 }
 
 export const DEFAULT_LIMITS: BatchLimits = { batchCost: 4 << 20, perFileCost: 16 << 10, maxFiles: 1024 };
+/** Cost given to a group of files of unknown size (the worker sized the group to ~4 ms). */
+const LOOSE_COST = 4 << 20;
 
 /** Files to hash together in one task. */
 export interface Batch {
@@ -138,6 +140,11 @@ export class Scheduler implements AsyncIterable<WorkItem> {
     for (let i = 0; i < paths.length; i++) this.#batcher.add(paths[i]!, sizes[i]!);
   }
 
+  /** Groups of files of unknown size, each already about one batch of work. */
+  addLoose(groups: BytePath[][]): void {
+    for (const paths of groups) this.#heap.push({ paths, bytes: 0, cost: LOOSE_COST });
+  }
+
   /** A result came back: returns the batch it answered (for hash items). */
   done(id: number): Batch | undefined {
     const batch = this.#inFlightBatches.get(id);
@@ -183,7 +190,8 @@ export class Scheduler implements AsyncIterable<WorkItem> {
     if (this.#dirs.length > 0) {
       // Depth first (pop from the end) keeps the queue short; a few directories per message.
       const n = Math.min(32, Math.max(1, Math.ceil(this.#dirs.length / (2 * workers))));
-      const item: ListItem = { kind: 'list', id: this.#nextId++, dirs: this.#dirs.splice(-n, n), ctx: this.options.ctx };
+      const dirs = this.#dirs.splice(-n, n);
+      const item: ListItem = { kind: 'list', id: this.#nextId++, dirs, ctx: this.options.ctx, hasher: this.options.hasher };
       this.#listsInFlight++;
       return item;
     }

@@ -10,7 +10,7 @@ import type { RunProgress } from './digest.js';
 /** What the run needs from a progress display. */
 export interface Progress {
   update(counts: RunProgress): void;
-  /** Prints a message above the bar (a bar redraw would otherwise overwrite it). */
+  /** Prints a message (a byte string, raw names) above the bar, which redraws below it. */
   log(text: string): void;
   stop(): void;
 }
@@ -46,8 +46,11 @@ export function createProgress(stream: NodeJS.WriteStream, forced: boolean): Pro
   });
   const started = performance.now();
   let bar: SingleBar | null = null;
+  let last: RunProgress | null = null;
+  const tty = Boolean(stream.isTTY);
   return {
     update(c) {
+      last = c;
       const seconds = (performance.now() - started) / 1000;
       const more = c.walking ? '+' : '';
       const payload = {
@@ -65,10 +68,14 @@ export function createProgress(stream: NodeJS.WriteStream, forced: boolean): Pro
       }
     },
     log(text) {
-      multi.log(text.endsWith('\n') ? text : `${text}\n`);
+      // Clear the bar's line first; the bar is redrawn below at its next update.
+      stream.write(Buffer.from(`${tty ? '\r\x1b[2K' : ''}${text}`, 'latin1'));
     },
     stop() {
       multi.stop();
+      // Off a terminal (forced), lines only come every few seconds: always end with the totals.
+      if (!tty && last) stream.write(`${last.filesDone} files, ${formatBytes(last.bytesDone)} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      last = null;
     },
   };
 }

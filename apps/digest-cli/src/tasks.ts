@@ -1,20 +1,22 @@
 /**
  * The worker task module: workers import this file by URL (dist/tasks.js), so it holds only what
  * runs in a worker. One task, `work`, takes either kind of work item, because one
- * `imapUnordered` stream carries both: listing directories and hashing batches interleave on
- * the same workers, and the scheduler (plan.ts) decides which goes next.
+ * `imapUnordered` stream carries both: listing directories (hashing most files on the way) and
+ * hashing batches interleave on the same workers; the scheduler (plan.ts) decides what goes next.
  */
 import { defineTasks } from '@mpool/pool-core';
 import { hashBatch, type BatchDigests, type HasherName } from './hasher.js';
-import { bytePathToBuffer, type BytePath } from './paths.js';
-import { listDirs, type DirItem, type Listing, type WalkContext } from './walk.js';
+import { fsPath, type BytePath } from './paths.js';
+import { scan, type ScanResult } from './scan.js';
+import type { DirItem, WalkContext } from './walk.js';
 
-/** List these directories. */
+/** List these directories (and hash what they hold, see scan.ts). */
 export interface ListItem {
   kind: 'list';
   id: number;
   dirs: DirItem[];
   ctx: WalkContext;
+  hasher: HasherName;
 }
 
 /** Hash these files (paths as byte strings). */
@@ -26,13 +28,13 @@ export interface HashItem {
 }
 
 export type WorkItem = ListItem | HashItem;
-export type WorkResult = ({ kind: 'list'; id: number } & Listing) | ({ kind: 'hash'; id: number } & BatchDigests);
+export type WorkResult = ({ kind: 'list'; id: number } & ScanResult) | ({ kind: 'hash'; id: number } & BatchDigests);
 
 export const { work } = defineTasks(import.meta.url, {
   /** Runs one work item; never throws for a per-file problem (those are part of the result). */
   work(item: WorkItem): WorkResult {
-    if (item.kind === 'list') return { kind: 'list', id: item.id, ...listDirs(item.dirs, item.ctx) };
-    const paths = item.paths.map(bytePathToBuffer);
+    if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher) };
+    const paths = item.paths.map(fsPath);
     return { kind: 'hash', id: item.id, ...hashBatch(paths, item.hasher) };
   },
 });

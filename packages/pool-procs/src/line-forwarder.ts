@@ -6,32 +6,18 @@
  * up to PIPE_BUF, and nothing orders two processes' writes anyway). Here only the parent writes to
  * its streams, and every write it makes on a child's behalf ends at a newline, so a line of the
  * parent and a line of a child can follow each other but never mix.
+ *
+ * Why no backpressure: a child's lines are written like the parent's own `console.log` (Node
+ * buffers them if the consumer of the parent's stdout is slow). Pausing the child's pipe instead
+ * would block the child in `write()` (its pipes are blocking, see worker.ts) and stall its tasks
+ * for as long as the parent keeps its own stream busy.
  */
 import type { Readable, Writable } from 'node:stream';
 
 /** A line longer than this is written in pieces of this size, each ended by a newline (bounds memory). */
 export const MAX_LINE_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
-
-/** Sources paused because their target's buffer is full, resumed together on its `drain`. */
-const pausedBy = new Map<Writable, Set<Readable>>();
-
-function write(target: Writable, source: Readable, data: Buffer): void {
-  if (target.write(data) || target.destroyed) return;
-  // Backpressure (an async target such as a slow TTY on Windows): stop reading the child until the
-  // target drains; one shared listener per target, whatever the number of children.
-  source.pause();
-  let paused = pausedBy.get(target);
-  if (!paused) {
-    const waiting = new Set<Readable>();
-    pausedBy.set(target, (paused = waiting));
-    target.once('drain', () => {
-      pausedBy.delete(target);
-      for (const s of waiting) s.resume();
-    });
-  }
-  paused.add(source);
-}
+const NEWLINE_BUFFER = Buffer.from('\n');
 
 /**
  * Copies `source` to `target` in whole lines. Bytes after the last newline are held until the
@@ -44,7 +30,7 @@ export function forwardLines(source: Readable, target: Writable): void {
   let heldBytes = 0;
   const flushHeld = () => {
     if (heldBytes === 0) return;
-    write(target, source, Buffer.concat([...held, Buffer.from('\n')]));
+    target.write(Buffer.concat([...held, NEWLINE_BUFFER]));
     held = [];
     heldBytes = 0;
   };
@@ -57,7 +43,7 @@ export function forwardLines(source: Readable, target: Writable): void {
       return;
     }
     const lines = chunk.subarray(0, last + 1);
-    write(target, source, heldBytes === 0 ? lines : Buffer.concat([...held, lines]));
+    target.write(heldBytes === 0 ? lines : Buffer.concat([...held, lines]));
     held = [];
     heldBytes = 0;
     if (last + 1 < chunk.length) {
@@ -65,8 +51,8 @@ export function forwardLines(source: Readable, target: Writable): void {
       heldBytes = chunk.length - last - 1;
     }
   });
+  // 'end' normally; 'close' / 'error' when the pipe is torn down: what was read is still forwarded.
   source.on('end', flushHeld);
   source.on('close', flushHeld);
-  // A read error means the child's end is gone; what was read is still forwarded.
   source.on('error', flushHeld);
 }

@@ -77,7 +77,8 @@ export class ProcessTransport implements Transport {
   spawn(events: WorkerEvents): ProcessWorkerHandle {
     const { execArgv, env, cwd, stdio, orphanWatchdog } = this.#options;
     const out = stdio === 'lines' ? 'pipe' : stdio;
-    const child = fork(this.#entry.file, [String(process.pid), orphanWatchdog ? 'watchdog' : 'no-watchdog'], {
+    const flags = [...(orphanWatchdog ? ['watchdog'] : []), ...(stdio === 'lines' ? ['blocking-stdio'] : [])];
+    const child = fork(this.#entry.file, [String(process.pid), ...flags], {
       // Always explicit: a fork otherwise inherits the parent's flags (e.g. a test runner's).
       execArgv: [...this.#entry.loader, ...execArgv],
       env,

@@ -1,13 +1,13 @@
 /**
  * Child-process side: adapt the IPC channel to pool-core's one worker loop, and make sure the
- * child never outlives its parent. argv: `[parentPid, 'watchdog' | 'no-watchdog']`.
+ * child never outlives its parent. argv: `[parentPid, ...flags]`, flags `watchdog` and `blocking-stdio`.
  */
 import { Worker } from 'node:worker_threads';
 import { serve, type WorkerMessage } from '@mpool/pool-core';
 
 if (!process.send) throw new Error('@mpool/pool-procs worker entry must be started by ProcessPool (it needs an IPC channel)');
 const parentPid = Number(process.argv[2]);
-const watchdog = process.argv[3] === 'watchdog';
+const flags = new Set(process.argv.slice(3));
 /** Once buffers are flushed a leaving child exits, even if user code left handles open; at the latest after this. */
 const LEAVE_DEADLINE_MS = 2000;
 
@@ -58,7 +58,13 @@ function leave(): void {
 // The parent closed the channel or died: nobody will ever send work or read results.
 process.on('disconnect', leave);
 
-if (watchdog) startWatchdog();
+// stdout/stderr are pipes of our own (stdio 'lines'): make writes blocking, so that output written
+// just before `process.exit()` in a task is not lost (Node drops what a full pipe had not taken).
+// Never done for inherited fds: the flag would change the parent's file description too.
+if (flags.has('blocking-stdio')) {
+  for (const stream of [process.stdout, process.stderr]) (stream as unknown as { _handle?: { setBlocking?(on: boolean): number } })._handle?.setBlocking?.(true);
+}
+if (flags.has('watchdog')) startWatchdog();
 if (process.ppid !== parentPid) leave(); // the parent died while this child was starting
 
 serve({

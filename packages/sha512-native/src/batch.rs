@@ -27,7 +27,10 @@ pub struct RawBatch {
 
 impl From<RawBatch> for BatchOutput {
   fn from(raw: RawBatch) -> Self {
-    BatchOutput { digests: raw.digests.into(), failures: raw.failures }
+    BatchOutput {
+      digests: raw.digests.into(),
+      failures: raw.failures,
+    }
   }
 }
 
@@ -49,7 +52,10 @@ pub fn hash_batch(paths: &[PathBuf], cancel: &Cancel) -> RawBatch {
 
 /// Hashes one file on the calling thread (for pool workers).
 #[napi]
-pub fn hash_file_sync<'e>(env: &'e Env, path: Either<String, &[u8]>) -> Result<Either<BufferSlice<'e>, FileFailure>> {
+pub fn hash_file_sync<'e>(
+  env: &'e Env,
+  path: Either<String, &[u8]>,
+) -> Result<Either<BufferSlice<'e>, FileFailure>> {
   guard(|| match hash_file(&to_path(path), &Cancel::default()) {
     Ok(d) => Ok(Either::A(BufferSlice::copy_from(env, d)?)),
     Err(f) => Ok(Either::B(FileFailure::new(0, f))),

@@ -71,7 +71,10 @@ fn open_regular(path: &Path) -> Result<File, Failure> {
   }
   Err(if file_type.is_dir() {
     // Same code Node's fs.readFile gives for a directory.
-    Failure::Os { errno: libc::EISDIR, syscall: "read" }
+    Failure::Os {
+      errno: libc::EISDIR,
+      syscall: "read",
+    }
   } else if file_type.is_fifo() {
     Failure::NotRegular("fifo")
   } else if file_type.is_socket() {
@@ -92,14 +95,23 @@ fn open_failure(path: &Path, e: io::Error) -> Failure {
     // open(2) on a Unix socket fails with ENXIO; say what it really is.
     Some(libc::ENXIO) => match std::fs::metadata(path) {
       Ok(m) if m.file_type().is_socket() => Failure::NotRegular("socket"),
-      _ => Failure::Os { errno: libc::ENXIO, syscall: "open" },
+      _ => Failure::Os {
+        errno: libc::ENXIO,
+        syscall: "open",
+      },
     },
-    Some(errno) => Failure::Os { errno, syscall: "open" },
+    Some(errno) => Failure::Os {
+      errno,
+      syscall: "open",
+    },
   }
 }
 
 fn os(e: io::Error, syscall: &'static str) -> Failure {
-  Failure::Os { errno: e.raw_os_error().unwrap_or(libc::EIO), syscall }
+  Failure::Os {
+    errno: e.raw_os_error().unwrap_or(libc::EIO),
+    syscall,
+  }
 }
 
 fn hash_reader(mut file: File, buf: &mut [u8], cancel: &Cancel) -> Result<[u8; 64], Failure> {

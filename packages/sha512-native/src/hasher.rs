@@ -25,7 +25,9 @@ impl Sha512 {
   /// A fresh SHA-512 state.
   #[napi(constructor)]
   pub fn new() -> Self {
-    Sha512 { state: Some(sha::Sha512::new()) }
+    Sha512 {
+      state: Some(sha::Sha512::new()),
+    }
   }
 
   /// Feeds bytes (any Uint8Array, Buffer included) without copying them.

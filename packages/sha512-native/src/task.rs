@@ -26,7 +26,9 @@ impl CancelToken {
   /// A token that is not cancelled yet.
   #[napi(constructor)]
   pub fn new() -> Self {
-    CancelToken { flag: Arc::new(AtomicBool::new(false)) }
+    CancelToken {
+      flag: Arc::new(AtomicBool::new(false)),
+    }
   }
 
   /// Asks running and queued tasks holding this token to stop at the next check.
@@ -64,7 +66,10 @@ impl Task for HashFileTask {
 /// Hashes one file on the libuv thread pool.
 #[napi(ts_return_type = "Promise<Buffer | FileFailure>")]
 pub fn hash_file(path: Either<String, &[u8]>, token: Option<&CancelToken>) -> AsyncTask<HashFileTask> {
-  AsyncTask::new(HashFileTask { path: to_path(path), cancel: cancel_of(token) })
+  AsyncTask::new(HashFileTask {
+    path: to_path(path),
+    cancel: cancel_of(token),
+  })
 }
 
 pub struct HashFilesTask {
@@ -87,6 +92,12 @@ impl Task for HashFilesTask {
 
 /// Hashes a batch on the libuv thread pool (one pool round trip in total).
 #[napi(ts_return_type = "Promise<BatchOutput>")]
-pub fn hash_files_async(paths: Vec<Either<String, &[u8]>>, token: Option<&CancelToken>) -> AsyncTask<HashFilesTask> {
-  AsyncTask::new(HashFilesTask { paths: paths.into_iter().map(to_path).collect(), cancel: cancel_of(token) })
+pub fn hash_files_async(
+  paths: Vec<Either<String, &[u8]>>,
+  token: Option<&CancelToken>,
+) -> AsyncTask<HashFilesTask> {
+  AsyncTask::new(HashFilesTask {
+    paths: paths.into_iter().map(to_path).collect(),
+    cancel: cancel_of(token),
+  })
 }

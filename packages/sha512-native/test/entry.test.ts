@@ -27,11 +27,15 @@ const PROBE = `
 const f = ${JSON.stringify(path.join(pkgDir, 'package.json'))};
 console.log(JSON.stringify({ isNative: m.isNative, abc: m.sha512('abc', 'hex'),
   file: m.hashFileSync(f).toString('hex'), code: m.hashFiles(['/nonexistent'])[0].error.code,
-  asyncFile: (await m.hashFile(f)).toString('hex'), defaultIsSame: m.default.sha512 === m.sha512 }));`;
+  asyncFile: (await m.hashFile(f)).toString('hex'), defaultIsSame: m.default.sha512 === m.sha512,
+  names: Object.keys(m).sort(), cjsNames: Object.keys(m.default).sort() }));`;
+const NAMES = ['Sha512', 'hashFile', 'hashFileSync', 'hashFiles', 'hashFilesAsync', 'hashFilesPacked', 'isNative',
+  'nativeLoadError', 'sha512'];
 
 describe('entry points', () => {
   const pkgHex = createHash('sha512').update(fs.readFileSync(path.join(pkgDir, 'package.json'))).digest('hex');
-  const expected = { abc: ABC, file: pkgHex, asyncFile: pkgHex, code: 'ENOENT', defaultIsSame: true };
+  const expected = { abc: ABC, file: pkgHex, asyncFile: pkgHex, code: 'ENOENT', defaultIsSame: true,
+    names: [...NAMES, 'default'].sort(), cjsNames: NAMES };
 
   it('the CommonJS entry uses the native addon unless MPOOL_SHA512_NATIVE=0', () => {
     const api = require('../index.js');

@@ -142,6 +142,18 @@ describe.each(backends)('%s backend', (name, api) => {
     expect(b64).toEqual([{ path: files[0]!.path, digest: Buffer.from(files[0]!.hex, 'hex').toString('base64') }]);
   });
 
+  it('hashFilesPacked packs digests in order, zeros for failures, in transferable memory', () => {
+    const batch = [files[0]!.path, fx.missing, fx.weird];
+    const { digests, failures } = api.hashFilesPacked(batch);
+    expect(digests.length).toBe(192);
+    expect(digests.buffer.byteLength).toBe(192);
+    expect(digests.subarray(0, 64).toString('hex')).toBe(files[0]!.hex);
+    expect(digests.subarray(64, 128).every((b) => b === 0)).toBe(true);
+    expect(digests.subarray(128).toString('hex')).toBe(fx.weirdHex);
+    expect(failures).toEqual([{ index: 1, code: 'ENOENT', message: `ENOENT: no such file or directory, open '${fx.missing}'` }]);
+    expect(api.hashFilesPacked([])).toEqual({ digests: Buffer.alloc(0), failures: [] });
+  });
+
   it('hashFiles handles an empty batch and rejects non-array / non-path input', async () => {
     expect(api.hashFiles([])).toEqual([]);
     expect(await api.hashFilesAsync([])).toEqual([]);

@@ -46,7 +46,7 @@ export class Reporter {
   /** `digest-tree: text` on stderr. */
   say(text: string): void {
     const line = `digest-tree: ${text}\n`;
-    if (this.progress) this.progress.log(Buffer.from(line, 'latin1').toString('utf8'));
+    if (this.progress) this.progress.log(line);
     else this.io.err(line);
   }
 

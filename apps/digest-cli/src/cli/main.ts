@@ -51,8 +51,9 @@ function exitCodeFor(error: unknown, reporter: Reporter): number {
   return EXIT.usage;
 }
 
-function runOptionsOf(options: CliOptions, io: Io): RunOptions {
+function runOptionsOf(options: CliOptions, io: Io, sizes: boolean): RunOptions {
   return {
+    sizes,
     backend: options.backend,
     jobs: options.jobs,
     hasher: options.hasher,
@@ -66,7 +67,7 @@ async function runMode(options: CliOptions, io: Io, reporter: Reporter): Promise
   const stream = io.progressStream;
   const wanted = options.progress ?? Boolean(stream?.isTTY);
   if (wanted && stream && !options.status) reporter.progress = createProgress(stream, options.progress === true);
-  const run = runOptionsOf(options, io);
+  const run = runOptionsOf(options, io, reporter.progress !== null);
   if (options.mode === 'check') return runCheck(options, run, io, reporter);
   if (options.mode === 'audit') return runAudit(options, run, io, reporter);
   return runDigest(options, run, io, reporter);

@@ -21,14 +21,14 @@ export class DigestStore {
   readonly paths: BytePath[] = [];
   #digests = Buffer.allocUnsafe(DIGEST * 1024);
 
-  add(path: BytePath, digests: Uint8Array, offset: number): void {
+  add(path: BytePath, digests: Buffer, offset: number): void {
     const at = this.paths.length * DIGEST;
     if (at + DIGEST > this.#digests.length) {
       const bigger = Buffer.allocUnsafe(this.#digests.length * 2);
       this.#digests.copy(bigger, 0, 0, at);
       this.#digests = bigger;
     }
-    this.#digests.set(digests.subarray(offset, offset + DIGEST), at);
+    digests.copy(this.#digests, at, offset, offset + DIGEST);
     this.paths.push(path);
   }
 

@@ -12,94 +12,122 @@ use std::time::Instant;
 type OneShot = fn(&[u8]) -> [u8; 64];
 
 fn sha2_10(d: &[u8]) -> [u8; 64] {
-    use sha2_10::Digest;
-    sha2_10::Sha512::digest(d).into()
+  use sha2_10::Digest;
+  sha2_10::Sha512::digest(d).into()
 }
 fn sha2_11(d: &[u8]) -> [u8; 64] {
-    use sha2_11::Digest;
-    sha2_11::Sha512::digest(d).into()
+  use sha2_11::Digest;
+  sha2_11::Sha512::digest(d).into()
 }
 fn ring(d: &[u8]) -> [u8; 64] {
-    ring::digest::digest(&ring::digest::SHA512, d).as_ref().try_into().unwrap()
+  ring::digest::digest(&ring::digest::SHA512, d)
+    .as_ref()
+    .try_into()
+    .unwrap()
 }
 fn openssl_sha(d: &[u8]) -> [u8; 64] {
-    openssl::sha::sha512(d)
+  openssl::sha::sha512(d)
 }
 fn openssl_evp(d: &[u8]) -> [u8; 64] {
-    let mut h = openssl::hash::Hasher::new(openssl::hash::MessageDigest::sha512()).unwrap();
-    h.update(d).unwrap();
-    h.finish().unwrap().as_ref().try_into().unwrap()
+  let mut h = openssl::hash::Hasher::new(openssl::hash::MessageDigest::sha512()).unwrap();
+  h.update(d).unwrap();
+  h.finish().unwrap().as_ref().try_into().unwrap()
 }
 
 const ROUNDS: usize = 7;
 
 fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
+  v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+  v[v.len() / 2]
 }
 
 /// MB/s (10^6 bytes) hashing one 1 MiB block `reps` times.
 fn blocks(f: OneShot, buf: &[u8], reps: usize) -> f64 {
-    let t = Instant::now();
-    for _ in 0..reps { black_box(f(black_box(buf))); }
-    (buf.len() * reps) as f64 / t.elapsed().as_secs_f64() / 1e6
+  let t = Instant::now();
+  for _ in 0..reps {
+    black_box(f(black_box(buf)));
+  }
+  (buf.len() * reps) as f64 / t.elapsed().as_secs_f64() / 1e6
 }
 
 /// files/s for open + read whole + hash + close over `files`.
 fn files(f: OneShot, files: &[PathBuf]) -> f64 {
-    let mut buf = Vec::with_capacity(8192);
-    let t = Instant::now();
-    for p in files {
-        buf.clear();
-        fs::File::open(p).unwrap().read_to_end(&mut buf).unwrap();
-        black_box(f(&buf));
-    }
-    files.len() as f64 / t.elapsed().as_secs_f64()
+  let mut buf = Vec::with_capacity(8192);
+  let t = Instant::now();
+  for p in files {
+    buf.clear();
+    fs::File::open(p).unwrap().read_to_end(&mut buf).unwrap();
+    black_box(f(&buf));
+  }
+  files.len() as f64 / t.elapsed().as_secs_f64()
 }
 
 fn make_files(dir: &Path, n: usize) -> Vec<PathBuf> {
-    fs::create_dir_all(dir).unwrap();
-    (0..n).map(|i| {
-        let p = dir.join(format!("f{i}"));
-        let body: Vec<u8> = (0..4096u32).map(|j| (j.wrapping_mul(31) ^ i as u32) as u8).collect();
-        fs::write(&p, body).unwrap();
-        p
-    }).collect()
+  fs::create_dir_all(dir).unwrap();
+  (0..n)
+    .map(|i| {
+      let p = dir.join(format!("f{i}"));
+      let body: Vec<u8> = (0..4096u32)
+        .map(|j| (j.wrapping_mul(31) ^ i as u32) as u8)
+        .collect();
+      fs::write(&p, body).unwrap();
+      p
+    })
+    .collect()
 }
 
 fn main() {
-    let sha2_10_name = if cfg!(feature = "asm") { "sha2 0.10.9 +asm" } else { "sha2 0.10.9 (auto: AVX2)" };
-    let sha2_11_name = if cfg!(sha2_backend = "soft") { "sha2 0.11.1 (soft)" } else { "sha2 0.11.1 (auto: AVX2)" };
-    let all: [(&str, OneShot); 5] = [
-        (sha2_10_name, sha2_10),
-        (sha2_11_name, sha2_11),
-        ("ring 0.17.14", ring),
-        ("openssl 0.10.82 (SHA512_*)", openssl_sha),
-        ("openssl 0.10.82 (EVP)", openssl_evp),
-    ];
-    // Optional name filter, e.g. `sha2 0.10`, so other builds print only their row.
-    let only = std::env::args().nth(1).unwrap_or_default();
-    let impls: Vec<_> = all.into_iter().filter(|(n, _)| n.starts_with(only.as_str())).collect();
-    let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 7) as u8).collect();
-    let dir = std::env::temp_dir().join(format!("sha512-compare-{}", std::process::id()));
-    let paths = make_files(&dir, 10_000);
-    // All candidates must agree before any figure means anything.
-    let want = openssl_sha(&block);
-    for (name, f) in &impls { assert_eq!(f(&block), want, "{name} disagrees"); }
+  let sha2_10_name = if cfg!(feature = "asm") {
+    "sha2 0.10.9 +asm"
+  } else {
+    "sha2 0.10.9 (auto: AVX2)"
+  };
+  let sha2_11_name = if cfg!(sha2_backend = "soft") {
+    "sha2 0.11.1 (soft)"
+  } else {
+    "sha2 0.11.1 (auto: AVX2)"
+  };
+  let all: [(&str, OneShot); 5] = [
+    (sha2_10_name, sha2_10),
+    (sha2_11_name, sha2_11),
+    ("ring 0.17.14", ring),
+    ("openssl 0.10.82 (SHA512_*)", openssl_sha),
+    ("openssl 0.10.82 (EVP)", openssl_evp),
+  ];
+  // Optional name filter, e.g. `sha2 0.10`, so other builds print only their row.
+  let only = std::env::args().nth(1).unwrap_or_default();
+  let impls: Vec<_> = all
+    .into_iter()
+    .filter(|(n, _)| n.starts_with(only.as_str()))
+    .collect();
+  let block: Vec<u8> = (0..1 << 20).map(|i: u32| (i * 7) as u8).collect();
+  let dir = std::env::temp_dir().join(format!("sha512-compare-{}", std::process::id()));
+  let paths = make_files(&dir, 10_000);
+  // All candidates must agree before any figure means anything.
+  let want = openssl_sha(&block);
+  for (name, f) in &impls {
+    assert_eq!(f(&block), want, "{name} disagrees");
+  }
 
-    // Rounds interleave the candidates, and medians are reported, so a noisy
-    // neighbour on the VM slows every candidate alike.
-    let mut mb = vec![Vec::new(); impls.len()];
-    let mut fps = vec![Vec::new(); impls.len()];
-    for (_, f) in &impls { blocks(*f, &block, 20); } // warm-up: feature detection, caches
-    for _ in 0..ROUNDS {
-        for (i, (_, f)) in impls.iter().enumerate() {
-            mb[i].push(blocks(*f, &block, 100));
-            fps[i].push(files(*f, &paths));
-        }
+  // Rounds interleave the candidates, and medians are reported, so a noisy
+  // neighbour on the VM slows every candidate alike.
+  let mut mb = vec![Vec::new(); impls.len()];
+  let mut fps = vec![Vec::new(); impls.len()];
+  for (_, f) in &impls {
+    blocks(*f, &block, 20);
+  } // warm-up: feature detection, caches
+  for _ in 0..ROUNDS {
+    for (i, (_, f)) in impls.iter().enumerate() {
+      mb[i].push(blocks(*f, &block, 100));
+      fps[i].push(files(*f, &paths));
     }
-    for (i, (name, _)) in impls.iter().enumerate() {
-        println!("| {name} | {:.0} | {:.0} |", median(mb[i].clone()), median(fps[i].clone()));
-    }
-    fs::remove_dir_all(&dir).unwrap();
+  }
+  for (i, (name, _)) in impls.iter().enumerate() {
+    println!(
+      "| {name} | {:.0} | {:.0} |",
+      median(mb[i].clone()),
+      median(fps[i].clone())
+    );
+  }
+  fs::remove_dir_all(&dir).unwrap();
 }

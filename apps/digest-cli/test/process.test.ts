@@ -1,0 +1,99 @@
+/**
+ * The process's edges: permissions (as a non-root user: root ignores them), SIGINT mid-run,
+ * stdout closed early, and no worker process left behind.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cleanTempDirs, runBin, tempDir, writeTree } from './helpers.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir();
+});
+afterAll(cleanTempDirs);
+
+/** Processes (other than ours) whose environment holds `marker`. */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`).includes(marker)) found.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+describe('permissions (run as nobody)', () => {
+  it('reports unreadable files and unlistable directories, hashes the rest, exit 1', async () => {
+    const root = join(dir, 'perm');
+    writeTree(root, [['ok', 'fine'], ['secret', 'hidden'], ['locked/inside', 'x'], ['noexec/entry', 'y'], ['open/z', 'z']]);
+    chmodSync(join(root, 'secret'), 0o000);
+    chmodSync(join(root, 'locked'), 0o000);
+    chmodSync(join(root, 'noexec'), 0o644); // names can be listed, entries cannot be opened
+    const r = await runBin(['perm'], { cwd: dir, asNobody: true });
+    expect(r.code).toBe(1);
+    const out = r.stdout.toString();
+    expect(out).toMatch(/ {2}perm\/ok\n/);
+    expect(out).toMatch(/ {2}perm\/open\/z\n/);
+    expect(out).not.toMatch(/secret|inside|entry/);
+    expect(r.stderr).toContain('digest-tree: perm/secret: Permission denied\n');
+    expect(r.stderr).toContain('digest-tree: perm/locked: Permission denied\n');
+    expect(r.stderr).toContain('digest-tree: perm/noexec/entry: Permission denied\n');
+  });
+});
+
+describe.each(['threads', 'procs'])('SIGINT with the %s backend', (backend) => {
+  it('stops the workers, leaves no process behind, exits 130', async () => {
+    const root = join(dir, `slow-${backend}`);
+    mkdirSync(root);
+    // Sparse files: no disk space, but hashing 4 GiB of zeros takes seconds.
+    for (let i = 0; i < 4; i++) execFileSync('truncate', ['-s', '1G', join(root, `zero${i}`)]);
+    const marker = `DIGEST_TREE_TEST_MARKER=${process.pid}-${backend}-${Date.now()}`;
+    const [key, value] = marker.split('=') as [string, string];
+    const started = Date.now();
+    const r = await runBin(['--backend', backend, root], {
+      env: { [key]: value },
+      onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 1000),
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.length).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(processesWith(marker)).toEqual([]);
+  });
+});
+
+describe('stdout closed early', () => {
+  it('digest-tree | head -1 exits quietly (no EPIPE stack)', async () => {
+    const root = join(dir, 'many');
+    writeTree(root, Array.from({ length: 3000 }, (_, i) => [`file-${i}`, `${i}`] as [string, string]));
+    const script = `"${process.execPath}" "${BIN}" many 2>err.txt | head -1 > first.txt; echo "\${PIPESTATUS[0]}" > rc.txt`;
+    execFileSync('bash', ['-c', script], { cwd: dir });
+    expect(readFileSync(join(dir, 'first.txt'), 'utf8')).toMatch(/^[0-9a-f]{128} {2}many\/file-0\n$/);
+    expect(readFileSync(join(dir, 'err.txt'), 'utf8')).toBe('');
+    expect(readFileSync(join(dir, 'rc.txt'), 'utf8').trim()).toBe('141');
+  });
+
+  it('also with --ndjson, which streams while hashing', async () => {
+    const script = `"${process.execPath}" "${BIN}" --ndjson many 2>err2.txt | head -1 > /dev/null; echo "\${PIPESTATUS[0]}" > rc2.txt`;
+    execFileSync('bash', ['-c', script], { cwd: dir });
+    expect(readFileSync(join(dir, 'err2.txt'), 'utf8')).toBe('');
+    expect(readFileSync(join(dir, 'rc2.txt'), 'utf8').trim()).toBe('141');
+  });
+});
+
+describe('progress', () => {
+  it('is silent on a pipe by default and drawn when forced with --progress', async () => {
+    writeFileSync(join(dir, 'p.txt'), 'p');
+    const quiet = await runBin(['p.txt'], { cwd: dir });
+    expect(quiet.stderr).toBe('');
+    const forced = await runBin(['--progress', 'p.txt'], { cwd: dir });
+    expect(forced.stderr).toMatch(/files/);
+    expect(forced.stdout.toString()).toMatch(/ {2}p\.txt\n$/);
+  });
+});

@@ -1,0 +1,132 @@
+/** Pure pieces: path encodings, checksum lines, batching and scheduling, the audit comparison. */
+import { describe, expect, it } from 'vitest';
+import { compare } from '../src/audit.js';
+import { bsdLine, gnuLine, parseLine } from '../src/format/lines.js';
+import { fsdecode, fsencode, isUtf8BytePath, joinBytePath } from '../src/paths.js';
+import { Batcher, Scheduler, type Batch } from '../src/plan.js';
+import type { WorkItem } from '../src/tasks.js';
+import { bytes } from './helpers.js';
+
+const HEX = 'ab'.repeat(64);
+
+describe('surrogateescape', () => {
+  it('round-trips any bytes', () => {
+    for (let seed = 1; seed < 200; seed++) {
+      const raw = bytes(1 + (seed % 40), seed);
+      expect(fsencode(fsdecode(raw))).toEqual(raw);
+    }
+  });
+
+  it('decodes valid UTF-8 as usual and each bad byte to U+DC80..U+DCFF', () => {
+    expect(fsdecode(Buffer.from('héllo'))).toBe('héllo');
+    expect(fsdecode(Buffer.from([0x61, 0xff, 0xc3]))).toBe('a\udcff\udcc3');
+    expect(fsdecode(Buffer.from([0xed, 0xa0, 0x80]))).toBe('\udced\udca0\udc80'); // an encoded surrogate is not UTF-8
+    expect(fsdecode(Buffer.from([0xe0, 0x80, 0x80]))).toBe('\udce0\udc80\udc80'); // overlong
+  });
+
+  it('refuses lone surrogates that escape no byte', () => {
+    expect(() => fsencode('\ud800')).toThrow(TypeError);
+    expect(fsencode('😀')).toEqual(Buffer.from('😀'));
+  });
+
+  it('joins like find prints, and tells UTF-8 names apart', () => {
+    expect(joinBytePath('.', 'a')).toBe('./a');
+    expect(joinBytePath('dir/', 'a')).toBe('dir/a');
+    expect(isUtf8BytePath('caf\xc3\xa9')).toBe(true);
+    expect(isUtf8BytePath('caf\xe9')).toBe(false);
+  });
+});
+
+describe('checksum lines', () => {
+  it('escape backslash, newline and carriage return like coreutils', () => {
+    expect(gnuLine('plain', HEX)).toBe(`${HEX}  plain\n`);
+    expect(gnuLine('a\\b\nc\rd', HEX)).toBe(`\\${HEX}  a\\\\b\\nc\\rd\n`);
+    expect(bsdLine('a\nb', HEX)).toBe(`\\SHA512 (a\\nb) = ${HEX}\n`);
+  });
+
+  it('parse both formats back, escapes and binary marker included', () => {
+    for (const name of ['plain', 'sp ace', 'a\\b\nc\rd', '-dash', 'x\xff)(y', ' (paren) = odd']) {
+      expect(parseLine(gnuLine(name, HEX).slice(0, -1))).toEqual({ path: name, hex: HEX });
+      expect(parseLine(bsdLine(name, HEX).slice(0, -1))).toEqual({ path: name, hex: HEX });
+    }
+    expect(parseLine(`${HEX} *bin`)).toEqual({ path: 'bin', hex: HEX });
+    expect(parseLine(`${HEX.toUpperCase()}  up`)).toEqual({ path: 'up', hex: HEX });
+  });
+
+  it('reject malformed lines', () => {
+    for (const line of ['', 'junk', `${HEX.slice(2)}  short`, `${HEX} x`, `${HEX}  `, `\\${HEX}  bad\\q`, `SHA256 (x) = ${HEX}`]) {
+      expect(parseLine(line), JSON.stringify(line)).toBeNull();
+    }
+  });
+});
+
+describe('Batcher', () => {
+  const limits = { batchCost: 1000, perFileCost: 100, maxFiles: 4 };
+
+  it('closes a batch by cost or by count, sends big files alone', () => {
+    const out: Batch[] = [];
+    const b = new Batcher(limits, (batch) => out.push(batch));
+    b.add('big', 5000);
+    b.add('a', 400);
+    b.add('b', 400); // cost 1000: closes
+    for (const n of ['c', 'd', 'e', 'f']) b.add(n, 0); // four files: closes
+    b.add('g', 0);
+    expect(out.map((x) => x.paths)).toEqual([['big'], ['a', 'b'], ['c', 'd', 'e', 'f']]);
+    expect(b.pending).toBe(1);
+    b.flush();
+    expect(out.at(-1)).toMatchObject({ paths: ['g'], bytes: 0, cost: 100 });
+  });
+});
+
+describe('Scheduler', () => {
+  const ctx = { follow: false, exclude: [], sizes: false };
+
+  async function take(s: Scheduler, n: number): Promise<WorkItem[]> {
+    const it = s[Symbol.asyncIterator]();
+    const items: WorkItem[] = [];
+    for (let i = 0; i < n; i++) items.push((await it.next()).value as WorkItem);
+    return items;
+  }
+
+  it('lists directories first, then the costliest batches first', async () => {
+    const s = new Scheduler({ workers: 2, hasher: 'node', ctx, limits: { batchCost: 1000, perFileCost: 0, maxFiles: 100 } });
+    s.addFiles(['small1', 'huge', 'mid'], [10, 50_000, 5_000]);
+    s.addDirs([{ path: 'd', relStart: 2 }]);
+    const items = await take(s, 3);
+    expect(items[0]).toMatchObject({ kind: 'list', dirs: [{ path: 'd' }] });
+    expect(items[1]).toMatchObject({ kind: 'hash', paths: ['huge'] });
+    expect(items[2]).toMatchObject({ kind: 'hash', paths: ['mid'] });
+    expect(s.walking).toBe(true);
+  });
+
+  it('sends a partial batch only when workers would wait, and ends when all is done', async () => {
+    const s = new Scheduler({ workers: 1, hasher: 'node', ctx });
+    s.addFiles(['a', 'b'], [1, 1]);
+    const it = s[Symbol.asyncIterator]();
+    const first = (await it.next()).value as WorkItem;
+    expect(first).toMatchObject({ kind: 'hash', paths: ['a', 'b'] });
+    const end = it.next();
+    expect(s.done(first.id)).toMatchObject({ paths: ['a', 'b'], bytes: 2 });
+    expect(await end).toEqual({ done: true, value: undefined });
+  });
+});
+
+describe('audit comparison', () => {
+  const e = (path: string, hex: string) => ({ path, hex });
+
+  it('finds changed, missing, moved and new files; pairs moves deterministically', () => {
+    const before = [e('same', '1'), e('edit', '2'), e('gone', '3'), e('mv-b', '4'), e('mv-a', '4')];
+    const now = new Map([
+      ['same', '1'],
+      ['edit', '9'],
+      ['z-new', '4'],
+      ['fresh', '5'],
+    ]);
+    expect(compare(before, now)).toEqual({ changed: ['edit'], missing: ['gone', 'mv-b'], moved: [['mv-a', 'z-new']], added: ['fresh'], unchanged: 1 });
+  });
+
+  it('does not call unreadable paths (or files under an unreadable directory) missing', () => {
+    const report = compare([e('locked/f', '1'), e('secret', '2')], new Map(), new Set(['locked', 'secret']));
+    expect(report.missing).toEqual([]);
+  });
+});
