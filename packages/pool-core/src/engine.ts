@@ -192,6 +192,8 @@ export class Engine implements JobHost {
   #stop(w: WorkerSlot, why: Exclude<Leaving, null>): void {
     if (w.leaving !== null) return;
     w.leaving = why;
+    // A leaving worker keeps the process alive until it is gone: join() must not be left unsettled.
+    w.handle.ref();
     if (why === 'exit') w.handle.send({ type: 'exit' });
     else void w.handle.kill();
     this.#replenish();
@@ -241,7 +243,7 @@ export class Engine implements JobHost {
     for (const w of this.#workers) busy ||= w.held.length > 0;
     if (busy !== this.#refd) {
       this.#refd = busy;
-      for (const w of this.#workers) busy ? w.handle.ref() : w.handle.unref();
+      for (const w of this.#workers) if (w.leaving === null) busy ? w.handle.ref() : w.handle.unref();
     }
     if (this.state === 'close' && !this.#hasWork()) {
       for (const w of this.#workers) this.#stop(w, w.ready ? 'exit' : 'kill');

@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ExitInfo, ParentMessage, Transport, WorkerEvents, WorkerHandle } from '@mpool/pool-core';
+import type { ExitInfo, ParentMessage, Transport, WorkerEvents, WorkerHandle, WorkerMessage } from '@mpool/pool-core';
 import { forwardLines } from './line-forwarder.js';
 
 /** Options of the processes backend only. */
@@ -110,7 +110,7 @@ export class ProcessTransport implements Transport {
     };
 
     child.on('message', (msg) => {
-      if (!reported) events.message(msg);
+      if (!reported) events.message(msg as WorkerMessage);
     });
     // Send errors after the child died (ERR_IPC_CHANNEL_CLOSED, EPIPE) are followed by its exit,
     // which fails what it held; only a spawn failure (no pid) ends the worker here.
@@ -125,7 +125,6 @@ export class ProcessTransport implements Transport {
         child.stderr?.destroy();
         report({ exitCode, signal });
       }, CLOSE_WAIT_MS);
-      timer.unref();
       child.once('close', () => {
         clearTimeout(timer);
         report({ exitCode, signal });

@@ -8,8 +8,10 @@ import { serve, type WorkerMessage } from '@mpool/pool-core';
 if (!process.send) throw new Error('@mpool/pool-procs worker entry must be started by ProcessPool (it needs an IPC channel)');
 const parentPid = Number(process.argv[2]);
 const flags = new Set(process.argv.slice(3));
-/** Once buffers are flushed a leaving child exits, even if user code left handles open; at the latest after this. */
+/** A leaving child exits once its buffers are flushed, or after this long whatever happens. */
 const LEAVE_DEADLINE_MS = 2000;
+/** When the parent is gone nobody reads our output: do not wait long for it. */
+const ORPHAN_DEADLINE_MS = 200;
 
 let leaving = false;
 let sending = 0; // IPC writes not yet handed to the OS
@@ -36,16 +38,16 @@ const flushed = () => sending === 0 && process.stdout.writableLength === 0 && pr
  * Leaves without losing output: `process.exit()` would drop IPC replies and pipe writes still in
  * flight, so set the exit code, close the channel once replies are written, and let the process
  * end by itself. If user code keeps the loop alive (timers, sockets), exit as soon as everything
- * is flushed, and after {@link LEAVE_DEADLINE_MS} whatever happens.
+ * is flushed, and after `deadlineMs` whatever happens.
  */
-function leave(): void {
+function leave(deadlineMs = LEAVE_DEADLINE_MS): void {
   if (leaving) return;
   leaving = true;
   process.exitCode = 0;
   const started = Date.now();
   const poll = setInterval(() => {
     if (sending === 0 && process.connected) process.disconnect();
-    if ((flushed() && !process.connected) || Date.now() - started > LEAVE_DEADLINE_MS) process.exit();
+    if ((flushed() && !process.connected) || Date.now() - started > deadlineMs) process.exit();
   }, 5);
   poll.unref();
   // Not disconnect() right away: Node 20 throws inside its replay of messages that arrived
@@ -55,8 +57,10 @@ function leave(): void {
   });
 }
 
-// The parent closed the channel or died: nobody will ever send work or read results.
-process.on('disconnect', leave);
+// Not our own disconnect (leave() sets `leaving` first): the parent died or closed the channel,
+// so nobody will ever send work or read results. Works while tasks await; see the watchdog for
+// tasks that never yield.
+process.on('disconnect', () => leave(ORPHAN_DEADLINE_MS));
 
 // stdout/stderr are pipes of our own (stdio 'lines'): make writes blocking, so that output written
 // just before `process.exit()` in a task is not lost (Node drops what a full pipe had not taken).
@@ -65,12 +69,12 @@ if (flags.has('blocking-stdio')) {
   for (const stream of [process.stdout, process.stderr]) (stream as unknown as { _handle?: { setBlocking?(on: boolean): number } })._handle?.setBlocking?.(true);
 }
 if (flags.has('watchdog')) startWatchdog();
-if (process.ppid !== parentPid) leave(); // the parent died while this child was starting
+if (process.ppid !== parentPid) leave(ORPHAN_DEADLINE_MS); // the parent died while this child was starting
 
 serve({
   send,
   onMessage: (handler) => process.on('message', handler as (msg: unknown) => void),
-  exit: leave,
+  exit: () => leave(),
 });
 
 /**

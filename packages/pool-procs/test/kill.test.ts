@@ -56,9 +56,8 @@ describe('stopping children', () => {
 
   it('terminate(): a child that ignores SIGTERM gets SIGKILL after the grace period; join() waits for it', async () => {
     const pool = makePool({ processes: 1 });
-    const [child] = pool.pids;
-    const running = pool.applyAsync(ignoreSigterm, [60_000]);
-    await sleep(500); // the handler is installed
+    const child = await pool.apply(ignoreSigterm);
+    const running = pool.applyAsync(sleepMs, [60_000]);
     const started = Date.now();
     await pool.terminate();
     await pool.join(10_000);

@@ -20,7 +20,8 @@ function checkLines(lines: string[]): { counts: Map<string, number[]>; corrupt: 
     if (!m) continue;
     const [, tag, i] = m;
     if (line !== makeLine(tag!, Number(i))) corrupt.push(line.length > 120 ? `${line.slice(0, 120)}…` : line);
-    else counts.set(tag!, [...(counts.get(tag!) ?? []), Number(i)]);
+    else if (counts.has(tag!)) counts.get(tag!)!.push(Number(i));
+    else counts.set(tag!, [Number(i)]);
   }
   return { counts, corrupt };
 }
@@ -50,9 +51,10 @@ describe('stdio: other modes', () => {
   it("'inherit': children write to the parent's stdout directly", async () => {
     const { lines, code } = await run('inherit');
     expect(code).toBe(0);
+    // Raw: lines may mix, and what a child wrote right before process.exit() may be lost (Node's
+    // own behaviour on a full pipe), so only check that the children's output reached our stdout.
     expect(lines.join('\n')).toMatch(/^C\|0\|/m);
-    expect(lines.join('\n')).toMatch(/X\|tail without newline/);
-    expect(lines).toContain('END');
+    expect(lines.join('\n')).toMatch(/END$/m);
   });
 
   it("'ignore': children's output is discarded", async () => {
