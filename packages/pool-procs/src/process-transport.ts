@@ -91,7 +91,6 @@ export class ProcessTransport implements Transport {
     if (child.stderr) forwardLines(child.stderr, process.stderr);
 
     let reported = false;
-    let pinned = false; // leaving: keep the loop alive until the child is gone, whatever unref() says
     let killTimer: NodeJS.Timeout | undefined;
     let resolveGone!: () => void;
     const gone = new Promise<void>((resolve) => (resolveGone = resolve));
@@ -130,11 +129,6 @@ export class ProcessTransport implements Transport {
         report({ exitCode, signal });
       });
     });
-    const pin = () => {
-      if (pinned) return;
-      setRef(true);
-      pinned = true;
-    };
     return {
       get pid() {
         return child.pid;
@@ -142,16 +136,13 @@ export class ProcessTransport implements Transport {
       // child.send throws synchronously when the message cannot be serialized (checked on Node 20
       // with advanced serialization), which is what the engine needs for EncodingError.
       send: (msg: ParentMessage) => {
-        if (msg.type === 'exit') pin();
         child.send(msg);
       },
+      // The engine keeps a leaving worker ref'd until it exits, so join() always settles.
       ref: () => setRef(true),
-      unref: () => {
-        if (!pinned) setRef(false);
-      },
+      unref: () => setRef(false),
       kill: () => {
         if (!reported && killTimer === undefined) {
-          pin();
           child.kill('SIGTERM');
           killTimer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
         }
