@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { q, run, sh } from './proc.mjs';
 import { summarize } from './stats.mjs';
-import { digestTreeBin } from './workspace.mjs';
+import { BENCH_DIR, digestTreeBin } from './workspace.mjs';
 
 /** A short account of a tool's stderr: its first error-looking line and how many lines there were. */
 function errText(stderr) {
@@ -30,6 +30,13 @@ export function digestTools({ pythonPeer, rhashError }) {
   const xargs = (tail) => (dir, n) => `find ${q(dir)} -type f -print0 | xargs -0 -P2 -n${n} ${tail}`;
   return [
     { id: 'read-floor', label: 'read floor: find | xargs -P2 cat (no hashing)', limit: true, cmd: xargs('cat'), noCount: true },
+    {
+      id: 'read-floor-node',
+      label: 'read floor: 2 threads, readSync (no hashing)',
+      limit: true,
+      noCount: true,
+      cmd: (dir) => `${q(process.execPath)} ${q(join(BENCH_DIR, 'src/read-floor.mjs'))} ${q(dir)} 2`,
+    },
     dt.error
       ? { id: 'digest-tree', label: 'digest-tree --jobs 2', error: dt.error, mpool: true }
       : { id: 'digest-tree', label: 'digest-tree --jobs 2', mpool: true, cmd: (dir) => `${q(process.execPath)} ${q(dt.bin)} --jobs 2 ${q(dir)}` },
