@@ -13,6 +13,9 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; t
 # (sha512sum is coreutils; setpriv is util-linux, used to test permission errors as non-root).
 need_apt=()
 command -v cc >/dev/null || need_apt+=(build-essential)
+# sha512-native links OpenSSL's SHA-512 (the fastest one measured here; see its README).
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+[ -f /usr/include/openssl/sha.h ] || need_apt+=(libssl-dev)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
 command -v sha512sum >/dev/null || need_apt+=(coreutils)
 [ -x /usr/bin/time ] || need_apt+=(time)
