@@ -70,7 +70,7 @@ export type SerializedError =
   | { kind: 'value'; value: unknown };
 
 /** Classes rebuilt as themselves: JavaScript's built-ins, and mpool's own (raised inside workers too). */
-const BUILTIN_ERRORS = {
+const BUILTIN_ERRORS: Record<BuiltinErrorName, new (...args: never[]) => Error> = {
   Error,
   TypeError,
   RangeError,
@@ -80,8 +80,18 @@ const BUILTIN_ERRORS = {
   URIError,
   AggregateError,
   EncodingError,
-} as const;
-type BuiltinErrorName = keyof typeof BUILTIN_ERRORS;
+};
+/** Names of the error classes that are rebuilt as themselves on the main side. */
+export type BuiltinErrorName =
+  | 'Error'
+  | 'TypeError'
+  | 'RangeError'
+  | 'SyntaxError'
+  | 'ReferenceError'
+  | 'EvalError'
+  | 'URIError'
+  | 'AggregateError'
+  | 'EncodingError';
 
 const MAX_DEPTH = 16;
 const SKIPPED_PROPS = new Set(['name', 'message', 'stack', 'cause', 'errors']);

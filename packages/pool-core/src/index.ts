@@ -4,7 +4,8 @@ export type { PoolState } from './engine.js';
 export { AsyncResult } from './async-result.js';
 export type { ResultCallbacks } from './async-result.js';
 export { defineTasks, taskRef, toModuleUrl } from './tasks.js';
-export type { Task, TaskRef, TaskLike } from './tasks.js';
+export type { Task, TaskRef, TaskLike, AnyFn } from './tasks.js';
+export type { AnyIterable } from './inputs.js';
 export { currentWorkerId } from './worker-info.js';
 export { cpuCount } from './cpu.js';
 export {
@@ -19,7 +20,7 @@ export {
   serializeError,
   deserializeError,
 } from './errors.js';
-export type { SerializedError } from './errors.js';
+export type { SerializedError, BuiltinErrorName } from './errors.js';
 export { serve } from './serve.js';
 export type { Transport, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';
 export type { ParentMessage, WorkerMessage, WireBatch, TaskAddress, BatchReply } from './protocol.js';

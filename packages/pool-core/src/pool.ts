@@ -9,12 +9,10 @@ import { ImapJob } from './imap-job.js';
 import { checkIterable, checkPositiveInt, collect, defaultChunksize, type AnyIterable } from './inputs.js';
 import { makeBatch, type Job } from './job.js';
 import { ApplyJob, MapJob } from './result-jobs.js';
-import { addressOf, type TaskLike } from './tasks.js';
+import { addressOf, type AnyFn, type TaskLike } from './tasks.js';
 import type { Transport } from './transport.js';
 import { cpuCount } from './cpu.js';
 
-// biome-ignore lint: any is what lets TypeScript infer parameter and return types.
-type AnyFn = (...args: any[]) => any;
 /** What a task resolves to (a task may be sync or async). */
 export type TaskResult<F extends AnyFn> = Awaited<ReturnType<F>>;
 /** The single argument of a task used with `map` / `imap`. */

@@ -5,12 +5,10 @@
  */
 import { serializeError, isCloneable, EncodingError } from './errors.js';
 import type { BatchReply, ParentMessage, WireBatch } from './protocol.js';
-import { resolveTask } from './tasks.js';
+import { resolveTask, type AnyFn } from './tasks.js';
 import type { WorkerPort } from './transport.js';
 import { setCurrentWorkerId } from './worker-info.js';
 
-// biome-ignore lint: tasks are user functions of any shape.
-type AnyFn = (...args: any[]) => any;
 
 /**
  * Replies of quick batches are sent together; a reply is held at most this long, so a slow batch

@@ -6,8 +6,9 @@
 import { pathToFileURL } from 'node:url';
 import type { TaskAddress } from './protocol.js';
 
-// biome-ignore lint: any is what lets TypeScript infer parameter and return types.
-type AnyFn = (...args: any[]) => any;
+/** Any function; `any` is what lets TypeScript infer a task's parameter and return types. */
+// biome-ignore lint: see above.
+export type AnyFn = (...args: any[]) => any;
 
 const ADDRESS = Symbol.for('mpool.taskAddress');
 /** Shared through globalThis so that two copies of pool-core (ESM + CJS) see one registry. */
