@@ -168,8 +168,14 @@ export class Engine implements JobHost {
   }
 
   #settle(w: WorkerSlot, reply: BatchReply): void {
-    const batch = w.held.shift();
-    if (batch === undefined || batch.id !== reply.id) throw new Error(`mpool protocol error: worker ${w.id} answered batch ${reply.id} out of order`);
+    const batch = w.held.peek();
+    if (batch === undefined || batch.id !== reply.id) {
+      // A worker being stopped may still answer what terminate() already failed: nothing to do.
+      if (w.leaving !== null) return;
+      process.emitWarning(`mpool: worker ${w.id} answered batch ${reply.id} out of order; stopping it`, 'MpoolProtocolWarning');
+      return this.#stop(w, 'kill'); // what it held fails as a crash
+    }
+    w.held.shift();
     if (batch.job.settled) return;
     try {
       if (reply.type === 'done') batch.job.deliver(batch, reply.values);

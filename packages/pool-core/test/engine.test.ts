@@ -54,6 +54,21 @@ describe('engine dispatch', () => {
     await pool.terminate();
   });
 
+  it('terminate() while replies are in flight: every result settles once, nothing throws', async () => {
+    const transport = new LoopbackTransport();
+    const pool = new Pool(transport, { processes: 2 });
+    await tick();
+    let terminating: Promise<void> | undefined;
+    transport.onWorkerSend = (msg) => {
+      if (msg.type !== 'ready') terminating ??= pool.terminate(); // a reply is on its way
+    };
+    const results = range(500).map((i) => pool.applyAsync(double, [i]));
+    await tick();
+    await terminating;
+    const outcomes = await Promise.all(results.map((r) => r.get(1000).then(() => 'ok', (e: Error) => e.name)));
+    expect(outcomes.every((o) => o === 'PoolStateError')).toBe(true);
+  });
+
   it('aborting a running task re-queues the tasks queued behind it on that worker', async () => {
     const transport = new LoopbackTransport();
     const pool = new Pool(transport, { processes: 1 });
