@@ -5,7 +5,7 @@
  */
 import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
-import { nativeAvailable, nativeUnavailableReason, DIGEST_BYTES, type BatchDigests, type HasherName } from './hasher.js';
+import { DIGEST_BYTES, type BatchDigests, type HasherName } from './batch.js';
 import type { BytePath } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { openPool, workTask, type Backend } from './pool.js';
@@ -78,10 +78,13 @@ export async function digestFiles(paths: BytePath[], options: RunOptions, sink: 
   });
 }
 
-function resolveHasher(hasher: HasherName | undefined): HasherName {
-  if (hasher === 'native' && !nativeAvailable()) throw new SetupError(`the native hasher is not available: ${nativeUnavailableReason()}`);
-  if (hasher === undefined || hasher === 'auto') return nativeAvailable() ? 'native' : 'node';
-  return hasher;
+/** `--hasher native` must fail early and clearly when the addon is missing; `auto` is decided by each worker. */
+async function checkHasher(hasher: HasherName): Promise<void> {
+  if (hasher !== 'native') return;
+  const native = await import('@mpool/sha512-native');
+  if (native.isNative) return;
+  const reason = (native.nativeLoadError as Error | null)?.message ?? 'disabled by MPOOL_SHA512_NATIVE=0';
+  throw new SetupError(`the native hasher is not available: ${reason}`);
 }
 
 async function run(
@@ -91,12 +94,15 @@ async function run(
   seed: (scheduler: Scheduler, counts: RunProgress) => void,
 ): Promise<void> {
   const workers = options.jobs ?? cpuCount();
-  const scheduler = new Scheduler({ workers, hasher: resolveHasher(options.hasher), ctx, limits: options.limits });
-  const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
-  seed(scheduler, counts);
+  const hasher = options.hasher ?? 'auto';
+  await checkHasher(hasher);
   options.signal?.throwIfAborted();
+  // Workers start (tens of ms) while the operands are looked at.
   const pool = await openPool(options.backend ?? 'threads', workers);
+  const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits });
+  const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
   try {
+    seed(scheduler, counts);
     // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
     // running + queued slot full, small enough that the scheduler's priorities still matter.
     const results = pool.imapUnordered(workTask(), scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
@@ -128,7 +134,8 @@ function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, s
   scheduler.addFiles(result.sized.paths, result.sized.sizes);
   scheduler.addLoose(result.loose);
   deliver(result.hashed.paths, result.hashed, sink);
-  const found = result.hashed.paths.length + result.sized.paths.length + result.loose.length;
+  let found = result.hashed.paths.length + result.sized.paths.length;
+  for (const group of result.loose) found += group.length;
   counts.filesFound += found;
   counts.filesDone += result.hashed.paths.length;
   counts.bytesFound += result.hashed.bytes;
@@ -157,13 +164,6 @@ function deliver(paths: BytePath[], digests: BatchDigests, sink: RunSink): void 
  * already in flight; close + join has no such window.)
  */
 async function shutdown(pool: Pool): Promise<void> {
-  // pool-core unrefs idle workers, so while they exit nothing keeps the event loop alive and
-  // Node would quit before join() resolves (and before our output is written): hold it open.
-  const keepAlive = setInterval(() => undefined, 60_000);
-  try {
-    pool.close();
-    await pool.join();
-  } finally {
-    clearInterval(keepAlive);
-  }
+  pool.close();
+  await pool.join();
 }

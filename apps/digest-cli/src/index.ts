@@ -8,9 +8,10 @@ import { DigestStore } from './format/report.js';
 import { bytePathToBuffer, bytesToBytePath, fsdecodeBytePath, stringToBytePath } from './paths.js';
 import { classifyOperand } from './walk.js';
 
+// Bytes <-> the surrogateescape strings used as keys (same as Python's os.fsdecode/os.fsencode).
 export { fsdecode, fsencode } from './paths.js';
 export type { Backend } from './pool.js';
-export type { HasherName } from './hasher.js';
+export type { HasherName } from './batch.js';
 import type { RunProgress } from './digest.js';
 export type { RunProgress };
 

@@ -2,17 +2,18 @@
  * Batching and scheduling. The walk and the hashing share one stream of work items fed to
  * `pool.imapUnordered`; this module decides what goes next each time the pool asks for more:
  *
- * 1. directories still to list (they uncover the rest of the work, big files included);
- * 2. hash batches, costliest first, so that big files start early and the last batches to run
- *    are short ones: the workers finish together instead of one hashing a 1 GiB file alone;
+ * 1. directories still to list: they uncover the rest of the work, and their workers hash most
+ *    files on the way (scan.ts);
+ * 2. hash batches of the files sent back (big ones, leftovers of a slow listing, file operands,
+ *    --check lists), costliest first, so big files start early and the last batches to run are
+ *    short: the workers finish together instead of one hashing a 1 GiB file alone;
  * 3. a partly filled batch, only when workers would otherwise wait.
  *
  * A batch groups files by count AND bytes: each file costs its size plus a fixed per-file cost
- * (open/fstat/close, ~20 µs ≈ 16 KiB of hashing here), and a batch is closed at ~4 MiB of cost.
- * That makes ~170 small files per message, few enough messages that pool overhead is noise, and
- * small enough that the work divides evenly between workers.
+ * (open/fstat/read/close, ~20 µs ≈ 16 KiB of hashing here), and a batch is closed at ~4 MiB of
+ * cost: few enough messages that pool overhead is noise, small enough that work divides evenly.
  */
-import type { HasherName } from './hasher.js';
+import type { HasherName } from './batch.js';
 import type { BytePath } from './paths.js';
 import type { ListItem, HashItem, WorkItem } from './tasks.js';
 import type { DirItem, WalkContext } from './walk.js';
@@ -27,6 +28,7 @@ export interface BatchLimits {
   maxFiles: number;
 }
 
+/** ~4 MiB of work per batch, a file costing its size + 16 KiB, at most 1,024 files. */
 export const DEFAULT_LIMITS: BatchLimits = { batchCost: 4 << 20, perFileCost: 16 << 10, maxFiles: 1024 };
 /** Cost given to a group of files of unknown size (the worker sized the group to ~4 ms). */
 const LOOSE_COST = 4 << 20;
@@ -105,6 +107,7 @@ class BatchHeap {
   }
 }
 
+/** What the scheduler needs to make work items. */
 export interface SchedulerOptions {
   workers: number;
   hasher: HasherName;
@@ -188,8 +191,9 @@ export class Scheduler implements AsyncIterable<WorkItem> {
   #next(): WorkItem | null {
     const { workers } = this.options;
     if (this.#dirs.length > 0) {
-      // Depth first (pop from the end) keeps the queue short; a few directories per message.
-      const n = Math.min(32, Math.max(1, Math.ceil(this.#dirs.length / (2 * workers))));
+      // Depth first (pop from the end) keeps the queue short; a few directories per message
+      // (each is listed and mostly hashed there, so a message is already real work).
+      const n = Math.min(8, Math.max(1, Math.ceil(this.#dirs.length / (2 * workers))));
       const dirs = this.#dirs.splice(-n, n);
       const item: ListItem = { kind: 'list', id: this.#nextId++, dirs, ctx: this.options.ctx, hasher: this.options.hasher };
       this.#listsInFlight++;

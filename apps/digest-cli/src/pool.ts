@@ -30,15 +30,9 @@ export async function openPool(backend: Backend, jobs: number): Promise<Pool> {
   return new ProcessPool({ processes: jobs });
 }
 
-interface ProcsModule {
-  ProcessPool: new (options: { processes: number }) => Pool;
-}
-
-async function importProcs(): Promise<ProcsModule> {
-  // A variable specifier: the processes backend is optional at build time.
-  const name = '@mpool/pool-procs';
+async function importProcs(): Promise<typeof import('@mpool/pool-procs')> {
   try {
-    return (await import(name)) as ProcsModule;
+    return await import('@mpool/pool-procs');
   } catch (cause) {
     throw new SetupError(`the procs backend is not available (${(cause as Error).message})`, { cause });
   }

@@ -1,10 +1,12 @@
 /**
- * The progress bar on stderr (cli-progress): files, bytes, rate and ETA. Shown when stderr is a
- * terminal, or when forced with --progress; never on a pipe unless forced, so logs stay clean.
- * The totals grow while the walk is still listing directories (shown with a `+`), so the ETA
- * settles once the walk is over, which is early: listing goes before hashing.
+ * The progress display on stderr (cli-progress): files, bytes, rate and ETA. Shown when stderr is
+ * a terminal, or when forced with --progress; never on a pipe unless forced, so logs stay clean.
+ *
+ * Most files are hashed by the worker that lists their directory, so the totals are only known
+ * once the walk is over: until then the line shows counts and rate (`walking`); then a bar, the
+ * percentage and the ETA of what is left (big files, which are scheduled last by design).
  */
-import { MultiBar, type SingleBar } from 'cli-progress';
+import cliProgress, { type Options, type Params, type SingleBar } from 'cli-progress';
 import type { RunProgress } from './digest.js';
 
 /** What the run needs from a progress display. */
@@ -28,14 +30,35 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${UNITS[unit]}`;
 }
 
+// cli-progress is CommonJS without names Node's ESM loader can detect: take them off the default.
+const { Format, MultiBar } = cliProgress;
+
+interface Payload {
+  counts: RunProgress;
+  rate: number;
+}
+
+/** One progress line; `params` are cli-progress's (value/total are bytes plus a per-file share). */
+function formatLine(options: Options, params: Params, payload: Payload): string {
+  const c = payload.counts;
+  const head = `${c.filesDone} files | ${formatBytes(c.bytesDone)} | ${formatBytes(payload.rate)}/s`;
+  if (c.walking) return `${head} | walking...`;
+  const percent = Math.floor(params.progress * 100);
+  const eta = Format.TimeFormat(params.eta, options, 1);
+  return `${Format.BarFormat(params.progress, options)} ${percent}% | ${c.filesDone}/${c.filesFound} files | ${head.split(' | ').slice(1).join(' | ')} | ETA ${eta}`;
+}
+
+// The bar counts bytes plus a nominal 16 KiB per file, so trees of empty files move too.
+const PER_FILE = 16 << 10;
+
 /**
- * A progress bar on `stream`. `forced` prints even when the stream is not a terminal (one line
- * every few seconds, as cli-progress does there).
+ * A progress display on `stream`. `forced` prints even when the stream is not a terminal (one
+ * line every few seconds, as cli-progress does there, and the totals at the end).
  */
 export function createProgress(stream: NodeJS.WriteStream, forced: boolean): Progress {
   const multi = new MultiBar({
     stream,
-    format: '{bar} {percentage}% | {files} files | {bytes} | {rate}/s | ETA {eta_formatted}',
+    format: formatLine,
     hideCursor: true,
     clearOnComplete: true,
     noTTYOutput: forced,
@@ -45,25 +68,19 @@ export function createProgress(stream: NodeJS.WriteStream, forced: boolean): Pro
     barsize: 24,
   });
   const started = performance.now();
+  const tty = Boolean(stream.isTTY);
   let bar: SingleBar | null = null;
   let last: RunProgress | null = null;
-  const tty = Boolean(stream.isTTY);
   return {
-    update(c) {
-      last = c;
+    update(counts) {
+      last = counts;
       const seconds = (performance.now() - started) / 1000;
-      const more = c.walking ? '+' : '';
-      const payload = {
-        files: `${c.filesDone}/${c.filesFound}${more}`,
-        bytes: `${formatBytes(c.bytesDone)}/${formatBytes(c.bytesFound)}${more}`,
-        rate: formatBytes(seconds > 0 ? c.bytesDone / seconds : 0),
-      };
-      // Progress counts bytes plus a nominal 16 KiB per file, so trees of empty files move too.
-      const total = c.bytesFound + c.filesFound * 16384;
-      const value = c.bytesDone + c.filesDone * 16384;
-      if (bar === null) bar = multi.create(Math.max(total, 1), value, payload);
+      const payload: Payload = { counts: { ...counts }, rate: seconds > 0 ? counts.bytesDone / seconds : 0 };
+      const total = Math.max(counts.bytesFound + counts.filesFound * PER_FILE, 1);
+      const value = counts.bytesDone + counts.filesDone * PER_FILE;
+      if (bar === null) bar = multi.create(total, value, payload);
       else {
-        bar.setTotal(Math.max(total, 1));
+        bar.setTotal(total);
         bar.update(value, payload);
       }
     },
@@ -74,7 +91,8 @@ export function createProgress(stream: NodeJS.WriteStream, forced: boolean): Pro
     stop() {
       multi.stop();
       // Off a terminal (forced), lines only come every few seconds: always end with the totals.
-      if (!tty && last) stream.write(`${last.filesDone} files, ${formatBytes(last.bytesDone)} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      if (!tty && last) stream.write(`${last.filesDone} files, ${formatBytes(last.bytesDone)} in ${seconds} s\n`);
       last = null;
     },
   };

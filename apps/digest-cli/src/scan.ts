@@ -10,7 +10,8 @@
  * Files are hashed in chunks that start at one file and double, so the first surprise (a huge
  * file in a big directory) is found after one file, not after a whole batch.
  */
-import { DIGEST_BYTES, hashBatch, type HashFailure, type HasherName } from './hasher.js';
+import { DIGEST_BYTES, type HashFailure, type HasherName } from './batch.js';
+import { hashBatch } from './hasher.js';
 import type { Issue } from './errors.js';
 import { fsPath, type BytePath } from './paths.js';
 import { listDir, type DirItem, type WalkContext } from './walk.js';

@@ -5,7 +5,8 @@
  * hashing batches interleave on the same workers; the scheduler (plan.ts) decides what goes next.
  */
 import { defineTasks } from '@mpool/pool-core';
-import { hashBatch, type BatchDigests, type HasherName } from './hasher.js';
+import type { BatchDigests, HasherName } from './batch.js';
+import { hashBatch } from './hasher.js';
 import { fsPath, type BytePath } from './paths.js';
 import { scan, type ScanResult } from './scan.js';
 import type { DirItem, WalkContext } from './walk.js';
@@ -27,9 +28,12 @@ export interface HashItem {
   hasher: HasherName;
 }
 
+/** Anything the `work` task takes. */
 export type WorkItem = ListItem | HashItem;
+/** What `work` returns, tagged like its item. */
 export type WorkResult = ({ kind: 'list'; id: number } & ScanResult) | ({ kind: 'hash'; id: number } & BatchDigests);
 
+/** The one task of digest-tree's workers (see the module comment). */
 export const { work } = defineTasks(import.meta.url, {
   /** Runs one work item; never throws for a per-file problem (those are part of the result). */
   work(item: WorkItem): WorkResult {

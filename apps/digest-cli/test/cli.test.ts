@@ -71,6 +71,8 @@ describe('options', () => {
     const r = await runBin(['--exclude', '*.log', '--exclude', 'deeper/', 't'], { cwd: dir });
     expect(r.stdout.toString('latin1')).not.toMatch(/b\.log|c\.txt/);
     expect(r.stdout.toString('latin1')).toContain('t/a.txt');
+    const caseSensitive = await runBin(['--exclude', '*.TXT', 't'], { cwd: dir });
+    expect(caseSensitive.stdout.toString('latin1')).toContain('t/a.txt');
   });
 
   it('--follow follows symlinks and reports a loop once, without hanging', async () => {

@@ -49,8 +49,10 @@ describe('buildDigestMap', () => {
   });
 
   it('a file deleted after the listing is reported, the rest still hashed', async () => {
+    // Files of 1 MiB or more in a small directory go back to the main thread to be scheduled
+    // by size: that is the window in which this test deletes one.
     const root = join(dir, 'deleting');
-    writeTree(root, [['a', 'a'], ['b', 'b'], ['c', 'c']]);
+    writeTree(root, [['a', bytes(1 << 20, 1)], ['b', bytes(1 << 20, 2)], ['c', bytes(1 << 20, 3)]]);
     const issues: DigestIssue[] = [];
     const map = await buildDigestMap(root, {
       onIssue: (i) => issues.push(i),
@@ -94,5 +96,18 @@ describe('buildDigestMap', () => {
     const odd = [...map.keys()].find((k) => k.includes('\udcc3'))!;
     expect(odd).toBe(`${root}/\udcc3(.t`);
     expect(fsencode(odd)).toEqual(Buffer.concat([Buffer.from(`${root}/`), Buffer.from([0xc3, 0x28, 0x2e, 0x74])]));
+  });
+});
+
+describe('CommonJS entry', () => {
+  it('require() gives the same library, workers load tasks.cjs', async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const cjs = require('../dist/index.cjs') as typeof import('../dist/index.js');
+    const root = join(dir, 'cjs');
+    writeTree(root, [['x', 'x']]);
+    for (const backend of ['threads', 'procs'] as const) {
+      expect([...(await cjs.buildDigestMap(root, { backend })).entries()]).toEqual([[join(root, 'x'), sha('x')]]);
+    }
   });
 });

@@ -51,8 +51,8 @@ describe.each(['threads', 'procs'])('SIGINT with the %s backend', (backend) => {
   it('stops the workers, leaves no process behind, exits 130', async () => {
     const root = join(dir, `slow-${backend}`);
     mkdirSync(root);
-    // Sparse files: no disk space, but hashing 4 GiB of zeros takes seconds.
-    for (let i = 0; i < 4; i++) execFileSync('truncate', ['-s', '1G', join(root, `zero${i}`)]);
+    // Sparse files: no disk space, but hashing 16 GiB of zeros takes several seconds anywhere.
+    for (let i = 0; i < 4; i++) execFileSync('truncate', ['-s', '4G', join(root, `zero${i}`)]);
     const marker = `DIGEST_TREE_TEST_MARKER=${process.pid}-${backend}-${Date.now()}`;
     const [key, value] = marker.split('=') as [string, string];
     const started = Date.now();
@@ -88,6 +88,17 @@ describe('stdout closed early', () => {
 });
 
 describe('progress', () => {
+  it('is drawn on a terminal (a pty from script(1)) and cleared at the end', async () => {
+    mkdirSync(join(dir, 'tty'));
+    // Sparse files: long enough (~1 s) for the bar to be drawn a few times.
+    for (let i = 0; i < 2; i++) execFileSync('truncate', ['-s', '512M', join(dir, 'tty', `zero${i}`)]);
+    const command = `"${process.execPath}" "${BIN}" tty > /dev/null`;
+    const out = execFileSync('script', ['-qfec', command, '/dev/null'], { cwd: dir, encoding: 'latin1' });
+    expect(out).toMatch(/\d+ files \|/);
+    expect(out).toContain('\x1b[?25h'); // the cursor is shown again
+  });
+
+
   it('is silent on a pipe by default and drawn when forced with --progress', async () => {
     writeFileSync(join(dir, 'p.txt'), 'p');
     const quiet = await runBin(['p.txt'], { cwd: dir });

@@ -1,5 +1,7 @@
 /** Pure pieces: path encodings, checksum lines, batching and scheduling, the audit comparison. */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { hashBatch } from '../src/hasher.js';
 import { compare } from '../src/audit.js';
 import { bsdLine, gnuLine, parseLine } from '../src/format/lines.js';
 import { fsdecode, fsencode, isUtf8BytePath, joinBytePath } from '../src/paths.js';
@@ -128,5 +130,26 @@ describe('audit comparison', () => {
   it('does not call unreadable paths (or files under an unreadable directory) missing', () => {
     const report = compare([e('locked/f', '1'), e('secret', '2')], new Map(), new Set(['locked', 'secret']));
     expect(report.missing).toEqual([]);
+  });
+});
+
+describe('hashBatch (worker side)', () => {
+  it.each(['native', 'node'] as const)('%s: reports ENOENT, EISDIR and special files per file, never blocks on a FIFO', async (hasher) => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/digest-hash-`);
+    writeFileSync(`${dir}/ok`, 'ok');
+    execFileSync('mkfifo', [`${dir}/fifo`]);
+    const result = hashBatch([`${dir}/ok`, `${dir}/missing`, dir, `${dir}/fifo`, Buffer.from(`${dir}/ok`)], hasher);
+    expect(result.failures.map((f) => [f.index, f.code])).toEqual([
+      [1, 'ENOENT'],
+      [2, 'EISDIR'],
+      [3, 'ERR_NOT_REGULAR_FILE'],
+    ]);
+    const ok = createHash('sha512').update('ok').digest();
+    expect(Buffer.from(result.digests.subarray(0, 64))).toEqual(ok);
+    expect(Buffer.from(result.digests.subarray(256, 320))).toEqual(ok);
+    execFileSync('rm', ['-rf', dir]);
   });
 });

@@ -6,7 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import pkg from '../../package.json' with { type: 'json' };
 import { UsageError } from '../errors.js';
 import type { Format } from '../format/report.js';
-import type { HasherName } from '../hasher.js';
+import type { HasherName } from '../batch.js';
 import type { Backend } from '../pool.js';
 
 /** What to do. */

@@ -10,10 +10,10 @@ import { InterruptedError, OutputClosedError, SetupError, UsageError } from '../
 import { ndjsonLine } from '../format/json.js';
 import { DigestStore, writeSorted } from '../format/report.js';
 import { stringToBytePath } from '../paths.js';
-import { createProgress } from '../progress.js';
 import { parseArgs, type CliOptions } from './args.js';
 import { processIo, Reporter, type Io } from './io.js';
 
+/** The exit codes (see the module comment and the README). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143, outputClosed: 141 } as const;
 
 /**
@@ -66,7 +66,10 @@ function runOptionsOf(options: CliOptions, io: Io, sizes: boolean): RunOptions {
 async function runMode(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
   const stream = io.progressStream;
   const wanted = options.progress ?? Boolean(stream?.isTTY);
-  if (wanted && stream && !options.status) reporter.progress = createProgress(stream, options.progress === true);
+  if (wanted && stream && !options.status) {
+    const { createProgress } = await import('../progress.js'); // cli-progress only when shown
+    reporter.progress = createProgress(stream, options.progress === true);
+  }
   const run = runOptionsOf(options, io, reporter.progress !== null);
   if (options.mode === 'check') return runCheck(options, run, io, reporter);
   if (options.mode === 'audit') return runAudit(options, run, io, reporter);

@@ -66,8 +66,10 @@ export function writeSorted(store: DigestStore, format: Format, out: Output): vo
 }
 
 function writeJson(store: DigestStore, order: Uint32Array, out: Output): void {
-  if (order.length === 0) return out.write('{}\n', 'utf8');
+  // An object cannot hold a key twice (`digest-tree a a`): keep the first of equal paths.
+  const unique = order.filter((i, k) => k === 0 || store.paths[i] !== store.paths[order[k - 1]!]);
+  if (unique.length === 0) return out.write('{}\n', 'utf8');
   out.write('{\n', 'utf8');
-  order.forEach((i, k) => out.write(`  ${jsonMember(store.paths[i]!, store.hex(i))}${k + 1 < order.length ? ',' : ''}\n`, 'utf8'));
+  unique.forEach((i, k) => out.write(`  ${jsonMember(store.paths[i]!, store.hex(i))}${k + 1 < unique.length ? ',' : ''}\n`, 'utf8'));
   out.write('}\n', 'utf8');
 }
