@@ -21,5 +21,17 @@ for (const suite of report.testResults ?? []) {
     console.error(`test-summary: ${suite.name} failed outside any test: ${String(suite.message ?? '').split('\n')[0]}`);
   }
 }
+// Which backend each conformance run used (the suite puts `[backend: NAME]` in its title).
+const backends = new Map();
+for (const suite of report.testResults ?? []) {
+  for (const test of suite.assertionResults ?? []) {
+    const name = (test.ancestorTitles ?? []).join(' ').match(/\[backend: ([^\]]+)\]/)?.[1];
+    if (!name) continue;
+    const counts = backends.get(name) ?? { passed: 0, failed: 0 };
+    counts[test.status === 'passed' ? 'passed' : 'failed']++;
+    backends.set(name, counts);
+  }
+}
+for (const [name, counts] of backends) console.log(`backend ${name}: ${counts.passed} passed, ${counts.failed} not passed`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || (report.numPassedTests ?? 0) === 0 ? 1 : 0);
