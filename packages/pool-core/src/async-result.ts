@@ -58,20 +58,7 @@ export class AsyncResult<T> {
   wait(timeoutMs?: number): Promise<boolean> {
     checkTimeout(timeoutMs, 'AsyncResult.wait');
     if (this.#outcome !== undefined) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const onReady = () => {
-        if (timer) clearTimeout(timer);
-        resolve(true);
-      };
-      this.#waiters.push(onReady);
-      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-        timer = setTimeout(() => {
-          this.#waiters = this.#waiters.filter((w) => w !== onReady);
-          resolve(false);
-        }, timeoutMs);
-      }
-    });
+    return new Promise((resolve) => this.#whenReady(timeoutMs, () => resolve(true), () => resolve(false)));
   }
 
   /**
@@ -82,16 +69,37 @@ export class AsyncResult<T> {
    */
   get(timeoutMs?: number): Promise<T> {
     checkTimeout(timeoutMs, 'AsyncResult.get');
-    return this.#get(timeoutMs);
+    if (this.#outcome !== undefined) return this.#settled(this.#outcome);
+    return new Promise((resolve, reject) => {
+      const onReady = () => {
+        const outcome = this.#outcome as Outcome<T>;
+        if (outcome.ok) resolve(outcome.value);
+        else reject(outcome.error);
+      };
+      const onTimeout = () => reject(new TimeoutError(`result not ready within ${timeoutMs} ms (the task keeps running)`, timeoutMs as number));
+      this.#whenReady(timeoutMs, onReady, onTimeout);
+    });
   }
 
-  async #get(timeoutMs: number | undefined): Promise<T> {
-    if (this.#outcome === undefined && !(await this.wait(timeoutMs))) {
-      throw new TimeoutError(`result not ready within ${timeoutMs} ms (the task keeps running)`, timeoutMs as number);
+  #settled(outcome: Outcome<T>): Promise<T> {
+    return outcome.ok ? Promise.resolve(outcome.value) : Promise.reject(outcome.error);
+  }
+
+  /** Calls `onReady` when settled, or `onTimeout` after `timeoutMs` (no timer without a finite timeout). */
+  #whenReady(timeoutMs: number | undefined, onReady: () => void, onTimeout: () => void): void {
+    if (timeoutMs === undefined || timeoutMs === Infinity) {
+      this.#waiters.push(onReady);
+      return;
     }
-    const outcome = this.#outcome as Outcome<T>;
-    if (outcome.ok) return outcome.value;
-    throw outcome.error;
+    const wake = () => {
+      clearTimeout(timer);
+      onReady();
+    };
+    const timer = setTimeout(() => {
+      this.#waiters = this.#waiters.filter((w) => w !== wake);
+      onTimeout();
+    }, timeoutMs);
+    this.#waiters.push(wake);
   }
 
   /** @internal Settles once; later calls are ignored. Returns false if it was already settled. */

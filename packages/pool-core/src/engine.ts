@@ -2,10 +2,11 @@
  * The private engine behind every Pool: a FIFO queue of batches, the workers, the task table and
  * the lifecycle (RUN → CLOSE | TERMINATE). It talks to workers only through a {@link Transport}.
  *
- * Dispatch: a worker gets a `run` message when it holds at most one batch (the one it is running),
- * so it never waits a round trip for work. A message carries several queued batches when the queue
- * is deep (`ceil(queued / (4 * workers))`, at most 64), which is what makes one-task-per-call fast,
- * while keeping each worker's share small enough that a slow batch cannot starve the others.
+ * Dispatch: an idle worker gets a `run` message; a worker whose batches are quick also gets its
+ * next message while it runs the current one (see WorkerSlot.wantsWork). A message carries several
+ * queued batches when the queue is deep (`ceil(queued / (4 * workers))`, at most 64), which is what
+ * makes one-task-per-call fast, while keeping each worker's share small enough that a slow batch
+ * cannot starve the others.
  */
 import { Deque } from './deque.js';
 import { AbortError, deserializeError, InitializerError, PoolStateError, TimeoutError, WorkerCrashedError } from './errors.js';
@@ -13,7 +14,7 @@ import type { JobHost } from './imap-job.js';
 import type { Batch, Job } from './job.js';
 import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
 import type { ExitInfo, Transport } from './transport.js';
-import { WorkerSlot, type Leaving } from './worker-slot.js';
+import { PREFETCH_MAX_MS, WorkerSlot, type Leaving } from './worker-slot.js';
 
 export interface EngineOptions {
   processes: number;
@@ -36,6 +37,8 @@ export class Engine implements JobHost {
   readonly #queue = new Deque<Batch>();
   readonly #openJobs = new Set<Job>();
   readonly #taskIndex = new Map<string, number>();
+  /** Measured time of one batch, per task-table index. */
+  readonly #taskMs: number[] = [];
   #nextWorkerId = 0;
   #nextBatchId = 0;
   #flushScheduled = false;
@@ -100,7 +103,7 @@ export class Engine implements JobHost {
 
   #flush(): void {
     this.#flushScheduled = false;
-    const idle = [...this.#workers].filter((w) => w.ready && w.leaving === null && w.held.length <= 1);
+    const idle = [...this.#workers].filter((w) => w.wantsWork(this.#isQuick));
     idle.sort((a, b) => a.held.length - b.held.length);
     for (const w of idle) this.#feed(w);
     this.#afterChange();
@@ -156,18 +159,28 @@ export class Engine implements JobHost {
         const cause = deserializeError(msg.error);
         return this.#break(new InitializerError(`the pool's initializer failed in worker ${w.id}: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
       }
-      case 'replies':
-        for (const reply of msg.replies) this.#settle(w, reply);
+      case 'replies': {
+        const ms = w.answered(msg.replies.length);
+        for (const reply of msg.replies) this.#settle(w, reply, ms);
         break;
+      }
       default:
-        this.#settle(w, msg);
+        this.#settle(w, msg, w.answered(1));
     }
     const quota = this.options.maxTasksPerChild;
     if (quota !== null && w.leaving === null && w.assigned >= quota && w.held.length === 0) this.#stop(w, 'exit');
     this.#flush();
   }
 
-  #settle(w: WorkerSlot, reply: BatchReply): void {
+  /** Learns how long a batch of `task` takes (moving average), for prefetching. */
+  #timed(task: number, ms: number): void {
+    const known = this.#taskMs[task];
+    this.#taskMs[task] = known === undefined ? ms : 0.7 * known + 0.3 * ms;
+  }
+
+  readonly #isQuick = (batch: Batch): boolean => (this.#taskMs[batch.task] ?? Infinity) < PREFETCH_MAX_MS;
+
+  #settle(w: WorkerSlot, reply: BatchReply, ms: number): void {
     const batch = w.held.peek();
     if (batch === undefined || batch.id !== reply.id) {
       // A worker being stopped may still answer what terminate() already failed: nothing to do.
@@ -176,6 +189,7 @@ export class Engine implements JobHost {
       return this.#stop(w, 'kill'); // what it held fails as a crash
     }
     w.held.shift();
+    this.#timed(batch.task, ms);
     if (batch.job.settled) return;
     try {
       if (reply.type === 'done') batch.job.deliver(batch, reply.values);

@@ -12,6 +12,8 @@ export interface Batch {
   readonly items: unknown[];
   /** Wire id, set when the batch is sent to a worker. */
   id: number;
+  /** Index of its task in the engine's task table, set when the batch is sent. */
+  task: number;
   /** Position of this batch within its job (0, 1, 2, ...). */
   readonly seq: number;
   /** Index of the batch's first item within the job's input. */
@@ -31,5 +33,5 @@ export interface Job {
 }
 
 export function makeBatch(job: Job, address: TaskAddress, spread: boolean, items: unknown[], seq: number, start: number): Batch {
-  return { job, address, spread, items, seq, start, id: 0 };
+  return { job, address, spread, items, seq, start, id: 0, task: -1 };
 }

@@ -5,6 +5,9 @@ import type { Batch } from './job.js';
 import type { TaskAddress, WireBatch } from './protocol.js';
 import type { WorkerHandle } from './transport.js';
 
+/** A worker whose batches take less than this (per task, measured) gets its next message before it is idle. */
+export const PREFETCH_MAX_MS = 10;
+
 /** Why the engine stopped a worker; `null` while it serves. */
 export type Leaving = null | 'exit' | 'kill' | 'requeue';
 
@@ -21,11 +24,35 @@ export class WorkerSlot {
   markExited!: () => void;
   /** Task table indexes this worker has been sent. */
   readonly #known = new Set<number>();
+  /** Batches in the last message sent. */
+  #lastSent = 0;
+  /** When the worker started on the batches it holds (the last reply or send into an idle worker). */
+  #busySince = 0;
 
   constructor(readonly id: number) {
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });
+  }
+
+  /**
+   * Whether to send this worker more work now. An idle worker always takes work. A worker running
+   * batches whose task is known to be quick (`isQuick`: under {@link PREFETCH_MAX_MS}) also takes
+   * its next message while it runs the current one, hiding the round trip. Behind a slow or unknown
+   * task nothing is queued, so a long batch never strands another batch while other workers idle.
+   */
+  wantsWork(isQuick: (batch: Batch) => boolean): boolean {
+    if (!this.ready || this.leaving !== null) return false;
+    if (this.held.length === 0) return true;
+    return this.held.length <= this.#lastSent && isQuick(this.held.peek()!) && isQuick(this.held.peekLast()!);
+  }
+
+  /** Records that `count` batches were answered now; returns the time each took, on average. */
+  answered(count: number): number {
+    const now = performance.now();
+    const perBatch = (now - this.#busySince) / count;
+    this.#busySince = now;
+    return perBatch;
   }
 
   /**
@@ -56,6 +83,7 @@ export class WorkerSlot {
       const index = taskIndex(batch.address);
       if (!this.#known.has(index) && !define.some((d) => d.index === index)) define.push({ index, address: batch.address });
       batch.id = nextId();
+      batch.task = index;
       wire.push({ id: batch.id, task: index, spread: batch.spread, items: batch.items });
     }
     try {
@@ -64,7 +92,9 @@ export class WorkerSlot {
       return false;
     }
     for (const d of define) this.#known.add(d.index);
+    if (this.held.length === 0) this.#busySince = performance.now();
     for (const batch of batches) this.held.push(batch);
+    this.#lastSent = batches.length;
     this.assigned += batches.length;
     return true;
   }

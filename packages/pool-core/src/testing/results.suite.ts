@@ -61,6 +61,14 @@ export function registerResultTests(target: ConformanceTarget): void {
       expect(seen).toEqual([10, 300]);
     });
 
+    it('a long task never strands work queued behind it while another worker is idle', async () => {
+      const pool = makePool({ processes: 2 });
+      await pool.map(sqr, [1, 2]); // both workers ready
+      const order: unknown[] = [];
+      for await (const v of pool.imapUnordered(sleepThen, [600, 40, 41, 42, 43])) order.push(v);
+      expect(order).toEqual([40, 41, 42, 43, 600]);
+    });
+
     it('structured values survive the trip (Map, Set, Date, BigInt, typed arrays, nested)', async () => {
       const pool = makePool({ processes: 1 });
       const value = {
