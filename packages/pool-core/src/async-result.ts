@@ -18,6 +18,7 @@ export interface ResultCallbacks<T> {
 /** @internal The engine settles a result through this symbol; users cannot reach it by name. */
 export const SETTLE = Symbol('settle');
 
+/** @throws RangeError unless `timeoutMs` is undefined or a number >= 0 (Infinity allowed). */
 export function checkTimeout(timeoutMs: number | undefined, where: string): void {
   if (timeoutMs === undefined) return;
   if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {

@@ -16,6 +16,7 @@ import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
 import type { ExitInfo, Transport } from './transport.js';
 import { PREFETCH_MAX_MS, WorkerSlot, type Leaving } from './worker-slot.js';
 
+/** The engine's settings, validated by the Pool facade. */
 export interface EngineOptions {
   processes: number;
   initializer: TaskAddress | null;
@@ -23,12 +24,14 @@ export interface EngineOptions {
   maxTasksPerChild: number | null;
 }
 
+/** Lifecycle of a pool: `run` takes work; `close` finishes what it has; `terminate` stopped everything. */
 export type PoolState = 'run' | 'close' | 'terminate';
 
 const MAX_BATCHES_PER_MESSAGE = 64;
 /** Workers that exit before they are ready this many times in a row mean the pool cannot start. */
 const MAX_START_FAILURES = 3;
 
+/** The private engine behind a Pool (see the file comment). */
 export class Engine implements JobHost {
   state: PoolState = 'run';
   /** Set when the pool can never run a task (initializer failed, workers cannot start). */

@@ -18,6 +18,7 @@ export interface JobHost {
   jobClosed(job: Job): void;
 }
 
+/** What an imap job iterates: the task, the input and the chunking. */
 export interface ImapSpec {
   address: TaskAddress;
   /** Items are argument lists (starmap-style). */
@@ -39,6 +40,7 @@ interface Completed {
 
 type Waiter = { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void };
 
+/** The iterator returned by `imap` / `imapUnordered` (see the file comment). */
 export class ImapJob<T> implements Job, AsyncIterableIterator<T> {
   #completed = new Map<number, Completed>();
   #waiters: Waiter[] = [];

@@ -2,10 +2,12 @@
 
 export type AnyIterable<T> = Iterable<T> | AsyncIterable<T>;
 
+/** True for objects with `Symbol.asyncIterator`. */
 export function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
   return value != null && typeof (value as AsyncIterable<T>)[Symbol.asyncIterator] === 'function';
 }
 
+/** @throws TypeError naming `where` unless `value` is a sync or async iterable. */
 export function checkIterable(value: unknown, where: string): void {
   const ok = value != null && (typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' || isAsyncIterable(value));
   if (!ok) throw new TypeError(`${where}: expected an iterable or async iterable of inputs, got ${value === null ? 'null' : typeof value}`);
@@ -28,6 +30,7 @@ export function defaultChunksize(length: number, workers: number): number {
   return Math.max(1, Math.ceil(length / (4 * workers)));
 }
 
+/** @throws RangeError naming `where` and `name` unless `value` is an integer >= 1. */
 export function checkPositiveInt(value: unknown, name: string, where: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new RangeError(`${where}: ${name} must be an integer >= 1, got ${String(value)}`);

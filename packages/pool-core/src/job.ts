@@ -20,6 +20,7 @@ export interface Batch {
   readonly start: number;
 }
 
+/** A piece of submitted work; each kind (apply, map, imap) takes its batches' outcomes its own way. */
 export interface Job {
   /** True once the job needs no more results (settled, failed, aborted, or its consumer left). */
   readonly settled: boolean;
@@ -32,6 +33,7 @@ export interface Job {
   fail(batch: Batch | null, values: unknown[], error: unknown): void;
 }
 
+/** A batch of `items` for `job`, not yet sent. */
 export function makeBatch(job: Job, address: TaskAddress, spread: boolean, items: unknown[], seq: number, start: number): Batch {
   return { job, address, spread, items, seq, start, id: 0, task: -1 };
 }

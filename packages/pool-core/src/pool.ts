@@ -35,11 +35,14 @@ export interface CallOptions {
   /** Aborting drops queued work, replaces a worker running it, and rejects with AbortError. */
   signal?: AbortSignal;
 }
+/** Options of `applyAsync`: callbacks and an AbortSignal. */
 export interface ApplyOptions<R> extends ResultCallbacks<R>, CallOptions {}
+/** Options of `map*` / `starmap*`: chunksize, callbacks (the `*Async` forms) and an AbortSignal. */
 export interface MapOptions<R = unknown> extends ResultCallbacks<R[]>, CallOptions {
   /** Items per message; default `ceil(length / (4 * processes))` as in Python. */
   chunksize?: number;
 }
+/** Options of `imap` / `imapUnordered`: chunksize, read-ahead bound and an AbortSignal. */
 export interface ImapOptions extends CallOptions {
   /** Items per message; default 1 (as Python's imap; messages still carry several chunks when work queues up). */
   chunksize?: number;

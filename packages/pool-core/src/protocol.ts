@@ -50,4 +50,5 @@ export type WorkerMessage =
   /** Several replies coalesced into one message (sent when tasks are short). */
   | { type: 'replies'; replies: Array<BatchReply> };
 
+/** The answer to one batch: its values, or the values before the failing item plus the error. */
 export type BatchReply = Extract<WorkerMessage, { type: 'done' | 'failed' }>;

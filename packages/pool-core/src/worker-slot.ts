@@ -11,6 +11,7 @@ export const PREFETCH_MAX_MS = 10;
 /** Why the engine stopped a worker; `null` while it serves. */
 export type Leaving = null | 'exit' | 'kill' | 'requeue';
 
+/** One worker as the engine sees it: what it holds, how it is doing, how to feed it. */
 export class WorkerSlot {
   handle!: WorkerHandle;
   /** The initializer has run and the worker answered `ready`. */

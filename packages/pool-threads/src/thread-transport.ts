@@ -11,6 +11,10 @@ export interface ThreadTransportOptions {
   resourceLimits?: ResourceLimits;
 }
 
+/**
+ * The `Transport` of {@link ThreadPool}: one `Worker` per pool worker, running the sibling
+ * `worker.js` / `worker.cjs` (or `worker.ts` through tsx when running from source).
+ */
 export class ThreadTransport implements Transport {
   readonly name = 'threads';
   readonly #entry = workerEntry();
