@@ -142,9 +142,13 @@ function createApi(backend, isNative) {
     return toResults(paths, backend.hashFilesSync(raw), options.encoding);
   }
 
-  function hashFilesPacked(paths) {
+  function hashFilesPacked(paths, options = {}) {
     const raw = checkBatch(paths, {});
-    const batch = backend.hashFilesSync(raw);
+    const { deferFrom } = options;
+    if (deferFrom !== undefined && !(typeof deferFrom === 'number' && deferFrom >= 0)) {
+      throw typeError('ERR_INVALID_ARG_TYPE', 'deferFrom must be a number >= 0');
+    }
+    const batch = backend.hashFilesSync(raw, deferFrom);
     // Copied into plain unpooled memory, so it can be transferred to another thread.
     const digests = Buffer.allocUnsafeSlow(raw.length * 64);
     batch.digests.copy(digests);
@@ -152,7 +156,7 @@ function createApi(backend, isNative) {
       const err = toError(f, paths[f.index]);
       return { index: f.index, code: err.code, message: err.message };
     });
-    return { digests, failures };
+    return { digests, failures, deferred: batch.deferred };
   }
 
   async function hashFilesAsync(paths, options = {}) {

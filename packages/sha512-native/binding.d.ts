@@ -35,12 +35,22 @@ export declare class Sha512 {
 
 /**
  * Result of a batch: digest i is `digests[64*i .. 64*i+64]` unless a failure
- * with index i is listed (its 64 bytes are then zero). One Buffer for the
- * whole batch keeps allocation and GC cost per file near zero.
+ * or a deferral with index i is listed (its 64 bytes are then zero). One
+ * Buffer for the whole batch keeps allocation and GC cost per file near zero.
  */
 export interface BatchOutput {
   digests: Buffer
   failures: Array<FileFailure>
+  deferred: Array<DeferredFile>
+}
+
+/**
+ * A file left unhashed because it is at least `deferFrom` bytes: the caller
+ * schedules it with other big files (see multi.rs), knowing its size.
+ */
+export interface DeferredFile {
+  index: number
+  size: number
 }
 
 /** Why one file could not be hashed (see api.js `toError`). */
@@ -63,8 +73,11 @@ export declare function hashFile(path: string | Uint8Array, token?: CancelToken 
 /** Hashes a batch on the libuv thread pool (one pool round trip in total). */
 export declare function hashFilesAsync(paths: Array<string | Uint8Array>, token?: CancelToken | undefined | null): Promise<BatchOutput>
 
-/** Hashes a batch on the calling thread (for pool workers). */
-export declare function hashFilesSync(paths: Array<string | Uint8Array>): BatchOutput
+/**
+ * Hashes a batch on the calling thread (for pool workers); files of
+ * `defer_from` bytes or more are left out and listed with their sizes.
+ */
+export declare function hashFilesSync(paths: Array<string | Uint8Array>, deferFrom?: number | undefined | null): BatchOutput
 
 /** Hashes one file on the calling thread (for pool workers). */
 export declare function hashFileSync(path: string | Uint8Array): Buffer | FileFailure

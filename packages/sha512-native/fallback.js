@@ -63,13 +63,15 @@ function errorFailure(err, path, index) {
   return failure(index, 'os', -err.errno, err.syscall);
 }
 
-function hashOneSync(path, index, token) {
+function hashOneSync(path, index, token, deferFrom = Infinity) {
   if (token?.cancelled) return failure(index, 'aborted');
   let fd;
   try {
     fd = fs.openSync(path, OPEN_FLAGS);
-    const bad = typeFailure(fs.fstatSync(fd), index);
+    const stats = fs.fstatSync(fd);
+    const bad = typeFailure(stats, index);
     if (bad) return bad;
+    if (stats.size >= deferFrom) return { index, deferred: stats.size };
     const hash = crypto.createHash('sha512');
     for (let n; (n = fs.readSync(fd, syncBuffer, 0, CHUNK, null)) > 0; ) {
       hash.update(syncBuffer.subarray(0, n));
@@ -108,14 +110,19 @@ async function hashOne(path, index, token) {
 function packBatch(results) {
   const digests = Buffer.alloc(results.length * 64);
   const failures = [];
-  results.forEach((r, i) => (Buffer.isBuffer(r) ? r.copy(digests, i * 64) : failures.push(r)));
-  return { digests, failures };
+  const deferred = [];
+  results.forEach((r, i) => {
+    if (Buffer.isBuffer(r)) r.copy(digests, i * 64);
+    else if (r.deferred !== undefined) deferred.push({ index: r.index, size: r.deferred });
+    else failures.push(r);
+  });
+  return { digests, failures, deferred };
 }
 
-function hashFilesSync(paths) {
+function hashFilesSync(paths, deferFrom) {
   const results = [];
   for (const [i, p] of paths.entries()) {
-    results.push(hashOneSync(p, i));
+    results.push(hashOneSync(p, i, undefined, deferFrom ?? Infinity));
   }
   return packBatch(results);
 }

@@ -110,6 +110,18 @@ export interface PackedDigests {
   digests: Buffer;
   /** The files that failed, by input index; same codes as {@link FileHashError}. */
   failures: Array<{ index: number; code: string; message: string }>;
+  /** Regular files left unhashed because of `deferFrom`, by input index, with their sizes. */
+  deferred: Array<{ index: number; size: number }>;
+}
+
+/** Options of {@link hashFilesPacked}. */
+export interface PackedOptions {
+  /**
+   * Regular files of at least this many bytes are opened (so type and errors are checked) but
+   * not hashed, and listed in `deferred`: a caller that batches without knowing sizes can then
+   * schedule big files by size. Default: hash everything.
+   */
+  deferFrom?: number;
 }
 
 /**
@@ -117,7 +129,7 @@ export interface PackedDigests {
  * shape to send from a worker back to the main thread (one transferable block).
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `paths` is not an array of paths.
  */
-export declare function hashFilesPacked(paths: readonly PathLike[]): PackedDigests;
+export declare function hashFilesPacked(paths: readonly PathLike[], options?: PackedOptions): PackedDigests;
 
 /**
  * {@link hashFiles} on the libuv thread pool: one pool round trip for the

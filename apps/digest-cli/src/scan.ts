@@ -4,11 +4,11 @@
  * lstat just to be batched (together ~15% of the run on 100,000 small files).
  *
  * What is not hashed here goes back to the main thread, to be shared among all workers:
- * - files with a known size of at least {@link IN_PLACE_MAX} (they are scheduled biggest first);
- * - whatever is left when the item has run for {@link BUDGET_MS}: a directory of big files found
- *   without sizes then costs this worker one slow batch, and the rest is shared.
- * Files are hashed in chunks that start at one file and double, so the first surprise (a huge
- * file in a big directory) is found after one file, not after a whole batch.
+ * - files of at least {@link IN_PLACE_MAX}: known from the listing's sizes in small directories,
+ *   and found by the hasher itself elsewhere (it defers them: one open + fstat, no read), so that
+ *   they are hashed in groups of similar size, four at a time (plan.ts);
+ * - whatever is left when the item has run for {@link BUDGET_MS}.
+ * Files are hashed in chunks sized from the measured rate, to check the budget between chunks.
  */
 import { DIGEST_BYTES, type HashFailure, type HasherName } from './batch.js';
 import { hashBatch } from './hasher.js';
@@ -33,7 +33,7 @@ export interface ScanResult {
   /** Directories still to list: found, or left over when the time budget ran out. */
   dirs: DirItem[];
   issues: Issue[];
-  /** Files to schedule by size. */
+  /** Files to schedule by size (big ones). */
   sized: { paths: BytePath[]; sizes: number[] };
   /** Files left over by the time budget, in groups of about CHUNK_MS each (sizes unknown). */
   loose: BytePath[][];
@@ -66,7 +66,7 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): Sca
         hashed.bytes += size ?? 0;
       }
     });
-    out.loose.push(...hashed.hashAll(here, hasher, overdue));
+    out.loose.push(...hashed.hashAll(here, hasher, overdue, out.sized));
   }
   out.hashed = { paths: hashed.paths, bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
   return out;
@@ -78,25 +78,52 @@ class Hashed {
   failures: HashFailure[] = [];
   bytes = 0;
   #parts: Uint8Array[] = [];
-  #msPerFile = 0.05;
+  // A first guess (16 files per chunk); big files are deferred, so no chunk can take long.
+  #msPerFile = CHUNK_MS / 16;
 
-  /** Hashes `paths` in chunks sized from the measured rate; returns the leftovers, grouped. */
-  hashAll(paths: BytePath[], hasher: HasherName, overdue: () => boolean): BytePath[][] {
+  /**
+   * Hashes `paths` in chunks sized from the measured rate; files of IN_PLACE_MAX or more go to
+   * `big` instead. Returns the leftovers, grouped.
+   */
+  hashAll(paths: BytePath[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): BytePath[][] {
     let done = 0;
-    let size = 1; // a first file alone: a directory of huge files shows itself after one
     while (done < paths.length) {
       if (overdue()) return groups(paths.slice(done), this.#chunkSize());
-      const chunk = paths.slice(done, done + size);
+      const chunk = paths.slice(done, done + this.#chunkSize());
       const t0 = performance.now();
-      const result = hashBatch(chunk.map(fsPath), hasher);
+      const result = hashBatch(chunk.map(fsPath), hasher, IN_PLACE_MAX);
       this.#msPerFile = Math.max((performance.now() - t0) / chunk.length, 1e-4);
-      for (const f of result.failures) this.failures.push({ ...f, index: f.index + this.paths.length });
-      for (const p of chunk) this.paths.push(p);
-      this.#parts.push(result.digests);
+      if (result.deferred.length === 0) this.#add(chunk, result.digests, result.failures);
+      else this.#addSome(chunk, result, big);
       done += chunk.length;
-      size = this.#chunkSize();
     }
     return [];
+  }
+
+  #add(paths: BytePath[], digests: Uint8Array, failures: HashFailure[]): void {
+    for (const f of failures) this.failures.push({ ...f, index: f.index + this.paths.length });
+    for (const p of paths) this.paths.push(p);
+    this.#parts.push(digests);
+  }
+
+  /** Keeps the files that were hashed (or failed); the deferred ones go to `big`. */
+  #addSome(chunk: BytePath[], result: ReturnType<typeof hashBatch>, big: ScanResult['sized']): void {
+    const deferred = new Set<number>();
+    for (const d of result.deferred) {
+      deferred.add(d.index);
+      big.paths.push(chunk[d.index]!);
+      big.sizes.push(d.size);
+    }
+    const kept: number[] = [];
+    for (let i = 0; i < chunk.length; i++) if (!deferred.has(i)) kept.push(i);
+    const digests = new Uint8Array(kept.length * DIGEST_BYTES);
+    kept.forEach((i, k) => digests.set(result.digests.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES), k * DIGEST_BYTES));
+    const failures = result.failures.map((f) => ({ ...f, index: kept.indexOf(f.index) }));
+    this.#add(
+      kept.map((i) => chunk[i]!),
+      digests,
+      failures,
+    );
   }
 
   #chunkSize(): number {

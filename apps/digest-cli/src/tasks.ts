@@ -39,6 +39,7 @@ export const { work } = defineTasks(import.meta.url, {
   work(item: WorkItem): WorkResult {
     if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher) };
     const paths = item.paths.map(fsPath);
-    return { kind: 'hash', id: item.id, ...hashBatch(paths, item.hasher) };
+    const { digests, failures } = hashBatch(paths, item.hasher);
+    return { kind: 'hash', id: item.id, digests, failures };
   },
 });

@@ -5,7 +5,7 @@ import { hashBatch } from '../src/hasher.js';
 import { compare } from '../src/audit.js';
 import { bsdLine, gnuLine, parseLine } from '../src/format/lines.js';
 import { fsdecode, fsencode, isUtf8BytePath, joinBytePath } from '../src/paths.js';
-import { Batcher, Scheduler, type Batch } from '../src/plan.js';
+import { Batcher, GROUP_MAX, Scheduler, type Batch } from '../src/plan.js';
 import type { WorkItem } from '../src/tasks.js';
 import { bytes } from './helpers.js';
 
@@ -99,6 +99,19 @@ describe('Scheduler', () => {
     expect(items[1]).toMatchObject({ kind: 'hash', paths: ['huge'] });
     expect(items[2]).toMatchObject({ kind: 'hash', paths: ['mid'] });
     expect(s.walking).toBe(true);
+  });
+
+  it('groups big files by size, up to four per task, enough groups for every worker', async () => {
+    const limits = { batchCost: 1000, perFileCost: 0, maxFiles: 100, groupFrom: 1000 };
+    const s = new Scheduler({ workers: 2, hasher: 'node', ctx, limits });
+    const names = ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7', 'b8', 'small'];
+    s.addFiles(names, [1001, 8000, 3000, 7000, 2000, 6000, 5000, 4000, 10]);
+    const items = await take(s, 3);
+    expect(items.map((i) => (i as { paths: string[] }).paths)).toEqual([['b2', 'b4', 'b6', 'b7'], ['b8', 'b3', 'b5', 'b1'], ['small']]);
+    const three = new Scheduler({ workers: 2, hasher: 'node', ctx, limits });
+    three.addFiles(['x', 'y', 'z', 'huge'], [3000, 2000, 1000, GROUP_MAX]);
+    const groups = await take(three, 3);
+    expect(groups.map((i) => (i as { paths: string[] }).paths)).toEqual([['huge'], ['x', 'y'], ['z']]);
   });
 
   it('sends a partial batch only when workers would wait, and ends when all is done', async () => {

@@ -12,7 +12,7 @@ export interface ThreadTransportOptions {
 }
 
 /**
- * The `Transport` of {@link ThreadPool}: one `Worker` per pool worker, running the sibling
+ * The `Transport` of `ThreadPool`: one `Worker` per pool worker, running the sibling
  * `worker.js` / `worker.cjs` (or `worker.ts` through tsx when running from source).
  */
 export class ThreadTransport implements Transport {

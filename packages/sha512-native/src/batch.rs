@@ -6,23 +6,35 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::file::{hash_file, Cancel};
+use crate::file::{hash_file, hash_open, open_regular, Cancel, Failure};
 use crate::guard::guard;
+use crate::multi;
 use crate::outcome::{to_path, FileFailure};
 
 /// Result of a batch: digest i is `digests[64*i .. 64*i+64]` unless a failure
-/// with index i is listed (its 64 bytes are then zero). One Buffer for the
-/// whole batch keeps allocation and GC cost per file near zero.
+/// or a deferral with index i is listed (its 64 bytes are then zero). One
+/// Buffer for the whole batch keeps allocation and GC cost per file near zero.
 #[napi(object)]
 pub struct BatchOutput {
   pub digests: Buffer,
   pub failures: Vec<FileFailure>,
+  pub deferred: Vec<DeferredFile>,
+}
+
+/// A file left unhashed because it is at least `deferFrom` bytes: the caller
+/// schedules it with other big files (see multi.rs), knowing its size.
+#[napi(object)]
+pub struct DeferredFile {
+  pub index: u32,
+  pub size: f64,
 }
 
 /// The plain-Rust form of a batch result, built off the JS thread.
+#[derive(Default)]
 pub struct RawBatch {
   pub digests: Vec<u8>,
   pub failures: Vec<FileFailure>,
+  pub deferred: Vec<DeferredFile>,
 }
 
 impl From<RawBatch> for BatchOutput {
@@ -30,24 +42,49 @@ impl From<RawBatch> for BatchOutput {
     BatchOutput {
       digests: raw.digests.into(),
       failures: raw.failures,
+      deferred: raw.deferred,
     }
   }
 }
 
-/// Hashes every path in order; stops early only if cancelled.
-pub fn hash_batch(paths: &[PathBuf], cancel: &Cancel) -> RawBatch {
-  let mut digests = vec![0u8; paths.len() * 64];
-  let mut failures = Vec::new();
-  for (i, (path, out)) in paths.iter().zip(digests.chunks_exact_mut(64)).enumerate() {
-    match hash_file(path, cancel) {
-      Ok(d) => out.copy_from_slice(&d),
-      Err(f) => failures.push(FileFailure::new(i, f)),
+/// Opens `paths[index]` for a batch: the file, or None when it failed or was
+/// deferred (recorded in `out`).
+pub fn open_for_batch(path: &std::path::Path, index: usize, defer_from: u64, out: &mut RawBatch) -> Option<std::fs::File> {
+  match open_regular(path) {
+    Ok((_, size)) if size >= defer_from => {
+      // Batches come from JS arrays, whose length fits in u32.
+      let index = u32::try_from(index).unwrap_or(u32::MAX);
+      out.deferred.push(DeferredFile { index, size: size as f64 });
+      None
     }
-    if cancel.is_set() {
-      break;
+    Ok((file, _)) => Some(file),
+    Err(f) => {
+      out.failures.push(FileFailure::new(index, f));
+      None
     }
   }
-  RawBatch { digests, failures }
+}
+
+/// Hashes every path in order; stops early only if cancelled. Two files or
+/// more go through the four-lane code when the CPU has it (see multi.rs).
+/// Files of `defer_from` bytes or more are only listed in `deferred`.
+pub fn hash_batch(paths: &[PathBuf], cancel: &Cancel, defer_from: u64) -> RawBatch {
+  if paths.len() > 1 && multi::enabled() {
+    return multi::hash_batch_lanes(paths, cancel, defer_from);
+  }
+  let mut out = RawBatch { digests: vec![0u8; paths.len() * 64], ..RawBatch::default() };
+  for (i, path) in paths.iter().enumerate() {
+    if cancel.is_set() {
+      out.failures.push(FileFailure::new(i, Failure::Aborted));
+      break;
+    }
+    let Some(file) = open_for_batch(path, i, defer_from, &mut out) else { continue };
+    match hash_open(file, cancel) {
+      Ok(d) => out.digests[i * 64..i * 64 + 64].copy_from_slice(&d),
+      Err(f) => out.failures.push(FileFailure::new(i, f)),
+    }
+  }
+  out
 }
 
 /// Hashes one file on the calling thread (for pool workers).
@@ -62,11 +99,20 @@ pub fn hash_file_sync<'e>(
   })
 }
 
-/// Hashes a batch on the calling thread (for pool workers).
+/// Hashes a batch on the calling thread (for pool workers); files of
+/// `defer_from` bytes or more are left out and listed with their sizes.
 #[napi]
-pub fn hash_files_sync(paths: Vec<Either<String, &[u8]>>) -> Result<BatchOutput> {
+pub fn hash_files_sync(paths: Vec<Either<String, &[u8]>>, defer_from: Option<f64>) -> Result<BatchOutput> {
   guard(|| {
     let paths: Vec<PathBuf> = paths.into_iter().map(to_path).collect();
-    Ok(hash_batch(&paths, &Cancel::default()).into())
+    Ok(hash_batch(&paths, &Cancel::default(), defer_bytes(defer_from)).into())
   })
+}
+
+/// `deferFrom` from JS: absent (or not a positive number) means never.
+pub fn defer_bytes(defer_from: Option<f64>) -> u64 {
+  match defer_from {
+    Some(n) if n >= 0.0 => n.ceil() as u64,
+    _ => u64::MAX,
+  }
 }

@@ -48,7 +48,12 @@ pub fn hash_file(path: &Path, cancel: &Cancel) -> Result<[u8; 64], Failure> {
   if cancel.is_set() {
     return Err(Failure::Aborted);
   }
-  let file = open_regular(path)?;
+  let (file, _) = open_regular(path)?;
+  hash_open(file, cancel)
+}
+
+/// SHA-512 of a file opened by [`open_regular`].
+pub fn hash_open(file: File, cancel: &Cancel) -> Result<[u8; 64], Failure> {
   BUF.with(|buf| match buf.try_borrow_mut() {
     Ok(mut buf) => hash_reader(file, &mut buf, cancel),
     // Unreachable in practice (no re-entry), but never worth a panic.
@@ -56,7 +61,8 @@ pub fn hash_file(path: &Path, cancel: &Cancel) -> Result<[u8; 64], Failure> {
   })
 }
 
-fn open_regular(path: &Path) -> Result<File, Failure> {
+/// Opens a regular file (anything else is refused unread); also returns its size.
+pub(crate) fn open_regular(path: &Path) -> Result<(File, u64), Failure> {
   let file = OpenOptions::new()
     .read(true)
     // O_NONBLOCK: opening a FIFO that has no writer would otherwise block
@@ -65,9 +71,10 @@ fn open_regular(path: &Path) -> Result<File, Failure> {
     .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
     .open(path)
     .map_err(|e| open_failure(path, e))?;
-  let file_type = file.metadata().map_err(|e| os(e, "fstat"))?.file_type();
+  let meta = file.metadata().map_err(|e| os(e, "fstat"))?;
+  let file_type = meta.file_type();
   if file_type.is_file() {
-    return Ok(file);
+    return Ok((file, meta.len()));
   }
   Err(if file_type.is_dir() {
     // Same code Node's fs.readFile gives for a directory.
@@ -107,7 +114,7 @@ fn open_failure(path: &Path, e: io::Error) -> Failure {
   }
 }
 
-fn os(e: io::Error, syscall: &'static str) -> Failure {
+pub(crate) fn os(e: io::Error, syscall: &'static str) -> Failure {
   Failure::Os {
     errno: e.raw_os_error().unwrap_or(libc::EIO),
     syscall,

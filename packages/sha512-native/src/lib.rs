@@ -7,5 +7,7 @@ mod batch;
 mod file;
 mod guard;
 mod hasher;
+mod multi;
 mod outcome;
 mod task;
+mod x4;

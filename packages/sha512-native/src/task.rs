@@ -82,7 +82,7 @@ impl Task for HashFilesTask {
   type JsValue = BatchOutput;
 
   fn compute(&mut self) -> Result<Self::Output> {
-    guard(|| Ok(hash_batch(&self.paths, &self.cancel)))
+    guard(|| Ok(hash_batch(&self.paths, &self.cancel, u64::MAX)))
   }
 
   fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {

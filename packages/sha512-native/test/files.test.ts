@@ -151,7 +151,25 @@ describe.each(backends)('%s backend', (name, api) => {
     expect(digests.subarray(64, 128).every((b) => b === 0)).toBe(true);
     expect(digests.subarray(128).toString('hex')).toBe(fx.weirdHex);
     expect(failures).toEqual([{ index: 1, code: 'ENOENT', message: `ENOENT: no such file or directory, open '${fx.missing}'` }]);
-    expect(api.hashFilesPacked([])).toEqual({ digests: Buffer.alloc(0), failures: [] });
+    expect(api.hashFilesPacked([])).toEqual({ digests: Buffer.alloc(0), failures: [], deferred: [] });
+  });
+
+  it('hashFilesPacked with deferFrom lists big regular files with their sizes instead of hashing them', () => {
+    const big = files.find((f) => f.path.endsWith(`f${262_144}`))!;
+    const small = files.find((f) => f.path.endsWith('f4096'))!;
+    for (const batch of [[small.path, big.path, fx.missing, fx.fifo, fx.dir], [big.path]]) {
+      const { digests, failures, deferred } = api.hashFilesPacked(batch, { deferFrom: 262_144 });
+      const at = batch.indexOf(big.path);
+      expect(deferred).toEqual([{ index: at, size: 262_144 }]);
+      expect(digests.subarray(at * 64, at * 64 + 64).every((b) => b === 0)).toBe(true);
+      if (batch.length > 1) {
+        expect(digests.subarray(0, 64).toString('hex')).toBe(small.hex);
+        // Refusals still win: a FIFO or directory is never "deferred", whatever its size.
+        expect(failures.map((f) => f.code)).toEqual(['ENOENT', 'ERR_NOT_REGULAR_FILE', 'EISDIR']);
+      }
+    }
+    expect(api.hashFilesPacked([big.path], { deferFrom: 262_145 }).deferred).toEqual([]);
+    expect(() => api.hashFilesPacked([big.path], { deferFrom: -1 })).toThrow(TypeError);
   });
 
   it('hashFiles handles an empty batch and rejects non-array / non-path input', async () => {
