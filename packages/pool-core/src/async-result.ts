@@ -77,8 +77,7 @@ export class AsyncResult<T> {
         if (outcome.ok) resolve(outcome.value);
         else reject(outcome.error);
       };
-      const onTimeout = () => reject(new TimeoutError(`result not ready within ${timeoutMs} ms (the task keeps running)`, timeoutMs as number));
-      this.#whenReady(timeoutMs, onReady, onTimeout);
+      this.#whenReady(timeoutMs, onReady, () => reject(new TimeoutError(`result not ready within ${timeoutMs} ms (the task keeps running)`, timeoutMs as number)));
     });
   }
 

@@ -62,6 +62,12 @@ export class Engine implements JobHost {
     const refusal = this.broken ?? (this.state === 'terminate' ? terminated() : null);
     if (refusal) return batch.job.fail(batch, [], refusal);
     this.#queue.push(batch);
+    if (this.#queue.length === 1 && !this.#flushScheduled) {
+      // Into an empty queue: send now if a worker is free (lowest latency for a lone call).
+      this.#flush();
+      if (this.#queue.length < 1) return; // sent (TypeScript cannot see that #flush() shrinks the queue)
+    }
+    // Otherwise let the calls of this tick pile up, and send them together.
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       queueMicrotask(() => this.#flush());
@@ -106,9 +112,9 @@ export class Engine implements JobHost {
 
   #flush(): void {
     this.#flushScheduled = false;
-    const idle = [...this.#workers].filter((w) => w.wantsWork(this.#isQuick));
-    idle.sort((a, b) => a.held.length - b.held.length);
-    for (const w of idle) this.#feed(w);
+    // Idle workers first, then the ones that may prefetch.
+    for (const w of this.#workers) if (w.held.length === 0 && w.wantsWork(this.#isQuick)) this.#feed(w);
+    for (const w of this.#workers) if (w.held.length > 0 && w.wantsWork(this.#isQuick)) this.#feed(w);
     this.#afterChange();
   }
 

@@ -25,7 +25,8 @@ export function serve(port: WorkerPort): void {
   const queue: WireBatch[] = [];
   let head = 0;
   let running = false;
-  let ready: Promise<boolean> = Promise.resolve(false);
+  /** Batches wait until the initializer has run; `ready` turns true then. */
+  let ready = false;
   const outbox: BatchReply[] = [];
   let outboxSince = 0;
 
@@ -75,35 +76,52 @@ export function serve(port: WorkerPort): void {
     return fn;
   };
 
-  const drain = async () => {
-    running = true;
-    if (!(await ready)) {
-      running = false;
-      return;
+  /** Takes the next queued batch, releasing the queue's reference to its arguments. */
+  const nextBatch = (): WireBatch => {
+    const batch = queue[head]!;
+    queue[head++] = undefined as unknown as WireBatch;
+    if (head >= 4096 && head * 2 >= queue.length) {
+      queue.splice(0, head);
+      head = 0;
     }
+    return batch;
+  };
+
+  const start = (batch: WireBatch): BatchReply | Promise<BatchReply> => {
+    try {
+      const fn = taskFor(batch);
+      return typeof fn === 'function' ? runBatch(batch, fn) : fn.then((f) => runBatch(batch, f));
+    } catch (error) {
+      return { type: 'failed', id: batch.id, values: [], error: serializeError(error) };
+    }
+  };
+
+  const post = (reply: BatchReply) => {
+    if (outbox.length === 0) outboxSince = performance.now();
+    outbox.push(reply);
+    if (performance.now() - outboxSince >= REPLY_COALESCE_MS) flush();
+  };
+
+  /**
+   * Runs queued batches in order. Synchronous while tasks are (the common, fast case); when a
+   * batch returns a promise, it continues once that settles.
+   */
+  const drain = (): void => {
+    running = true;
     while (head < queue.length) {
-      const batch = queue[head]!;
-      queue[head++] = undefined as unknown as WireBatch; // do not keep arguments alive
-      if (head >= 4096 && head * 2 >= queue.length) {
-        queue.splice(0, head);
-        head = 0;
-      }
-      let reply: BatchReply | Promise<BatchReply>;
-      try {
-        const fn = taskFor(batch);
-        reply = typeof fn === 'function' ? runBatch(batch, fn) : fn.then((f) => runBatch(batch, f));
-      } catch (error) {
-        reply = { type: 'failed', id: batch.id, values: [], error: serializeError(error) };
-      }
+      const batch = nextBatch();
+      const reply = start(batch);
       if (isThenable(reply)) {
         flush(); // never hold quick replies while a slow task runs
-        reply = await Promise.resolve(reply).catch(
-          (error: unknown): BatchReply => ({ type: 'failed', id: batch.id, values: [], error: serializeError(error) }),
-        );
+        Promise.resolve(reply)
+          .catch((error: unknown): BatchReply => ({ type: 'failed', id: batch.id, values: [], error: serializeError(error) }))
+          .then((settled) => {
+            post(settled);
+            drain();
+          });
+        return;
       }
-      if (outbox.length === 0) outboxSince = performance.now();
-      outbox.push(reply);
-      if (performance.now() - outboxSince >= REPLY_COALESCE_MS) flush();
+      post(reply);
     }
     queue.length = 0;
     head = 0;
@@ -115,7 +133,10 @@ export function serve(port: WorkerPort): void {
     switch (msg.type) {
       case 'init':
         setCurrentWorkerId(msg.workerId);
-        ready = initialize(port, msg);
+        void initialize(port, msg).then((ok) => {
+          ready = ok;
+          if (ok && !running && head < queue.length) drain();
+        });
         return;
       case 'run':
         for (const { index, address } of msg.define) {
@@ -125,7 +146,7 @@ export function serve(port: WorkerPort): void {
           loading.then((fn) => tasks.set(index, fn), () => undefined);
         }
         for (const batch of msg.batches) queue.push(batch);
-        if (!running) void drain();
+        if (ready && !running) drain();
         return;
       case 'exit':
         flush();
