@@ -53,7 +53,17 @@ JS
   node "cjs-$backend.cjs"
 done
 
-node -e "const h = require('@mpool/sha512-native'); console.log('smoke: sha512-native isNative=' + h.isNative + ' abc=' + h.sha512('abc').toString('hex').slice(0, 16))"
+cat > hash-check.cjs <<'JS'
+const h = require('@mpool/sha512-native');
+const want = 'ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f';
+const got = h.sha512('abc').toString('hex');
+if (got !== want || h.isNative !== (process.argv[2] === 'native')) { console.error('sha512-native', { got, isNative: h.isNative }); process.exit(1); }
+console.log(`smoke: sha512-native ok, isNative=${h.isNative}`);
+JS
+node hash-check.cjs native
+# Without a usable binary the package must fall back to node:crypto and say so.
+rm node_modules/@mpool/sha512-native/*.node
+node hash-check.cjs fallback
 
 mkdir -p tree/sub && printf 'hello\n' > tree/a.txt && printf '' > tree/sub/empty
 ./node_modules/.bin/digest-tree --version
