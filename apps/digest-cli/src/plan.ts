@@ -164,18 +164,16 @@ export class Scheduler implements AsyncIterable<WorkItem> {
       if (size >= from && size < GROUP_MAX) this.#big.push({ path: paths[i]!, size });
       else this.#batcher.add(paths[i]!, size);
     }
-    if (this.#big.length >= LANES) this.#groupBig(LANES, false);
   }
 
   /**
-   * Moves the pending big files into the heap in groups of `per`, biggest first, so that the
-   * files of a group have similar sizes and its lanes finish together. Without `partial`, a
-   * last group smaller than `per` stays pending.
+   * Moves the biggest pending files into the heap: `count` groups of `per`, biggest first, so
+   * that the files of a group have similar sizes and its lanes finish together (the lanes of a
+   * group run in step; a file left alone in its group runs at one-lane speed).
    */
-  #groupBig(per: number, partial: boolean): void {
+  #groupBig(per: number, count: number): void {
     const big = this.#big.sort((a, b) => b.size - a.size);
-    const whole = partial ? big.length : big.length - (big.length % per);
-    for (const group of chunks(big.splice(0, whole), per)) {
+    for (const group of chunks(big.splice(0, per * count), per)) {
       const bytes = group.reduce((sum, f) => sum + f.size, 0);
       this.#heap.push({ paths: group.map((f) => f.path), bytes, cost: bytes + group.length * this.#limits.perFileCost });
     }
@@ -237,11 +235,14 @@ export class Scheduler implements AsyncIterable<WorkItem> {
       this.#listsInFlight++;
       return item;
     }
-    // A partial batch or group only when the workers (each holds one running + one queued item)
-    // would wait. Big files then go in as many groups as there are workers: 3 files on 2 workers
-    // make groups of 2 and 1.
+    // A partial batch, or big files, only when the workers (each holds one running + one queued
+    // item) would wait. Big files wait as long as possible, so that each group is made of files
+    // of similar size: while the walk goes on, one group of the biggest; after it, all of them,
+    // in as many groups as there are workers (3 files on 2 workers: groups of 2 and 1).
     if (this.#heap.size === 0 && this.#inflight < 2 * workers) {
-      if (this.#big.length > 0) this.#groupBig(Math.min(LANES, Math.ceil(this.#big.length / workers)), true);
+      const big = this.#big.length;
+      if (big > 0 && this.walking) this.#groupBig(Math.min(LANES, big), 1);
+      else if (big > 0) this.#groupBig(Math.min(LANES, Math.ceil(big / workers)), Infinity);
       else if (this.#batcher.pending > 0) this.#batcher.flush();
     }
     const batch = this.#heap.pop();

@@ -47,6 +47,10 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): Sca
   const overdue = () => performance.now() - started > BUDGET_MS;
   const out: ScanResult = { dirs: [], issues: [], sized: { paths: [], sizes: [] }, loose: [], hashed: { paths: [], bytes: 0, digests: new Uint8Array(0), failures: [] } };
   const hashed = new Hashed();
+  // The files of all the directories are hashed together, after listing: the hasher keeps four
+  // files in flight (SIMD lanes), and the end of each call, where lanes run dry, then comes once
+  // per item rather than once per directory.
+  const here: BytePath[] = [];
   for (let d = 0; d < dirs.length; d++) {
     if (d > 0 && overdue()) {
       out.dirs.push(...dirs.slice(d));
@@ -55,7 +59,6 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): Sca
     const listing = listDir(dirs[d]!, ctx);
     out.dirs.push(...listing.dirs);
     out.issues.push(...listing.issues);
-    const here: BytePath[] = [];
     listing.files.forEach((path, i) => {
       const size = listing.sizes?.[i];
       if (size !== undefined && size >= IN_PLACE_MAX) {
@@ -66,8 +69,8 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): Sca
         hashed.bytes += size ?? 0;
       }
     });
-    out.loose.push(...hashed.hashAll(here, hasher, overdue, out.sized));
   }
+  out.loose.push(...hashed.hashAll(here, hasher, overdue, out.sized));
   out.hashed = { paths: hashed.paths, bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
   return out;
 }

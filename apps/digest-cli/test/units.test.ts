@@ -114,6 +114,21 @@ describe('Scheduler', () => {
     expect(groups.map((i) => (i as { paths: string[] }).paths)).toEqual([['huge'], ['x', 'y'], ['z']]);
   });
 
+  it('while directories are being listed, hands out one group of the biggest files at a time', async () => {
+    const limits = { batchCost: 1000, perFileCost: 0, maxFiles: 100, groupFrom: 1000 };
+    const s = new Scheduler({ workers: 2, hasher: 'node', ctx, limits });
+    s.addDirs([{ path: 'd', relStart: 2 }]);
+    s.addFiles(['a', 'b', 'c', 'd', 'e', 'f'], [1000, 6000, 2000, 5000, 3000, 4000]);
+    const [list, group] = await take(s, 2);
+    expect(list).toMatchObject({ kind: 'list' });
+    expect(group).toMatchObject({ kind: 'hash', paths: ['b', 'd', 'f', 'e'] });
+    // The two smallest wait: the listing may still find files of their size to pair them with.
+    s.addFiles(['g'], [1500]);
+    s.done(list!.id);
+    const [rest] = await take(s, 1);
+    expect(rest).toMatchObject({ kind: 'hash', paths: ['c', 'g'] });
+  });
+
   it('sends a partial batch only when workers would wait, and ends when all is done', async () => {
     const s = new Scheduler({ workers: 1, hasher: 'node', ctx });
     s.addFiles(['a', 'b'], [1, 1]);

@@ -47,17 +47,25 @@ impl From<RawBatch> for BatchOutput {
   }
 }
 
-/// Opens `paths[index]` for a batch: the file, or None when it failed or was
-/// deferred (recorded in `out`).
-pub fn open_for_batch(path: &std::path::Path, index: usize, defer_from: u64, out: &mut RawBatch) -> Option<std::fs::File> {
+/// Opens `paths[index]` for a batch: the file and its size, or None when it
+/// failed or was deferred (recorded in `out`).
+pub fn open_for_batch(
+  path: &std::path::Path,
+  index: usize,
+  defer_from: u64,
+  out: &mut RawBatch,
+) -> Option<(std::fs::File, u64)> {
   match open_regular(path) {
     Ok((_, size)) if size >= defer_from => {
       // Batches come from JS arrays, whose length fits in u32.
       let index = u32::try_from(index).unwrap_or(u32::MAX);
-      out.deferred.push(DeferredFile { index, size: size as f64 });
+      out.deferred.push(DeferredFile {
+        index,
+        size: size as f64,
+      });
       None
     }
-    Ok((file, _)) => Some(file),
+    Ok(opened) => Some(opened),
     Err(f) => {
       out.failures.push(FileFailure::new(index, f));
       None
@@ -72,13 +80,18 @@ pub fn hash_batch(paths: &[PathBuf], cancel: &Cancel, defer_from: u64) -> RawBat
   if paths.len() > 1 && multi::enabled() {
     return multi::hash_batch_lanes(paths, cancel, defer_from);
   }
-  let mut out = RawBatch { digests: vec![0u8; paths.len() * 64], ..RawBatch::default() };
+  let mut out = RawBatch {
+    digests: vec![0u8; paths.len() * 64],
+    ..RawBatch::default()
+  };
   for (i, path) in paths.iter().enumerate() {
     if cancel.is_set() {
       out.failures.push(FileFailure::new(i, Failure::Aborted));
       break;
     }
-    let Some(file) = open_for_batch(path, i, defer_from, &mut out) else { continue };
+    let Some((file, _)) = open_for_batch(path, i, defer_from, &mut out) else {
+      continue;
+    };
     match hash_open(file, cancel) {
       Ok(d) => out.digests[i * 64..i * 64 + 64].copy_from_slice(&d),
       Err(f) => out.failures.push(FileFailure::new(i, f)),
