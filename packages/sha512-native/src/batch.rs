@@ -8,6 +8,7 @@ use napi_derive::napi;
 
 use crate::file::{hash_file, hash_open, open_regular, Cancel, Failure};
 use crate::guard::guard;
+#[cfg(target_arch = "x86_64")]
 use crate::multi;
 use crate::outcome::{to_path, FileFailure};
 
@@ -77,6 +78,7 @@ pub fn open_for_batch(
 /// more go through the four-lane code when the CPU has it (see multi.rs).
 /// Files of `defer_from` bytes or more are only listed in `deferred`.
 pub fn hash_batch(paths: &[PathBuf], cancel: &Cancel, defer_from: u64) -> RawBatch {
+  #[cfg(target_arch = "x86_64")]
   if paths.len() > 1 && multi::enabled() {
     return multi::hash_batch_lanes(paths, cancel, defer_from);
   }

@@ -7,7 +7,10 @@ mod batch;
 mod file;
 mod guard;
 mod hasher;
+// The four-lane hasher uses x86-64 vector instructions; other targets use OpenSSL alone.
+#[cfg(target_arch = "x86_64")]
 mod multi;
 mod outcome;
 mod task;
+#[cfg(target_arch = "x86_64")]
 mod x4;
