@@ -32,6 +32,15 @@ def out(obj):
     sys.stdout.flush()
 
 
+SETTLE_S = 0.25
+
+
+def settle():
+    """Before each scenario, as the Node driver does: collect garbage, then let the machine settle."""
+    gc.collect()
+    time.sleep(SETTLE_S)
+
+
 def throughput(pool, n):
     t0 = time.perf_counter()
     pending = [pool.apply_async(add, (i, 1)) for i in range(n)]
@@ -104,18 +113,18 @@ def main():
         want = set(cfg.get("scenarios", ["latency", "throughput", "map", "payload"]))
         n = cfg.get("tasks", 200_000)
         if "latency" in want:
-            gc.collect()
+            settle()
             res["latency"] = latency(pool, cfg.get("latencyN", 1000))
         if "throughput" in want:
-            gc.collect()
+            settle()
             res["throughput"] = throughput(pool, n)
         if "map" in want:
-            gc.collect()
+            settle()
             res["mapDefault"] = map_(pool, n, None)
-            gc.collect()
+            settle()
             res["mapChunk1"] = map_(pool, n, 1)
         if "payload" in want:
-            gc.collect()
+            settle()
             res["payload"] = payload(pool, cfg.get("payloadN", 200))
     out(res)
 
