@@ -2,7 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ExitInfo, ParentMessage, Transport, WorkerEvents, WorkerHandle, WorkerMessage } from '@mpool/pool-core';
+import { siblingWorkerEntry, type ExitInfo, type ParentMessage, type Transport, type WorkerEvents, type WorkerHandle, type WorkerMessage } from '@mpool/pool-core';
 import { forwardLines } from './line-forwarder.js';
 
 /** Options of the processes backend only. */
@@ -162,10 +162,9 @@ interface Ref {
  * (tests): `worker.ts`, with tsx's loader given by absolute URL so it resolves from this package.
  */
 function childEntry(): { file: string; loader: string[] } {
-  const here = import.meta.url;
-  const ext = /\.(c|m)?ts$/.test(here) ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js';
-  const file = fileURLToPath(new URL(`./worker${ext}`, here));
-  if (ext !== '.ts') return { file, loader: [] };
-  const tsx = createRequire(here).resolve('tsx');
+  const { url, fromSource } = siblingWorkerEntry(import.meta.url);
+  const file = fileURLToPath(url);
+  if (!fromSource) return { file, loader: [] };
+  const tsx = createRequire(import.meta.url).resolve('tsx');
   return { file, loader: ['--import', pathToFileURL(tsx).href] };
 }

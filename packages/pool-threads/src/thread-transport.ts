@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { ExitInfo, Transport, WorkerEvents, WorkerHandle } from '@mpool/pool-core';
+import { siblingWorkerEntry, type ExitInfo, type Transport, type WorkerEvents, type WorkerHandle } from '@mpool/pool-core';
 
 /** Options of the threads backend only. */
 export interface ThreadTransportOptions {
@@ -59,11 +59,9 @@ export class ThreadTransport implements Transport {
  * on a tiny bootstrap that registers tsx's loader and then imports `worker.ts`.
  */
 function workerEntry(): { script: string | URL; eval: boolean } {
-  const here = import.meta.url;
-  const ext = /\.(c|m)?ts$/.test(here) ? '.ts' : here.endsWith('.cjs') ? '.cjs' : '.js';
-  const entry = new URL(`./worker${ext}`, here);
-  if (ext !== '.ts') return { script: entry, eval: false };
-  const tsxApi = createRequire(here).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const { url: entry, fromSource } = siblingWorkerEntry(import.meta.url);
+  if (!fromSource) return { script: entry, eval: false };
+  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
   if (!existsSync(tsxApi)) throw new Error(`cannot find tsx's ESM API at ${tsxApi} (needed to run workers from TypeScript source)`);
   const script = `(async () => {
     const { register } = await import(${JSON.stringify(pathToFileURL(tsxApi).href)});
