@@ -153,10 +153,17 @@ export function serializeError(thrown: unknown, depth = 0): SerializedError {
 export function deserializeError(wire: SerializedError): unknown {
   if (wire.kind === 'value') return wire.value;
   const Ctor = BUILTIN_ERRORS[wire.ctor] ?? Error;
-  const err: Error =
-    Ctor === AggregateError
-      ? new AggregateError((wire.errors ?? []).map(deserializeError), wire.message)
-      : new (Ctor as ErrorConstructor)(wire.message);
+  const nested = Ctor === AggregateError ? (wire.errors ?? []).map(deserializeError) : [];
+  // The stack is the worker's (set below): capturing and formatting a main-side one that is
+  // thrown away would make every failure cost several times what a success costs.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let err: Error;
+  try {
+    err = Ctor === AggregateError ? new AggregateError(nested, wire.message) : new (Ctor as ErrorConstructor)(wire.message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
   if (err.name !== wire.name) {
     Object.defineProperty(err, 'name', { value: wire.name, writable: true, configurable: true, enumerable: false });
   }

@@ -1,5 +1,17 @@
-export { Pool } from './pool.js';
-export type { PoolOptions, CallOptions, ApplyOptions, MapOptions, ImapOptions, TaskResult, TaskInput } from './pool.js';
+export { Pool, POOL_OPTION_NAMES } from './pool.js';
+export type {
+  PoolOptions,
+  BasePoolOptions,
+  InitializerOptions,
+  CallOptions,
+  ApplyOptions,
+  MapOptions,
+  ImapOptions,
+  TaskResult,
+  TaskInput,
+  OneArgFn,
+  ArgsThenOptions,
+} from './pool.js';
 export type { PoolState } from './engine.js';
 export { AsyncResult } from './async-result.js';
 export type { ResultCallbacks } from './async-result.js';

@@ -129,11 +129,14 @@ export function serve(port: WorkerPort): void {
     running = false;
   };
 
+  /** Settles once the initializer has run (or failed); `exit` waits for it (see below). */
+  let initialized: Promise<unknown> = Promise.resolve();
+
   port.onMessage((msg: ParentMessage) => {
     switch (msg.type) {
       case 'init':
         setCurrentWorkerId(msg.workerId);
-        void initialize(port, msg).then((ok) => {
+        initialized = initialize(port, msg).then((ok) => {
           ready = ok;
           if (ok && !running && head < queue.length) drain();
         });
@@ -149,8 +152,12 @@ export function serve(port: WorkerPort): void {
         if (ready && !running) drain();
         return;
       case 'exit':
-        flush();
-        port.exit();
+        // A worker asked to leave while its initializer runs (close() right after the pool was
+        // made) lets it finish first: Python runs the initializer once in every worker it started.
+        void initialized.then(() => {
+          flush();
+          port.exit();
+        });
         return;
     }
   });

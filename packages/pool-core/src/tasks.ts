@@ -25,11 +25,17 @@ const registryKey = (address: TaskAddress) => `${address.module}#${address.name}
 /** A function that carries its address: it still works when called directly. */
 export type Task<F extends AnyFn = AnyFn> = F & { readonly [ADDRESS]: TaskAddress };
 
+/** Type-only key of a TaskRef's signature (no value at run time). */
+declare const SIGNATURE: unique symbol;
+
 /** An address of an exported function, made by {@link taskRef}; it can only run in a pool. */
 export interface TaskRef<F extends AnyFn = AnyFn> {
   readonly [ADDRESS]: TaskAddress;
-  /** Type-only: the function's signature. */
-  readonly __signature?: F;
+  /**
+   * Type-only: the function's signature. Required (though absent at run time) so that a task of
+   * another signature is not assignable to this TaskRef: `map` must reject a two-argument task.
+   */
+  readonly [SIGNATURE]: F;
 }
 
 /** Anything the pool accepts as a task. */

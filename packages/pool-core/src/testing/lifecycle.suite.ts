@@ -1,8 +1,11 @@
 /** Lifecycle and results protocol: close/terminate/join, AsyncResult, signals, recycling, validation. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AbortError, cpuCount, PoolStateError, ResultNotReadyError, TimeoutError } from '@mpool/pool-core';
-import { sleepThen, spin, sqr, squareWithWorker, whoami } from './tasks.js';
-import { poolTracker, range, rejectionOf, type ConformanceTarget } from './target.js';
+import { sleepThen, slowInitLogged, spin, sqr, squareWithWorker, whoami } from './tasks.js';
+import { poolTracker, range, rejectionOf, runInNode, type ConformanceTarget } from './target.js';
 
 export function registerLifecycleTests(target: ConformanceTarget): void {
   describe('lifecycle', () => {
@@ -40,6 +43,59 @@ export function registerLifecycleTests(target: ConformanceTarget): void {
       pool.applyAsync(sleepThen, [1000]);
       pool.close();
       expect(await rejectionOf(pool.join(50))).toBeInstanceOf(TimeoutError);
+    });
+
+    it('close() right after construction: every started worker runs its initializer to the end', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mpool-init-'));
+      try {
+        const file = join(dir, 'init.log');
+        const pool = makePool({ processes: 4, initializer: slowInitLogged, initargs: [file, 300] });
+        pool.close();
+        await pool.join(15_000);
+        expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(4);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('disposing (`await using`) with an imap nobody finished: input stops, computed results stay readable, then PoolStateError', async () => {
+      const { code, stdout, stderr } = await runInNode(
+        target,
+        `function* naturals() { for (let i = 0; ; i++) yield i; }
+        const it = pool.imap(sqr, naturals());
+        const first = (await it.next()).value;
+        await pool[Symbol.asyncDispose]();
+        const rest = [];
+        let end;
+        for (;;) {
+          try {
+            const step = await it.next();
+            if (step.done) { end = 'done'; break; }
+            rest.push(step.value);
+          } catch (error) { end = error.name + ': ' + error.message; break; }
+        }
+        const consecutive = rest.every((v, i) => v === (i + 1) * (i + 1));
+        console.log(JSON.stringify({ first, consecutive, some: rest.length > 0, end, state: pool.state }));`,
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const out = JSON.parse(stdout.trim()) as { first: number; consecutive: boolean; some: boolean; end: string; state: string };
+      expect(out).toMatchObject({ first: 0, consecutive: true, some: true, state: 'close' });
+      expect(out.end).toMatch(/^PoolStateError: .*imap/);
+    });
+
+    it('close() + join() with an imap nobody reads: join() rejects with a clear error instead of a silent exit', async () => {
+      const { code, stdout, stderr } = await runInNode(
+        target,
+        `function* naturals() { for (let i = 0; ; i++) yield i; }
+        const it = pool.imap(sqr, naturals());
+        await it.next();
+        pool.close();
+        console.log(await pool.join().then(() => 'joined', (e) => e.name + ': ' + e.message));`,
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout.trim()).toMatch(/^PoolStateError: join\(\) can never finish: .*imap/);
     });
 
     it('terminate() rejects pending results with PoolStateError and join() resolves', async () => {

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach } from 'vitest';
 import type { Pool, PoolOptions } from '@mpool/pool-core';
 
@@ -44,4 +47,26 @@ export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const value of iterable) out.push(value);
   return out;
+}
+
+/**
+ * Runs `body` as an ES module in a fresh Node process (killed after 15 s), with `pool` (2 workers),
+ * `sqr` and `tasks` (every fixture task) in scope.
+ */
+export async function runInNode(target: ConformanceTarget, body: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const factory = target.factoryModule;
+  const script = `
+    const { createPool } = await import(${JSON.stringify(factory)});
+    const tasks = await import(${JSON.stringify(new URL('./tasks.js', import.meta.url).href)});
+    const { sqr } = tasks;
+    const pool = createPool({ processes: 2 });
+    ${body}
+  `;
+  const tsx = /\.(c|m)?ts$/.test(factory) ? ['--import', pathToFileURL(createRequire(fileURLToPath(factory)).resolve('tsx')).href] : [];
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [...tsx, '--input-type=module', '-e', script], { timeout: 15_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
 }

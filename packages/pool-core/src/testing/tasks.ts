@@ -41,6 +41,8 @@ export const {
   readInit,
   failInit,
   failInitLogged,
+  slowInitLogged,
+  recordRun,
   blob,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
@@ -100,6 +102,18 @@ export const {
   failInitLogged(file: string) {
     appendFileSync(file, `${process.pid}:${threadId}\n`);
     throw new Error('initializer refuses');
+  },
+  /** An initializer that takes `ms`, then logs that it finished (proves it ran to the end in every worker). */
+  async slowInitLogged(file: string, ms: number) {
+    await sleepMs(ms);
+    appendFileSync(file, `${process.pid}:${threadId}\n`);
+  },
+  /** Logs `tag` to `file` when it starts, then spins `ms`: the test counts how often a task ran. */
+  recordRun(file: string, tag: string, ms: number) {
+    appendFileSync(file, `${tag}\n`);
+    const end = Date.now() + ms;
+    while (Date.now() < end);
+    return tag;
   },
   /** A result of `bytes` bytes (for memory tests). */
   blob: (bytes: number) => 'x'.repeat(bytes),
