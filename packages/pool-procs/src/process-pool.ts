@@ -21,7 +21,7 @@ export class ProcessPool<Init extends AnyFn = AnyFn> extends Pool<Init> {
   readonly #transport: ProcessTransport;
 
   constructor(options: ProcessPoolOptions<Init> = {} as ProcessPoolOptions<Init>) {
-    const { execArgv, env, cwd, stdio, orphanWatchdog } = options;
+    const { execArgv, env, cwd, stdio, orphanWatchdog } = options ?? {}; // null: Pool's check names the problem
     const transport = new ProcessTransport({ execArgv, env, cwd, stdio, orphanWatchdog });
     super(transport, options, PROCESS_OPTION_NAMES);
     this.#transport = transport;

@@ -16,6 +16,6 @@ const THREAD_OPTION_NAMES = ['resourceLimits'];
  */
 export class ThreadPool<Init extends AnyFn = AnyFn> extends Pool<Init> {
   constructor(options: ThreadPoolOptions<Init> = {} as ThreadPoolOptions<Init>) {
-    super(new ThreadTransport({ resourceLimits: options.resourceLimits }), options, THREAD_OPTION_NAMES);
+    super(new ThreadTransport({ resourceLimits: options?.resourceLimits }), options, THREAD_OPTION_NAMES);
   }
 }

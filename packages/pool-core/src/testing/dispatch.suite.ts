@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError } from '@mpool/pool-core';
-import { recordRun, sleepThen, spin, sqr, throwTypeError } from './tasks.js';
-import { poolTracker, range, type ConformanceTarget } from './target.js';
+import { logThenFailAt, recordRun, sleepThen, spin, sqr, squareExceptFive, throwTypeError } from './tasks.js';
+import { poolTracker, range, rejectionOf, type ConformanceTarget } from './target.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,6 +84,35 @@ export function registerDispatchTests(target: ConformanceTarget): void {
       await Promise.all(done);
       // 39 × 20 ms on the free worker take about a second; a short task stuck behind the long one ends after it.
       expect(order.indexOf('long')).toBe(39);
+    });
+
+    it('imap / imapUnordered: a task failing on an item yields the results before it (its own chunk too), then that error', async () => {
+      const pool = makePool({ processes: 2 });
+      for (const method of ['imap', 'imapUnordered'] as const) {
+        const seen: number[] = [];
+        const error = (await rejectionOf(
+          (async () => {
+            for await (const v of pool[method](squareExceptFive, range(40), { chunksize: 4, buffersize: 1 })) seen.push(v);
+          })(),
+        )) as Error;
+        expect(error).toBeInstanceOf(RangeError);
+        expect(error.message).toBe('item 5 refused');
+        // Chunk 0 is items 0-3; item 4 precedes the failing item 5 in chunk 1 (CPython drops it).
+        expect(seen).toEqual([0, 1, 4, 9, 16]);
+      }
+    });
+
+    it('a failed map drops its chunks not yet sent: they never run', async () => {
+      const pool = makePool({ processes: 1 });
+      const file = runLog();
+      const error = (await rejectionOf(pool.starmap(logThenFailAt, range(200).map((i) => [file, i, 2, 5] as [string, number, number, number]), 1))) as Error;
+      expect(error.message).toBe('item 2 refused');
+      await sleep(1500); // anything still queued would run by now (200 × 5 ms)
+      const ran = runs(file).map(Number);
+      expect(ran.slice(0, 3)).toEqual([0, 1, 2]);
+      expect(ran.length).toBeLessThan(150);
+      expect(ran).not.toContain(199);
+      expect(await pool.apply(sqr, [4])).toBe(16);
     });
 
     it('40,000 failing calls cost about what 40,000 succeeding calls cost, and never stall the event loop', async () => {

@@ -179,10 +179,27 @@ export function registerLifecycleTests(target: ConformanceTarget): void {
       expect(() => target.createPool({ processes: 1, maxTasksPerChild: 0 })).toThrow(RangeError);
     });
 
-    it('a function without an address throws at once, saying how to fix it', () => {
+    it('an unknown option name throws a TypeError naming it, the closest valid name and all valid ones', async () => {
+      expect(() => target.createPool({ procesess: 2 } as never)).toThrow(
+        /^new \w+Pool: unknown option 'procesess' \(did you mean 'processes'\?\); valid options: processes, initializer, initargs, maxTasksPerChild/,
+      );
+      expect(() => target.createPool(null as never)).toThrow(/options must be an object, got null/);
+      const pool = makePool({ processes: 1 });
+      expect(() => pool.applyAsync(sqr, [1], { transferList: [] } as never)).toThrow(
+        /^applyAsync: unknown option 'transferList'; valid options: callback, errorCallback, signal$/,
+      );
+      expect(String(await rejectionOf(pool.apply(sqr, [1], { signall: undefined } as never)))).toMatch(/^TypeError: apply: unknown option 'signall' \(did you mean 'signal'\?\)/);
+      expect(String(await rejectionOf(pool.map(sqr, [1], { chunkSize: 2 } as never)))).toMatch(/^TypeError: map: unknown option 'chunkSize' \(did you mean 'chunksize'\?\)/);
+      expect(() => pool.mapAsync(sqr, [1], { bufferSize: 2 } as never)).toThrow(/^mapAsync: unknown option 'bufferSize'/);
+      expect(() => pool.imap(sqr, [1], { bufersize: 2 } as never)).toThrow(/^imap: unknown option 'bufersize' \(did you mean 'buffersize'\?\)/);
+      expect(await pool.apply(sqr, [3], { signal: undefined })).toBe(9); // a known option set to undefined is fine
+    });
+
+    it('a function without an address throws at once, saying how to fix it', async () => {
       const pool = makePool({ processes: 1 });
       const local = (x: number) => x;
-      expect(() => pool.applyAsync(local as never, [1] as never)).toThrow(/defineTasks\(import\.meta\.url/);
+      expect(() => pool.applyAsync(local as never, [1] as never)).toThrow(/^applyAsync: function local is not a pool task.*defineTasks\(import\.meta\.url/);
+      expect(String(await rejectionOf(pool.apply(local as never, [1] as never)))).toMatch(/^TypeError: apply: function local is not a pool task/);
       expect(() => pool.imap(local as never, [1] as never)).toThrow(TypeError);
     });
 

@@ -43,6 +43,8 @@ export const {
   failInitLogged,
   slowInitLogged,
   recordRun,
+  logThenFailAt,
+  squareExceptFive,
   blob,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
@@ -114,6 +116,19 @@ export const {
     const end = Date.now() + ms;
     while (Date.now() < end);
     return tag;
+  },
+  /** Logs `i` to `file`, spins `ms`, and throws on item `failAt` (a starmap task: it shows which items ran). */
+  logThenFailAt(file: string, i: number, failAt: number, ms: number) {
+    appendFileSync(file, `${i}\n`);
+    const end = Date.now() + ms;
+    while (Date.now() < end);
+    if (i === failAt) throw new RangeError(`item ${i} refused`);
+    return i * i;
+  },
+  /** `i * i`, except for 5, which throws RangeError. */
+  squareExceptFive(i: number) {
+    if (i === 5) throw new RangeError('item 5 refused');
+    return i * i;
   },
   /** A result of `bytes` bytes (for memory tests). */
   blob: (bytes: number) => 'x'.repeat(bytes),
