@@ -19,6 +19,21 @@ export class OutputClosedError extends Error {
   override readonly name = 'OutputClosedError';
 }
 
+/**
+ * Writing to stdout failed for a reason other than the reader leaving (`> /dev/full`: ENOSPC; a
+ * full quota; EIO). Exit 1 with one line, `write error: No space left on device`, as coreutils.
+ */
+export class OutputWriteError extends Error {
+  override readonly name = 'OutputWriteError';
+  /** errno name (`ENOSPC`). */
+  readonly code: string;
+  constructor(cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | null)?.code ?? 'EUNKNOWN';
+    super(describeError(cause), { cause });
+    this.code = code;
+  }
+}
+
 /** The run was interrupted by SIGINT / SIGTERM (exit 128 + signal number). */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
@@ -58,10 +73,28 @@ const STRERROR: Record<string, string> = {
   ESTALE: 'Stale file handle',
   ENXIO: 'No such device or address',
   EAGAIN: 'Resource temporarily unavailable',
+  ENOSPC: 'No space left on device',
+  EDQUOT: 'Disk quota exceeded',
+  EFBIG: 'File too large',
+  EROFS: 'Read-only file system',
+  EBADF: 'Bad file descriptor',
+  ECONNRESET: 'Connection reset by peer',
 };
 
 /** strerror-like text for an errno name; the name itself when unknown. */
 export const describeCode = (code: string): string => STRERROR[code] ?? code;
+
+/**
+ * strerror-like text for a thrown fs error: our table, else libuv's own wording (`ENOSPC: no
+ * space left on device, write` → `No space left on device`), else the message.
+ */
+export function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | null;
+  if (typeof e?.code === 'string' && STRERROR[e.code] !== undefined) return STRERROR[e.code]!;
+  const message = error instanceof Error ? error.message : String(error);
+  const libuv = /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1];
+  return libuv ? libuv[0]!.toUpperCase() + libuv.slice(1) : message;
+}
 
 /** An Issue from a thrown fs error (`err.code`), falling back to its message. */
 export function issueFromError(path: BytePath, error: unknown, severity: Issue['severity'] = 'error'): Issue {

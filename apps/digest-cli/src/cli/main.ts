@@ -1,12 +1,13 @@
 /**
  * The one place that turns a command line into a run and typed errors into messages and exit
- * codes. Exit codes: 0 ok; 1 a file could not be read, a check failed, or --audit found changes;
+ * codes. Exit codes: 0 ok; 1 a file could not be read, a check failed, --audit found changes, or
+ * stdout could not be written (`write error: No space left on device`);
  * 2 usage error or unusable manifest/backend; 130 SIGINT (143 SIGTERM); 141 stdout closed early.
  */
 import { runAudit } from '../audit.js';
 import { runCheck } from '../check.js';
 import { digestTree, type RunOptions, type RunSink } from '../digest.js';
-import { InterruptedError, OutputClosedError, SetupError, UsageError } from '../errors.js';
+import { InterruptedError, OutputClosedError, OutputWriteError, SetupError, UsageError } from '../errors.js';
 import { ndjsonLine } from '../format/json.js';
 import { DigestStore, writeSorted } from '../format/report.js';
 import { stringToBytePath } from '../paths.js';
@@ -46,6 +47,10 @@ function exitCodeFor(error: unknown, reporter: Reporter): number {
     return EXIT.usage;
   }
   if (error instanceof OutputClosedError) return EXIT.outputClosed; // the reader left: say nothing
+  if (error instanceof OutputWriteError) {
+    reporter.say(`write error: ${error.message}`); // as coreutils: one line, exit 1
+    return EXIT.failed;
+  }
   if (error instanceof InterruptedError) return error.signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
   reporter.say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return EXIT.usage;
