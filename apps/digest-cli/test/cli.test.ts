@@ -154,3 +154,36 @@ describe('bad input', () => {
     expect(r.stdout.toString()).toBe(`${sha('alpha')}  t/a.txt\n`);
   });
 });
+
+describe('the - operand (stdin)', () => {
+  it('printf abc | digest-tree - prints the digest of stdin named -, as sha512sum - does', async () => {
+    const r = await runBin(['-'], { cwd: dir, input: 'abc' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe(`${sha('abc')}  -\n`);
+    const { execFileSync } = await import('node:child_process');
+    expect(r.stdout).toEqual(execFileSync('sha512sum', ['-'], { input: 'abc' }));
+  });
+
+  it('mixes with trees, also after --; a second - reads nothing more; ./- is a file named -', async () => {
+    writeTree(dir, [['-', 'a file named dash']]);
+    const r = await runBin(['--', '-', 't/a.txt', '-'], { cwd: dir, input: 'abc' });
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`${sha('abc')}  -\n${sha('')}  -\n${sha('alpha')}  t/a.txt\n`);
+    const file = await runBin(['./-'], { cwd: dir, input: 'abc' });
+    expect(file.stdout.toString()).toBe(`${sha('a file named dash')}  ./-\n`);
+    const json = await runBin(['--json', '-'], { cwd: dir, input: 'abc' });
+    expect(JSON.parse(json.stdout.toString())).toEqual({ '-': sha('abc') });
+    const ndjson = await runBin(['--ndjson', '-'], { cwd: dir, input: 'abc' });
+    expect(JSON.parse(ndjson.stdout.toString())).toEqual({ path: '-', sha512: sha('abc') });
+  });
+
+  it('stdin that cannot be read (a directory) is reported as -, exit 1', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('./helpers.js');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" - t/a.txt < .`], { cwd: dir });
+    expect(r.stderr.toString()).toBe('digest-tree: -: Is a directory\n');
+    expect(r.stdout.toString()).toBe(`${sha('alpha')}  t/a.txt\n`);
+    expect(r.status).toBe(1);
+  });
+});

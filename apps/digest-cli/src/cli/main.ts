@@ -13,6 +13,7 @@ import { DigestStore, writeSorted } from '../format/report.js';
 import { stringToBytePath } from '../paths.js';
 import { parseArgs, type CliOptions } from './args.js';
 import { processIo, Reporter, type Io } from './io.js';
+import { STDIN_OPERAND, StdinHasher } from './stdin.js';
 
 /** The exit codes (see the module comment and the README). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143, outputClosed: 141 } as const;
@@ -95,7 +96,17 @@ async function runDigest(options: CliOptions, run: RunOptions, io: Io, reporter:
     },
     progress: (counts) => reporter.progress?.update(counts),
   };
-  await digestTree(options.paths.map(stringToBytePath), run, sink);
+  // `-` is stdin, hashed before the tree rather than alongside: one stream gains little from
+  // overlapping, and a read left pending (a terminal) would have to be cancelled on every error.
+  const stdin = new StdinHasher(() => io.stdinStream(), io.signal);
+  for (const path of options.paths) {
+    if (path !== STDIN_OPERAND) continue;
+    const result = await stdin.digest();
+    if (result.kind === 'digest') sink.file(STDIN_OPERAND, result.digest, 0);
+    else sink.issue(result.issue);
+  }
+  const trees = options.paths.filter((path) => path !== STDIN_OPERAND);
+  if (trees.length > 0) await digestTree(trees.map(stringToBytePath), run, sink);
   reporter.progress?.stop();
   reporter.progress = null;
   if (!streamed) writeSorted(store, options.format, io.out);
