@@ -11,7 +11,12 @@ export class UsageError extends Error {
 
 /** A manifest that cannot be used at all, or a backend/hasher that is not available (exit 2). */
 export class SetupError extends Error {
-  override readonly name = 'SetupError';
+  override readonly name: string = 'SetupError';
+}
+
+/** A manifest that cannot be read (exit 2); with several `--check` manifests the others still run. */
+export class ManifestError extends SetupError {
+  override readonly name = 'ManifestError';
 }
 
 /** Stdout was closed by the reader (`digest-tree | head -1`): stop quietly. */

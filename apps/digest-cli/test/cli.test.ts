@@ -104,7 +104,8 @@ describe('options', () => {
     [['--no-such-option']],
     [['--json', '--tag']],
     [['--quiet', 't']],
-    [['--check', 'x', 't']],
+    [['-c', '--exclude', 'x', 'm']],
+    [['--strict', 't']],
   ])('usage error %j exits 2 with a hint', async (args) => {
     const r = await runBin(args, { cwd: dir });
     expect(r.code).toBe(2);

@@ -7,7 +7,7 @@
 import { runAudit } from '../audit.js';
 import { runCheck } from '../check.js';
 import { digestTree, type RunOptions, type RunSink } from '../digest.js';
-import { InterruptedError, OutputClosedError, OutputWriteError, SetupError, UsageError } from '../errors.js';
+import { InterruptedError, ManifestError, OutputClosedError, OutputWriteError, SetupError, UsageError } from '../errors.js';
 import { ndjsonLine } from '../format/json.js';
 import { DigestStore, writeSorted } from '../format/report.js';
 import { stringToBytePath } from '../paths.js';
@@ -70,16 +70,43 @@ function runOptionsOf(options: CliOptions, io: Io, sizes: boolean): RunOptions {
 }
 
 async function runMode(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
+  if (options.mode === 'check') return runChecks(options, io, reporter);
+  const run = runOptionsOf(options, io, await startProgress(options, io, reporter));
+  if (options.mode === 'audit') return runAudit(options, run, io, reporter);
+  return runDigest(options, run, io, reporter);
+}
+
+/** Shows progress if wanted; true when it is shown (the run then looks up sizes). */
+async function startProgress(options: CliOptions, io: Io, reporter: Reporter): Promise<boolean> {
   const stream = io.progressStream;
   const wanted = options.progress ?? Boolean(stream?.isTTY);
   if (wanted && stream && !options.status) {
     const { createProgress } = await import('../progress.js'); // cli-progress only when shown
     reporter.progress = createProgress(stream, options.progress === true);
   }
-  const run = runOptionsOf(options, io, reporter.progress !== null);
-  if (options.mode === 'check') return runCheck(options, run, io, reporter);
-  if (options.mode === 'audit') return runAudit(options, run, io, reporter);
-  return runDigest(options, run, io, reporter);
+  return reporter.progress !== null;
+}
+
+/**
+ * `-c [FILE...]`: each manifest in turn, with its own report, as `sha512sum -c a b` does. One
+ * that cannot be read is reported and the others still run; the exit status is the worst one.
+ */
+async function runChecks(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
+  let code: number = EXIT.ok;
+  for (const manifest of options.manifests) {
+    const run = runOptionsOf(options, io, await startProgress(options, io, reporter));
+    try {
+      code = Math.max(code, await runCheck({ ...options, manifest }, run, io, reporter));
+      io.out.flush(); // this manifest's lines before the next one's messages
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      reporter.progress?.stop();
+      reporter.progress = null;
+      reporter.say(error.message);
+      code = EXIT.usage;
+    }
+  }
+  return code;
 }
 
 async function runDigest(options: CliOptions, run: RunOptions, io: Io, reporter: Reporter): Promise<number> {

@@ -30,7 +30,7 @@ export class StdinHasher {
     this.#consumed = true;
     try {
       // pipeline() destroys stdin if the run is aborted (Ctrl-C while a terminal is read).
-      await pipeline(this.open(), async (source: AsyncIterable<Buffer>) => {
+      await pipeline(this.open(), async (source: AsyncIterable<Buffer | string>) => {
         for await (const chunk of source) hash.update(chunk);
       }, { signal: this.signal });
     } catch (error) {
