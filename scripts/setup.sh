@@ -10,7 +10,8 @@ export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 # Debian packages: a C toolchain for the Rust addon and the tools tests compare against
-# (sha512sum is coreutils; setpriv is util-linux, used to test permission errors as non-root).
+# (sha512sum is coreutils; setpriv is util-linux, used to test permission errors as non-root;
+# git, for --exclude).
 need_apt=()
 command -v cc >/dev/null || need_apt+=(build-essential)
 # sha512-native links OpenSSL's SHA-512 (the fastest one measured here; see its README).
@@ -18,6 +19,8 @@ command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 [ -f /usr/include/openssl/sha.h ] || need_apt+=(libssl-dev)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
 command -v sha512sum >/dev/null || need_apt+=(coreutils)
+# digest-cli's --exclude tests compare with `git ls-files -o --exclude=...`.
+command -v git >/dev/null || need_apt+=(git)
 [ -x /usr/bin/time ] || need_apt+=(time)
 if ! command -v cargo >/dev/null; then
   # rustup's toolchain if the machine has one, else Debian's cargo.
