@@ -10,8 +10,7 @@ export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
 
 # Debian packages: a C toolchain for the Rust addon and the tools tests compare against
-# (sha512sum is coreutils; setpriv is util-linux, used to test permission errors as non-root;
-# git, for --exclude).
+# (sha512sum is coreutils; setpriv is util-linux, used to test permission errors as non-root).
 need_apt=()
 command -v cc >/dev/null || need_apt+=(build-essential)
 # sha512-native links OpenSSL's SHA-512 (the fastest one measured here; see its README).

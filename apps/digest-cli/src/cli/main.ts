@@ -82,7 +82,8 @@ async function startProgress(options: CliOptions, io: Io, reporter: Reporter): P
   const wanted = options.progress ?? Boolean(stream?.isTTY);
   if (wanted && stream && !options.status) {
     const { createProgress } = await import('../progress.js'); // cli-progress only when shown
-    reporter.progress = createProgress(stream, options.progress === true);
+    // --check hashes the listed files without looking their sizes up: its percentage is of files.
+    reporter.progress = createProgress(stream, options.progress === true, options.mode !== 'check');
   }
   return reporter.progress !== null;
 }
