@@ -55,8 +55,11 @@ Formats: default GNU (sha512sum), --tag BSD, --json one object {path: hex}, --nd
 per line {"path", "sha512"}. JSON paths that are not UTF-8 use surrogateescape (\\udc80-\\udcff),
 and NDJSON adds "pathBase64" with the exact bytes.
 
-Exit status: 0 success; 1 a file or directory could not be read, a check failed, or --audit
-found changes; 2 usage error or unusable manifest; 130 interrupted; 141 stdout closed early.`;
+--exclude patterns match bytes, as git does: ? and [...] stand for one byte (é is two in UTF-8).
+
+Exit status: 0 success; 1 a file or directory could not be read, a check failed, --audit found
+changes, or stdout could not be written (write error); 2 usage error or unusable manifest;
+130 interrupted; 141 stdout closed early.`;
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -76,7 +79,7 @@ function buildProgram(): Command {
     .addOption(new Option('--ndjson', 'one JSON object per file, streamed (unordered)'))
     // An optional value, not a required one: `-c --quiet FILE` must not take --quiet as the
     // manifest. The value, when given (`--check=FILE`, `-c FILE`), is the first manifest.
-    .addOption(new Option('-c, --check [FILE]', 'verify the digests listed in the FILE operands (GNU or BSD lines; - or none: stdin)').conflicts(['tag', 'json', 'ndjson', 'audit']))
+    .addOption(new Option('-c, --check [FILE]', 'verify the digests listed in the FILE operands (GNU or BSD lines; - or none: stdin; a FILE given here is read first)').conflicts(['tag', 'json', 'ndjson', 'audit']))
     .option('--ignore-missing', "with --check: don't fail or report status for missing files")
     .option('--quiet', "with --check: don't print OK for each verified file")
     .option('--status', "with --check: don't output anything, the exit status tells")
