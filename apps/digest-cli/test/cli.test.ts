@@ -106,6 +106,7 @@ describe('options', () => {
     [['--quiet', 't']],
     [['-c', '--exclude', 'x', 'm']],
     [['--strict', 't']],
+    [['--audit', 'm', '-']],
   ])('usage error %j exits 2 with a hint', async (args) => {
     const r = await runBin(args, { cwd: dir });
     expect(r.code).toBe(2);

@@ -14,6 +14,7 @@ beforeAll(async () => {
     ['b', 'beta'],
   ]);
   writeTree(dir, [['m.txt', (await runBin(['t'], { cwd: dir })).stdout]]);
+  writeTree(join(dir, 'u'), [['new', 'not in the manifest']]);
 });
 afterAll(cleanTempDirs);
 
@@ -29,6 +30,13 @@ describe('write errors (> /dev/full)', () => {
   ])('%s: one line "write error: No space left on device", exit 1, like sha512sum', async (_name, args) => {
     const r = await runBin(args, { cwd: dir, stdoutFile: '/dev/full', input: 'abc' });
     expect(r.stderr).toBe('digest-tree: write error: No space left on device\n');
+    expect(r.code).toBe(1);
+  });
+
+  it('--audit: the write error ends stderr (after its summary), exit 1', async () => {
+    const r = await runBin(['--audit', 'm.txt', 'u'], { cwd: dir, stdoutFile: '/dev/full' });
+    expect(r.stderr).toMatch(/(^|\n)digest-tree: write error: No space left on device\n$/);
+    expect(r.stderr).not.toContain('internal error');
     expect(r.code).toBe(1);
   });
 
