@@ -180,6 +180,20 @@ describe('the - operand (stdin)', () => {
     expect(JSON.parse(ndjson.stdout.toString())).toEqual({ path: '-', sha512: sha('abc') });
   });
 
+  it('Ctrl-C while stdin is still open stops the read at once, exit 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./helpers.js');
+    const child = spawn(process.execPath, [BIN, '-'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.write('some data, and the writer never closes');
+    let killedAt = 0;
+    // 2 s: well after start-up (the handler is installed), even on a loaded machine.
+    setTimeout(() => ((killedAt = Date.now()), child.kill('SIGINT')), 2000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(Date.now() - killedAt).toBeLessThan(4000); // not the 5 s forced exit
+    child.stdin.destroy();
+  });
+
   it('stdin that cannot be read (a directory) is reported as -, exit 1', async () => {
     const { spawnSync } = await import('node:child_process');
     const { BIN } = await import('./helpers.js');
