@@ -62,6 +62,10 @@ describe('-c [FILE...] matches sha512sum -c', () => {
     [['-c', 'ab.sha', 'a.sha']],
     [['-c', 'wrong.sha', 'mixed.sha']],
     [['--check', 'ab.sha', 'a.sha']],
+    [['ab.sha', '-c', 'a.sha']], // an operand before -c is checked first
+    [['a.sha', '--check', 'ab.sha', '--quiet', 'wrong.sha']],
+    [['-c', 'a.sha', '-c', 'ab.sha']],
+    [['-c', '--', 'ab.sha', 'a.sha']],
     // --strict: improperly formatted lines fail the check
     [['-c', '--strict', 'ok-and-junk.sha']],
     [['-c', 'ok-and-junk.sha']],
@@ -107,9 +111,9 @@ describe('-c [FILE...] matches sha512sum -c', () => {
 });
 
 describe('-c: decisions where digest-tree differs on purpose', () => {
-  it('--check=FILE still works, and its FILE is checked first', async () => {
-    const r = await digestTree(['--check=a.sha', 'ab.sha']);
-    expect(r).toEqual({ code: 0, stdout: 'a: OK\na: OK\nb: OK\n', stderr: '' });
+  it('--check=FILE still works, FILE taking its place among the operands', async () => {
+    expect(await digestTree(['--check=a.sha', 'ab.sha'])).toEqual({ code: 0, stdout: 'a: OK\na: OK\nb: OK\n', stderr: '' });
+    expect(await digestTree(['ab.sha', '--check=a.sha'])).toEqual({ code: 0, stdout: 'a: OK\nb: OK\na: OK\n', stderr: '' });
   });
 
   it('a manifest that cannot be read is reported, the others still run, exit 2', async () => {

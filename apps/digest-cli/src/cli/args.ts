@@ -2,12 +2,13 @@
  * The argument table (commander). Parsing only: it returns typed options or throws UsageError;
  * running and error reporting are main.ts's job.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CommanderError, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { UsageError } from '../errors.js';
 import type { Format } from '../format/report.js';
 import type { HasherName } from '../batch.js';
 import type { Backend } from '../pool.js';
+import { OrderedCommand } from './ordered-command.js';
 
 /** What to do. */
 export type Mode = 'digest' | 'check' | 'audit';
@@ -69,8 +70,8 @@ function positiveInt(value: string): number {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function buildProgram(): Command {
-  return new Command('digest-tree')
+function buildProgram(): OrderedCommand {
+  return new OrderedCommand('digest-tree')
     .description('SHA-512 digest of every regular file under PATH (default: the current directory), hashed on a worker pool.')
     .usage(USAGE)
     .argument('[PATH...]', 'files or directories to hash; with -c, the manifests to verify')
@@ -78,8 +79,8 @@ function buildProgram(): Command {
     .addOption(new Option('--json', 'one JSON object mapping path to hex digest').conflicts(['ndjson']))
     .addOption(new Option('--ndjson', 'one JSON object per file, streamed (unordered)'))
     // An optional value, not a required one: `-c --quiet FILE` must not take --quiet as the
-    // manifest. The value, when given (`--check=FILE`, `-c FILE`), is the first manifest.
-    .addOption(new Option('-c, --check [FILE]', 'verify the digests listed in the FILE operands (GNU or BSD lines; - or none: stdin; a FILE given here is read first)').conflicts(['tag', 'json', 'ndjson', 'audit']))
+    // manifest. A value (`-c FILE`, `--check=FILE`) is a manifest in its place among the operands.
+    .addOption(new Option('-c, --check [FILE]', 'verify the digests listed in the FILE operands (GNU or BSD lines; - or none: stdin)').conflicts(['tag', 'json', 'ndjson', 'audit']))
     .option('--ignore-missing', "with --check: don't fail or report status for missing files")
     .option('--quiet', "with --check: don't print OK for each verified file")
     .option('--status', "with --check: don't output anything, the exit status tells")
@@ -126,6 +127,11 @@ export function parseArgs(argv: string[], writeOut: (text: string) => void): Par
   // commander keeps each flag on its own, so their order is taken from its events.
   let verbosity: Verbosity | null = null;
   for (const flag of ['quiet', 'status', 'warn'] as const) program.on(`option:${flag}`, () => (verbosity = flag));
+  // `-c FILE`: FILE is a manifest like the operands, in command-line order (`x -c a`: x, then a).
+  const checkValues: Array<{ file: string; at: number }> = [];
+  program.on('option:check', (value: string | null) => {
+    if (typeof value === 'string') checkValues.push({ file: value, at: program.operandsSeen });
+  });
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -133,7 +139,19 @@ export function parseArgs(argv: string[], writeOut: (text: string) => void): Par
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { kind: 'exit' };
     throw new UsageError(error.message.replace(/^error: /, ''));
   }
-  return { kind: 'run', options: validate(program.opts<Raw>(), program.args, verbosity) };
+  return { kind: 'run', options: validate(program.opts<Raw>(), program.args, verbosity, checkValues) };
+}
+
+/** The operands with each `-c FILE` value put back where it was given. */
+function inOrder(operands: string[], values: Array<{ file: string; at: number }>): string[] {
+  const out: string[] = [];
+  let v = 0;
+  operands.forEach((operand, i) => {
+    while (v < values.length && values[v]!.at <= i) out.push(values[v++]!.file);
+    out.push(operand);
+  });
+  while (v < values.length) out.push(values[v++]!.file);
+  return out;
 }
 
 type Verbosity = 'quiet' | 'status' | 'warn';
@@ -144,7 +162,7 @@ const CHECK_ONLY: Array<[keyof Raw, string]> = [
   ['strict', '--strict'],
 ];
 
-function validate(raw: Raw, operands: string[], verbosity: Verbosity | null): CliOptions {
+function validate(raw: Raw, operands: string[], verbosity: Verbosity | null, checkValues: Array<{ file: string; at: number }>): CliOptions {
   const mode: Mode = raw.check !== undefined ? 'check' : raw.audit !== undefined ? 'audit' : 'digest';
   if (mode !== 'check') {
     const given = verbosity !== null ? `--${verbosity}` : CHECK_ONLY.find(([key]) => raw[key])?.[1];
@@ -154,7 +172,7 @@ function validate(raw: Raw, operands: string[], verbosity: Verbosity | null): Cl
   if (mode === 'audit' && (raw.tag || raw.json || raw.ndjson)) throw new UsageError('--audit has its own report format');
   if (mode === 'audit' && operands.includes('-')) throw new UsageError('--audit compares directory trees: - (standard input) is not one');
   const format: Format = raw.tag ? 'bsd' : raw.json ? 'json' : raw.ndjson ? 'ndjson' : 'gnu';
-  const manifests = typeof raw.check === 'string' ? [raw.check, ...operands] : operands;
+  const manifests = inOrder(operands, checkValues);
   return {
     mode,
     paths: mode === 'check' ? [] : operands.length > 0 ? operands : ['.'],
