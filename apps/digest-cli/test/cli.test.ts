@@ -184,10 +184,11 @@ describe('the - operand (stdin)', () => {
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('./helpers.js');
     const child = spawn(process.execPath, [BIN, '-'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.write('some data, and the writer never closes');
-    let killedAt = 0;
-    // 2 s: well after start-up (the handler is installed), even on a loaded machine.
-    setTimeout(() => ((killedAt = Date.now()), child.kill('SIGINT')), 2000);
+    // 1 MiB is more than a pipe holds: once it is all written, the child is reading stdin (its
+    // signal handlers are set), whatever the load on the machine. The writer then stays open.
+    await new Promise<void>((resolve) => child.stdin.write(Buffer.alloc(1 << 20, 7), () => resolve()));
+    const killedAt = Date.now();
+    child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(130);
     expect(Date.now() - killedAt).toBeLessThan(4000); // not the 5 s forced exit
