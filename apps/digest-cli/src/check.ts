@@ -21,8 +21,11 @@ export interface Manifest {
   badLineNumbers: number[];
 }
 
-/** A manifest's name in messages: stdin is `'standard input'`, as coreutils calls it. */
-export const manifestName = (file: string): string => (file === '-' ? "'standard input'" : file);
+/**
+ * A manifest's name in messages, as a byte string (what Reporter.say takes): stdin is
+ * `'standard input'`, as coreutils calls it.
+ */
+export const manifestName = (file: string): BytePath => (file === '-' ? "'standard input'" : stringToBytePath(file));
 
 /**
  * Reads and parses a manifest (`-` is stdin). Lines are byte strings, so names keep their bytes.

@@ -121,6 +121,16 @@ describe('-c: decisions where digest-tree differs on purpose', () => {
     expect(r).toEqual({ code: 2, stdout: 'a: OK\na: OK\nb: OK\n', stderr: 'digest-tree: nope.sha: No such file or directory\n' });
   });
 
+  it('names a manifest in messages in UTF-8, as typed (not one byte per character)', async () => {
+    writeFileSync(join(dir, 'café.sha'), `${sha('alpha')}  a\njunk\n`);
+    const r = await runBin(['-c', '-w', 'café.sha', 'nöpe.sha'], { cwd: dir });
+    expect(Buffer.from(r.stderr, 'latin1').toString('utf8')).toBe(
+      ['digest-tree: café.sha: 2: improperly formatted SHA512 checksum line', 'digest-tree: WARNING: 1 line is improperly formatted', 'digest-tree: nöpe.sha: No such file or directory', ''].join('\n'),
+    );
+    const usage = await runBin(['--ünknown'], { cwd: dir });
+    expect(Buffer.from(usage.stderr, 'latin1').toString('utf8')).toMatch(/^digest-tree: unknown option '--ünknown'\n/);
+  });
+
   it.each([['--strict'], ['-w'], ['--warn'], ['--ignore-missing'], ['--quiet'], ['--status']])('%s without -c is a usage error, as in coreutils', async (flag) => {
     const r = await digestTree([flag, 'a']);
     const long = flag === '-w' ? '--warn' : flag;

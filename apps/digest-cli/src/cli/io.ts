@@ -57,6 +57,11 @@ export class Reporter {
     else this.io.err(line);
   }
 
+  /** Like {@link say}, for text (a JS string: messages naming a command-line argument), sent as UTF-8. */
+  sayText(text: string): void {
+    this.say(Buffer.from(text, 'utf8').toString('latin1'));
+  }
+
   /** `digest-tree: PATH: reason`. */
   issue(issue: Issue): void {
     this.say(`${pathForMessage(issue.path)}: ${issue.message}`);

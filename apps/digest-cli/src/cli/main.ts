@@ -40,20 +40,20 @@ function exitCodeFor(error: unknown, reporter: Reporter): number {
   reporter.progress?.stop();
   reporter.progress = null;
   if (error instanceof UsageError) {
-    reporter.say(`${error.message}\nTry 'digest-tree --help' for more information.`);
+    reporter.sayText(`${error.message}\nTry 'digest-tree --help' for more information.`);
     return EXIT.usage;
   }
   if (error instanceof SetupError) {
-    reporter.say(error.message);
+    reporter.sayText(error.message);
     return EXIT.usage;
   }
   if (error instanceof OutputClosedError) return EXIT.outputClosed; // the reader left: say nothing
   if (error instanceof OutputWriteError) {
-    reporter.say(`write error: ${error.message}`); // as coreutils: one line, exit 1
+    reporter.sayText(`write error: ${error.message}`); // as coreutils: one line, exit 1
     return EXIT.failed;
   }
   if (error instanceof InterruptedError) return error.signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
-  reporter.say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  reporter.sayText(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return EXIT.usage;
 }
 
@@ -103,7 +103,7 @@ async function runChecks(options: CliOptions, io: Io, reporter: Reporter): Promi
       if (!(error instanceof ManifestError)) throw error;
       reporter.progress?.stop();
       reporter.progress = null;
-      reporter.say(error.message);
+      reporter.sayText(error.message);
       code = EXIT.usage;
     }
   }
