@@ -31,6 +31,7 @@ beforeAll(() => {
     'wrong-and-missing.sha': line(sha('not alpha'), 'a') + line(sha('x'), 'gone'),
     'missing-and-junk.sha': line(sha('x'), 'gone') + 'junk\n',
     'ok-and-junk.sha': line(sha('alpha'), 'a') + 'junk\n' + line(sha('gamma'), 'sub/dir/c'),
+    'a-directory.sha': line(sha('x'), 'sub') + line(sha('y'), 'gone'),
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
 });
@@ -91,6 +92,7 @@ describe('-c [FILE...] matches sha512sum -c', () => {
     [['-c', '--ignore-missing', 'wrong-and-missing.sha']],
     [['-c', '--ignore-missing', 'missing-and-junk.sha']],
     [['-c', '--ignore-missing', 'junk.sha']],
+    [['-c', '--ignore-missing', 'a-directory.sha']], // only "does not exist" is ignored
   ])('%j', async (args) => {
     const expected = sha512sum(args);
     expect(await digestTree(args)).toEqual(expected);
