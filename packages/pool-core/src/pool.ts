@@ -10,6 +10,7 @@ import { checkIterable, checkPositiveInt, collect, defaultChunksize, type AnyIte
 import { makeBatch, type Job } from './job.js';
 import { ApplyJob, MapJob } from './result-jobs.js';
 import { addressOf, type AnyFn, type TaskLike } from './tasks.js';
+import { refusePoolDuringTaskImport } from './task-import.js';
 import type { Transport } from './transport.js';
 import { cpuCount } from './cpu.js';
 
@@ -64,6 +65,7 @@ export class Pool implements AsyncDisposable {
 
   constructor(transport: Transport, options: PoolOptions = {}) {
     const where = `new ${new.target.name}`;
+    refusePoolDuringTaskImport(where); // a worker importing a task module must not start pools (TopLevelPoolError)
     const processes = options.processes === undefined ? cpuCount() : checkPositiveInt(options.processes, 'processes', where);
     const maxTasksPerChild =
       options.maxTasksPerChild == null ? null : checkPositiveInt(options.maxTasksPerChild, 'maxTasksPerChild', where);

@@ -12,6 +12,7 @@ import { registerResultTests } from './results.suite.js';
 import { registerFailureTests } from './failures.suite.js';
 import { registerLifecycleTests } from './lifecycle.suite.js';
 import { registerResourceTests } from './resources.suite.js';
+import { registerTaskModuleTests } from './task-modules.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -23,5 +24,6 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerFailureTests(target);
     registerLifecycleTests(target);
     registerResourceTests(target);
+    registerTaskModuleTests(target);
   });
 }
