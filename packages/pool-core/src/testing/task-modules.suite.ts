@@ -6,9 +6,10 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { InitializerError, PoolStateError, taskRef, TopLevelPoolError } from '@mpool/pool-core';
 import { runNodeScript, type ScriptRun } from './node-script.js';
-import { squaresInInnerPool } from './tasks.js';
-import { poolTracker, type ConformanceTarget } from './target.js';
+import { sqr, squaresInInnerPool } from './tasks.js';
+import { poolTracker, rejectionOf, type ConformanceTarget } from './target.js';
 
 /** How long the entry script may run before the test calls it a hang and kills its process group. */
 const HANG_MS = 20_000;
@@ -39,6 +40,24 @@ export function registerTaskModuleTests(target: ConformanceTarget): void {
       expect(run.leftovers).toEqual([]);
     });
 
+    it('an initializer whose module creates a pool at top level: the pool fails with InitializerError caused by TopLevelPoolError', async () => {
+      // entry-script creates a pool at top level when imported; the workers read the factory from the environment.
+      const saved = process.env.MPOOL_TEST_FACTORY;
+      process.env.MPOOL_TEST_FACTORY = target.factoryModule;
+      try {
+        const pool = makePool({ processes: 2, initializer: taskRef(entryScriptUrl(), 'double'), initargs: [1] });
+        const error = await rejectionOf(pool.map(sqr, [1, 2]));
+        expect(error).toBeInstanceOf(InitializerError);
+        const cause = (error as Error).cause;
+        expect(cause).toBeInstanceOf(TopLevelPoolError);
+        expect(cause).toBeInstanceOf(PoolStateError);
+        expect((cause as Error).message).toContain(entryScriptUrl());
+      } finally {
+        if (saved === undefined) delete process.env.MPOOL_TEST_FACTORY;
+        else process.env.MPOOL_TEST_FACTORY = saved;
+      }
+    });
+
     it('a task may create a pool of its own at run time (a pool inside a worker)', async () => {
       const pool = makePool({ processes: 1 });
       const got = await pool.apply(squaresInInnerPool, [target.factoryModule, [1, 2, 3]]);
@@ -49,10 +68,12 @@ export function registerTaskModuleTests(target: ConformanceTarget): void {
   });
 }
 
-/** Runs `entry-script` (this directory's build of it) in a Node process of its own. */
+/** URL of `entry-script` next to this file (`.ts` from source, `.js` from dist). */
+const entryScriptUrl = () => new URL(`./entry-script${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
+/** Runs `entry-script` in a Node process of its own. */
 async function runEntryScript(target: ConformanceTarget, guard: 'none' | 'isPoolWorker' | 'main-module'): Promise<ScriptRun> {
-  const self = fileURLToPath(import.meta.url);
-  const script = fileURLToPath(new URL(`./entry-script${self.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+  const script = fileURLToPath(entryScriptUrl());
   const factory = target.factoryModule;
   const tsx = /\.(c|m)?ts$/.test(factory) || script.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(fileURLToPath(factory)).resolve('tsx')).href] : [];
   return runNodeScript([...tsx, script], { env: { MPOOL_TEST_FACTORY: factory, MPOOL_TEST_GUARD: guard }, hangMs: HANG_MS });
