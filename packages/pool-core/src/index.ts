@@ -27,5 +27,6 @@ export { siblingWorkerEntry } from './worker-entry.js';
 export type { WorkerEntry } from './worker-entry.js';
 export type { Transport, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';
 export type { ParentMessage, WorkerMessage, WireBatch, TaskAddress, BatchReply } from './protocol.js';
-export { tsxOfParent, tsxFrom, tsxInArgv, markTsLoaderActive } from './ts-loader.js';
+// For backends: start workers with the tsx the program runs under (see ts-loader.ts).
+export { tsxOfParent, tsxFrom, tsxInArgv, TS_LOADER_GLOBAL } from './ts-loader.js';
 export type { TsxInstall } from './ts-loader.js';

@@ -24,8 +24,13 @@ export interface TsxInstall {
   esmApi: string;
 }
 
-/** Set (to the {@link TsxInstall}) once tsx is registered in this thread; on globalThis for ESM + CJS copies. */
-const ACTIVE_KEY = Symbol.for('mpool.tsLoader');
+/**
+ * `Symbol.for` name of the globalThis slot set (to the {@link TsxInstall}) once tsx is registered
+ * in this thread; global so that the ESM and CJS copies of pool-core, and a backend's worker
+ * bootstrap that registers tsx before pool-core loads, all see it.
+ */
+export const TS_LOADER_GLOBAL = 'mpool.tsLoader';
+const ACTIVE_KEY = Symbol.for(TS_LOADER_GLOBAL);
 /** The registration in progress, so that concurrent imports register tsx once. */
 const REGISTERING_KEY = Symbol.for('mpool.tsLoaderRegistering');
 /** Node flags that load a module before the main one; their value may name tsx. */
@@ -124,7 +129,7 @@ function tsxOfFlags(): TsxInstall | undefined {
 }
 
 /** Records that tsx's loader is registered in this thread (a worker bootstrap or {@link ensureTsLoader}). */
-export function markTsLoaderActive(install: TsxInstall): void {
+function markTsLoaderActive(install: TsxInstall): void {
   globals[ACTIVE_KEY] = install;
 }
 

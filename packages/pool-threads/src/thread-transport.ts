@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import {
   siblingWorkerEntry,
+  TS_LOADER_GLOBAL,
   tsxFrom,
   tsxOfParent,
   type ExitInfo,
@@ -76,7 +77,7 @@ function workerEntry(): { script: string | URL; eval: boolean } {
   const script = `(async () => {
     const tsx = ${JSON.stringify(tsx)};
     (await import(tsx.esmApi)).register();
-    globalThis[Symbol.for('mpool.tsLoader')] = tsx;
+    globalThis[Symbol.for(${JSON.stringify(TS_LOADER_GLOBAL)})] = tsx;
     await import(${JSON.stringify(entry.href)});
   })().catch((error) => { process.nextTick(() => { throw error; }); });`;
   return { script, eval: true };
