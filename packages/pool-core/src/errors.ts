@@ -27,6 +27,14 @@ export class TimeoutError extends PoolError {
  */
 export class PoolStateError extends PoolError {}
 
+/**
+ * A pool was created by the top-level code of a module while a pool worker imported it to find a
+ * task (or the initializer): the script's main code ran again inside the worker. Declare the tasks
+ * in a module of their own, or guard the main code with `if (!isPoolWorker())`. Python raises
+ * RuntimeError here; without it every worker would start a pool, for ever.
+ */
+export class TopLevelPoolError extends PoolStateError {}
+
 /** `AsyncResult.successful()` was called before the result was ready (Python: ValueError). */
 export class ResultNotReadyError extends PoolError {}
 
@@ -80,6 +88,7 @@ const BUILTIN_ERRORS: Record<BuiltinErrorName, new (...args: never[]) => Error> 
   URIError,
   AggregateError,
   EncodingError,
+  TopLevelPoolError,
 };
 /** Names of the error classes that are rebuilt as themselves on the main side. */
 export type BuiltinErrorName =
@@ -91,7 +100,8 @@ export type BuiltinErrorName =
   | 'EvalError'
   | 'URIError'
   | 'AggregateError'
-  | 'EncodingError';
+  | 'EncodingError'
+  | 'TopLevelPoolError';
 
 const MAX_DEPTH = 16;
 const SKIPPED_PROPS = new Set(['name', 'message', 'stack', 'cause', 'errors']);

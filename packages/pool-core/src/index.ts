@@ -18,12 +18,13 @@ export type { ResultCallbacks } from './async-result.js';
 export { defineTasks, taskRef, toModuleUrl } from './tasks.js';
 export type { Task, TaskRef, TaskLike, AnyFn } from './tasks.js';
 export type { AnyIterable } from './inputs.js';
-export { currentWorkerId } from './worker-info.js';
+export { currentWorkerId, isPoolWorker } from './worker-info.js';
 export { cpuCount } from './cpu.js';
 export {
   PoolError,
   TimeoutError,
   PoolStateError,
+  TopLevelPoolError,
   ResultNotReadyError,
   WorkerCrashedError,
   EncodingError,
@@ -38,3 +39,6 @@ export { siblingWorkerEntry } from './worker-entry.js';
 export type { WorkerEntry } from './worker-entry.js';
 export type { Transport, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';
 export type { ParentMessage, WorkerMessage, WireBatch, TaskAddress, BatchReply } from './protocol.js';
+// For backends: start workers with the tsx the program runs under (see ts-loader.ts).
+export { tsxOfParent, tsxFrom, tsxInArgv, TS_LOADER_GLOBAL } from './ts-loader.js';
+export type { TsxInstall } from './ts-loader.js';

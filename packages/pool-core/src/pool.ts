@@ -10,6 +10,7 @@ import { checkIterable, checkOptionNames, checkPositiveInt, collect, defaultChun
 import { makeBatch, type Job } from './job.js';
 import { ApplyJob, MapJob } from './result-jobs.js';
 import { addressOf, type AnyFn, type TaskLike } from './tasks.js';
+import { refusePoolDuringTaskImport } from './task-import.js';
 import type { Transport } from './transport.js';
 import { cpuCount } from './cpu.js';
 
@@ -99,6 +100,7 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
    */
   constructor(transport: Transport, options: PoolOptions<Init> = {} as PoolOptions<Init>, backendOptionNames: readonly string[] = []) {
     const where = `new ${new.target.name}`;
+    refusePoolDuringTaskImport(where); // a worker importing a task module must not start pools (TopLevelPoolError)
     checkOptionNames(options, [...POOL_OPTION_NAMES, ...backendOptionNames], where);
     const processes = options.processes === undefined ? cpuCount() : checkPositiveInt(options.processes, 'processes', where);
     const maxTasksPerChild =

@@ -5,6 +5,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { TaskAddress } from './protocol.js';
+import { importingTaskModule } from './task-import.js';
+import { ensureTsLoader, isTypeScriptUrl, noTsLoaderError } from './ts-loader.js';
 
 /** Any function; `any` is what lets TypeScript infer a task's parameter and return types. */
 // biome-ignore lint: see above.
@@ -107,20 +109,17 @@ export async function resolveTask(address: TaskAddress): Promise<AnyFn> {
   return fn as AnyFn;
 }
 
-let tsLoader: Promise<void> | undefined;
-/** Imports a task module; a `.ts` one registers tsx's loader first if nothing has (tests from source). */
+/**
+ * Imports a task module (or the initializer's). tsx is registered first when the module is
+ * TypeScript and no loader is active, never after a failed import (Node caches the failure); the
+ * import runs under the guard that refuses pools created by the module's top-level code.
+ */
 async function importTaskModule(url: string): Promise<unknown> {
+  await ensureTsLoader(url);
   try {
-    return await import(url);
+    return await importingTaskModule(url, () => import(url));
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.(c|m)?tsx?$/.test(url)) throw err;
-    tsLoader ??= import('tsx/esm/api').then(
-      (api) => void api.register(),
-      (cause: unknown) => {
-        throw new Error(`task module ${url} is TypeScript: install tsx to load it in workers, or build it to .js`, { cause });
-      },
-    );
-    await tsLoader;
-    return import(url);
+    if ((err as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && isTypeScriptUrl(url)) throw noTsLoaderError(url, err);
+    throw err;
   }
 }

@@ -1,8 +1,7 @@
 /** Main side of the processes backend: one `child_process.fork` per pool worker, messages over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { siblingWorkerEntry, type ExitInfo, type ParentMessage, type Transport, type WorkerEvents, type WorkerHandle, type WorkerMessage } from '@mpool/pool-core';
+import { fileURLToPath } from 'node:url';
+import { siblingWorkerEntry, tsxFrom, tsxInArgv, tsxOfParent, type ExitInfo, type ParentMessage, type Transport, type WorkerEvents, type WorkerHandle, type WorkerMessage } from '@mpool/pool-core';
 import { forwardLines } from './line-forwarder.js';
 
 /** Options of the processes backend only. */
@@ -10,7 +9,8 @@ export interface ProcessTransportOptions {
   /**
    * Node flags of each child (e.g. `['--max-old-space-size=4096']`). Default `[]`: children never
    * inherit the parent's flags (a test runner's or `--inspect` would break them); pass
-   * `process.execArgv` to inherit on purpose. Running from TypeScript source, tsx's loader is added.
+   * `process.execArgv` to inherit on purpose. When the program runs under tsx (`tsx main.ts`,
+   * `node --import tsx`), or from TypeScript source, tsx's loader is added (unless these flags load it).
    */
   execArgv?: string[];
   /** Environment of each child. Default `process.env`. Replaces it, as in `child_process`. */
@@ -55,7 +55,7 @@ export interface ProcessWorkerHandle extends WorkerHandle {
  */
 export class ProcessTransport implements Transport {
   readonly name = 'procs';
-  readonly #entry = childEntry();
+  readonly #entry: { file: string; loader: string[] };
   readonly #children = new Set<ChildProcess>();
   readonly #options: Required<Pick<ProcessTransportOptions, 'execArgv' | 'stdio' | 'orphanWatchdog'>> &
     Pick<ProcessTransportOptions, 'env' | 'cwd'>;
@@ -67,6 +67,7 @@ export class ProcessTransport implements Transport {
     if (cwd !== undefined && typeof cwd !== 'string') throw new TypeError('ProcessPool: cwd must be a string');
     if (!STDIO_MODES.has(stdio)) throw new TypeError(`ProcessPool: stdio must be 'lines', 'inherit' or 'ignore', got ${String(stdio)}`);
     this.#options = { execArgv: [...execArgv], env, cwd, stdio, orphanWatchdog: orphanWatchdog !== false };
+    this.#entry = childEntry(execArgv);
   }
 
   /** Pids of the children that are running (started and not yet exited). */
@@ -158,13 +159,17 @@ interface Ref {
 }
 
 /**
- * The child's script. From dist: the sibling `worker.js` / `worker.cjs`. From TypeScript source
- * (tests): `worker.ts`, with tsx's loader given by absolute URL so it resolves from this package.
+ * The child's script and the loader flags it needs. From dist: the sibling `worker.js` /
+ * `worker.cjs`; from TypeScript source (tests): `worker.ts` with this package's own tsx. A program
+ * running under tsx (`tsx main.ts`, `node --import tsx`) gets its own tsx in the children too
+ * (by absolute URL, so it resolves whatever the children's cwd), so `.ts` task modules load there
+ * as they do in the parent; unless the caller's `execArgv` loads tsx itself.
  */
-function childEntry(): { file: string; loader: string[] } {
+function childEntry(userExecArgv: readonly string[]): { file: string; loader: string[] } {
   const { url, fromSource } = siblingWorkerEntry(import.meta.url);
   const file = fileURLToPath(url);
-  if (!fromSource) return { file, loader: [] };
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  return { file, loader: ['--import', pathToFileURL(tsx).href] };
+  const tsx = fromSource ? tsxFrom(fileURLToPath(import.meta.url)) : tsxOfParent();
+  if (fromSource && !tsx) throw new Error(`cannot find tsx from ${fileURLToPath(import.meta.url)} (needed to run children from TypeScript source)`);
+  if (!tsx || tsxInArgv(userExecArgv)) return { file, loader: [] };
+  return { file, loader: ['--import', tsx.loader] };
 }

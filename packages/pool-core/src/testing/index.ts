@@ -13,6 +13,8 @@ import { registerFailureTests } from './failures.suite.js';
 import { registerLifecycleTests } from './lifecycle.suite.js';
 import { registerResourceTests } from './resources.suite.js';
 import { registerDispatchTests } from './dispatch.suite.js';
+import { registerTaskModuleTests } from './task-modules.suite.js';
+import { registerTypeScriptTests } from './typescript.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -25,5 +27,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerLifecycleTests(target);
     registerResourceTests(target);
     registerDispatchTests(target);
+    registerTaskModuleTests(target);
+    registerTypeScriptTests(target);
   });
 }

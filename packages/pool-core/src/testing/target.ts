@@ -15,6 +15,13 @@ export interface ConformanceTarget {
    * Node process (e.g. "an unclosed pool does not keep the process alive"). `.ts` is loaded with tsx.
    */
   factoryModule: string;
+  /**
+   * URL of a plain-JS module that loads the backend's BUILT package (dist) and exports
+   * `createPool(options)`, `defineTasks` and `taskRef` from it, for tests that run a program the
+   * way a user does (e.g. `tsx main.ts` with `.ts` task modules). Without it those tests are not
+   * registered.
+   */
+  builtFactoryModule?: string;
 }
 
 /** Pools made through this are terminated after each test, so a failing test leaks no worker. */

@@ -4,7 +4,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import { currentWorkerId, defineTasks } from '@mpool/pool-core';
+import { currentWorkerId, defineTasks, type Pool } from '@mpool/pool-core';
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -46,6 +46,7 @@ export const {
   logThenFailAt,
   squareExceptFive,
   blob,
+  squaresInInnerPool,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
   add: (a: number, b: number) => a + b,
@@ -132,6 +133,19 @@ export const {
   },
   /** A result of `bytes` bytes (for memory tests). */
   blob: (bytes: number) => 'x'.repeat(bytes),
+  /** Runs a pool of its own at run time (a pool inside a worker), made by the backend's factory module. */
+  async squaresInInnerPool(factoryModule: string, xs: number[]) {
+    const { createPool } = (await import(factoryModule)) as { createPool(o: { processes: number }): Pool };
+    const inner = createPool({ processes: 2 });
+    try {
+      const squares = await inner.map(sqr, xs);
+      const innerWorkers = await inner.map(whoami, [undefined, undefined], 1);
+      return { squares, outerWorker: currentWorkerId(), innerWorkers: innerWorkers.map((w) => w.workerId) };
+    } finally {
+      inner.close();
+      await inner.join(10_000);
+    }
+  },
 });
 
 /** Exported plainly (no defineTasks), for taskRef tests. */
