@@ -77,3 +77,16 @@ export async function runInNode(target: ConformanceTarget, body: string): Promis
     child.stdin?.end();
   });
 }
+
+/**
+ * Resolves once `pool` has shown `count` distinct ready workers: two calls at once land on two
+ * workers only if both are ready (timing tests must not depend on how fast workers start).
+ */
+export async function untilWorkersReady(pool: Pool, count: number): Promise<void> {
+  const { sleepWhoami } = await import('./tasks.js');
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const ids = await Promise.all(Array.from({ length: count }, () => pool.apply(sleepWhoami, [50])));
+    if (new Set(ids).size === count) return;
+  }
+  throw new Error(`untilWorkersReady: fewer than ${count} workers became ready`);
+}

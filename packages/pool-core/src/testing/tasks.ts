@@ -28,6 +28,7 @@ export const {
   sleepThen,
   spin,
   whoami,
+  sleepWhoami,
   squareWithWorker,
   throwTypeError,
   throwCustom,
@@ -62,6 +63,11 @@ export const {
     return ms;
   },
   whoami: () => ({ workerId: currentWorkerId(), pid: process.pid, threadId }),
+  /** The id of the worker that ran it, after `ms` (two at once land on two workers if both are ready). */
+  async sleepWhoami(ms: number) {
+    await sleepMs(ms);
+    return currentWorkerId();
+  },
   squareWithWorker: (x: number) => [x * x, currentWorkerId()] as const,
   throwTypeError(message: string) {
     throw new TypeError(message);
