@@ -4,7 +4,11 @@ import { defineConfig } from 'tsup';
 // workers can import them by URL; `@mpool/pool-core` stays external so the suite, its fixtures
 // and the backend under test share one copy of the library (and its error classes).
 export default defineConfig({
-  entry: { 'testing/index': 'src/testing/index.ts', 'testing/tasks': 'src/testing/tasks.ts' },
+  entry: {
+    'testing/index': 'src/testing/index.ts',
+    'testing/tasks': 'src/testing/tasks.ts',
+    'testing/throwing-module': 'src/testing/throwing-module.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -12,6 +12,8 @@ import { registerResultTests } from './results.suite.js';
 import { registerFailureTests } from './failures.suite.js';
 import { registerLifecycleTests } from './lifecycle.suite.js';
 import { registerResourceTests } from './resources.suite.js';
+import { registerWireTests } from './wire.suite.js';
+import { registerErrorDetailTests } from './error-detail.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -23,5 +25,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerFailureTests(target);
     registerLifecycleTests(target);
     registerResourceTests(target);
+    registerWireTests(target);
+    registerErrorDetailTests(target);
   });
 }

@@ -42,6 +42,11 @@ export const {
   failInit,
   failInitLogged,
   blob,
+  callIt,
+  throwHostile,
+  viewLayouts,
+  returnViews,
+  returnFunctionAt,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
   add: (a: number, b: number) => a + b,
@@ -103,7 +108,136 @@ export const {
   },
   /** A result of `bytes` bytes (for memory tests). */
   blob: (bytes: number) => 'x'.repeat(bytes),
+  /** Calls its argument if it is a function (it never is: functions cannot be sent). */
+  callIt: (f: unknown) => (typeof f === 'function' ? (f as () => unknown)() : f),
+  /** Throws a value built to break error serialization (see {@link hostileThrown}). */
+  throwHostile(kind: HostileKind) {
+    throw hostileThrown(kind);
+  },
+  /** How each typed array / Buffer / DataView argument looks inside the worker. */
+  viewLayouts: (views: ArrayBufferView[]) => views.map(layoutOf),
+  /** Typed arrays, Buffers and DataViews of every kind a task may return, including views into bigger buffers. */
+  returnViews(seed: number) {
+    const big = new Float64Array(1000).fill(seed);
+    return {
+      f64: new Float64Array([seed, 2]),
+      u8: new Uint8Array(8).fill(seed),
+      pooled: Buffer.from(`buffer ${seed}`), // Node allocates small Buffers in a shared 8 KiB pool
+      sub: big.subarray(10, 12),
+      view: new DataView(big.buffer, 80, 16),
+      nested: new Map([['k', [new Set([new Uint16Array(new ArrayBuffer(64), 2, 3)])]]]),
+    };
+  },
+  /** Returns `x`, except at `bad`, where it returns a function (which cannot be sent back). */
+  returnFunctionAt: (x: number, bad: number) => (x === bad ? () => x : x),
 });
+
+/** Byte layout of a view: what the tests check to prove a view owns exactly its bytes. */
+export function layoutOf(view: ArrayBufferView): { byteOffset: number; byteLength: number; bufferBytes: number } {
+  return { byteOffset: view.byteOffset, byteLength: view.byteLength, bufferBytes: view.buffer.byteLength };
+}
+
+export type HostileKind =
+  | 'prop-getter'
+  | 'nested-getter'
+  | 'message-getter'
+  | 'name-getter'
+  | 'stack-getter'
+  | 'cause-getter'
+  | 'proxy'
+  | 'trapping-proxy'
+  | 'revoked-proxy'
+  | 'throwing-toString'
+  | 'symbol-in-object';
+
+/** An error whose reading throws, and whose own error's reading throws again. */
+function unreadable(label: string): Error {
+  const error = new Error(label);
+  Object.defineProperty(error, 'message', {
+    get() {
+      throw error;
+    },
+  });
+  Object.defineProperty(error, 'name', {
+    get() {
+      throw error;
+    },
+  });
+  return error;
+}
+
+function throwingGetter(target: object, key: string, thrown: () => unknown): void {
+  Object.defineProperty(target, key, {
+    enumerable: true,
+    get() {
+      throw thrown();
+    },
+  });
+}
+
+/** Values whose serialization runs user code that throws (getters, proxy traps, toString). */
+export function hostileThrown(kind: HostileKind): unknown {
+  const error = new Error(`hostile ${kind}`);
+  switch (kind) {
+    case 'prop-getter':
+      throwingGetter(error, 'detail', () => new Error('getter error'));
+      return error;
+    case 'nested-getter':
+      throwingGetter(error, 'detail', () => unreadable('inner'));
+      return error;
+    case 'message-getter':
+      throwingGetter(error, 'message', () => unreadable('message getter'));
+      return error;
+    case 'name-getter':
+      throwingGetter(error, 'name', () => unreadable('name getter'));
+      return error;
+    case 'stack-getter':
+      throwingGetter(error, 'stack', () => unreadable('stack getter'));
+      return error;
+    case 'cause-getter':
+      throwingGetter(error, 'cause', () => unreadable('cause getter'));
+      return error;
+    case 'proxy':
+      return new Proxy(error, {});
+    case 'trapping-proxy':
+      return new Proxy(error, {
+        get() {
+          throw unreadable('get trap');
+        },
+        ownKeys() {
+          throw unreadable('ownKeys trap');
+        },
+        getOwnPropertyDescriptor() {
+          throw unreadable('descriptor trap');
+        },
+        has() {
+          throw unreadable('has trap');
+        },
+      });
+    case 'revoked-proxy': {
+      const { proxy, revoke } = Proxy.revocable(error, {});
+      revoke();
+      return proxy;
+    }
+    case 'throwing-toString':
+      return {
+        code: 7,
+        toString() {
+          throw unreadable('toString');
+        },
+      };
+    case 'symbol-in-object':
+      return { s: Symbol('tag'), k: 1 };
+  }
+}
+
+/**
+ * Declares `lateTask` only when called: the mistake of calling defineTasks inside a function.
+ * Workers import this module but never call this, so they cannot find `lateTask`.
+ */
+export function declareLateTask() {
+  return defineTasks(import.meta.url, { lateTask: (x: number) => x + 1 });
+}
 
 /** Exported plainly (no defineTasks), for taskRef tests. */
 export function cube(x: number): number {
