@@ -32,7 +32,7 @@ describe('error classes across the ESM and CJS builds', () => {
       }
       expect(new Error('plain') instanceof b.PoolError!).toBe(false);
       expect({} instanceof b.EncodingError!).toBe(false);
-      expect(null instanceof b.EncodingError!).toBe(false);
+      expect((null as unknown as object) instanceof b.EncodingError!).toBe(false);
     });
   }
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { siblingWorkerEntry, type ExitInfo, type Transport, type WorkerEvents, type WorkerHandle } from '@mpool/pool-core';
+import { ownViews, siblingWorkerEntry, type ExitInfo, type Transport, type WorkerEvents, type WorkerHandle } from '@mpool/pool-core';
 
 /** Options of the threads backend only. */
 export interface ThreadTransportOptions {
@@ -30,7 +30,8 @@ export class ThreadTransport implements Transport {
     });
     let uncaught: unknown;
     const exited = new Promise<void>((resolve) => {
-      worker.on('message', (msg) => events.message(msg));
+      // Structured cloning gives a view its whole ArrayBuffer: results must own exactly their bytes.
+      worker.on('message', (msg) => events.message(ownViews(msg)));
       worker.on('error', (error) => {
         uncaught = error;
       });

@@ -72,8 +72,9 @@ export function registerErrorDetailTests(target: ConformanceTarget): void {
       const error = (await rejectionOf(pool.apply(taskRef<(x: number) => number>(tasksModule, 'sqrr'), [2]))) as Error;
       expect(error).toBeInstanceOf(TypeError);
       expect(error.message).toMatch(/task sqrr not found in .*tasks\.js/);
-      expect(error.message).toMatch(/did you mean sqr\?/);
-      expect(error.message).toMatch(/declares: .*\bidentity\b.*\bsqr\b/);
+      expect(error.message).toMatch(/Did you mean sqr\?/);
+      // The suite is bundled: tasks.js re-exports the tasks of a chunk, so they are listed as exports.
+      expect(error.message).toMatch(/(declares|exports the functions): .*\bidentity\b.*\bsqr\b/);
     });
 
     it('defineTasks called inside a function: the message says it must run at the top level of the module', async () => {
