@@ -7,7 +7,7 @@ import { serializeError } from './errors.js';
 import type { BatchReply, ParentMessage, WireBatch } from './protocol.js';
 import { resolveTask, type AnyFn } from './tasks.js';
 import type { WorkerPort } from './transport.js';
-import { minimalReply, replacementReply } from './unsendable.js';
+import { minimalReply, replacementReply, serializeFor } from './unsendable.js';
 import { setCurrentWorkerId } from './worker-info.js';
 
 
@@ -166,7 +166,7 @@ async function initialize(port: WorkerPort, msg: Extract<ParentMessage, { type: 
     port.send({ type: 'ready' });
     return true;
   } catch (error) {
-    port.send({ type: 'init-failed', error: serializeError(error) });
+    port.send({ type: 'init-failed', error: serializeFor(port, error) });
     return false;
   }
 }

@@ -58,6 +58,12 @@ export function replacementReply(port: Checker, reply: BatchReply): BatchReply {
   return { type: 'failed', id: reply.id, values: [], error: serializeError(error) };
 }
 
+/** Worker side: `thrown` serialized so that `port` can send it (serializeError checks cloneability only). */
+export function serializeFor(port: Checker, thrown: unknown): SerializedError {
+  const wire = serializeError(thrown);
+  return sendError(port, wire) === undefined ? wire : sendableError(wire, (v) => sendError(port, v) === undefined);
+}
+
 /** Worker side, last resort: a reply that any channel can carry (strings only). */
 export function minimalReply(reply: BatchReply, sendFailure: unknown): BatchReply {
   const error: SerializedError = {
