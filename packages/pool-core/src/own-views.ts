@@ -8,8 +8,10 @@
 
 /** A copy of `view` on an ArrayBuffer of exactly its bytes (same class; a Buffer stays a Buffer). */
 function ownedCopy(view: ArrayBufferView): ArrayBufferView {
-  const bytes = new ArrayBuffer(view.byteLength);
-  new Uint8Array(bytes).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  // allocUnsafeSlow: never from Node's shared pool, and not zero-filled (it is overwritten at once).
+  const copy = Buffer.allocUnsafeSlow(view.byteLength);
+  copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  const bytes = copy.buffer as ArrayBuffer;
   if (view instanceof DataView) return new DataView(bytes);
   if (Buffer.isBuffer(view)) return Buffer.from(bytes);
   const Ctor = view.constructor as new (buffer: ArrayBuffer) => ArrayBufferView;

@@ -90,8 +90,10 @@ class MessageDeserializer extends Deserializer {
     const byteLength = this.readUint32();
     if (Ctor === undefined) throw new Error('mpool: corrupt message (unknown typed array class)');
     // A fresh ArrayBuffer of exactly these bytes: the view must not keep the message alive.
-    const bytes = new ArrayBuffer(byteLength);
-    new Uint8Array(bytes).set(this.readRawBytes(byteLength));
+    // allocUnsafeSlow: never from Node's shared pool, and not zero-filled (it is overwritten at once).
+    const copy = Buffer.allocUnsafeSlow(byteLength);
+    copy.set(this.readRawBytes(byteLength));
+    const bytes = copy.buffer as ArrayBuffer;
     if (Ctor === Buffer) return Buffer.from(bytes);
     if (Ctor === DataView) return new DataView(bytes);
     return new (Ctor as new (buffer: ArrayBuffer) => ArrayBufferView)(bytes);
