@@ -23,7 +23,15 @@ export function sendError(channel: Checker, value: unknown): unknown {
   }
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : describeValue(error));
+/** The message of an encoder's error, for our own messages. Never throws (it may be a user's hostile error). */
+function messageOf(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message);
+  } catch {
+    // a getter or a proxy that throws: described below
+  }
+  return describeValue(error);
+}
 
 /** Main side: the EncodingError of a batch whose arguments `channel` cannot send. */
 export function unsentArgumentsError(batch: Batch, channel: Checker): EncodingError {

@@ -118,8 +118,16 @@ export class ProcessTransport implements Transport {
     };
 
     child.on('message', (msg) => {
+      if (reported) return;
       // Only mpool's encoded messages; anything else (a task calling process.send) is not for us.
-      if (!reported && msg instanceof Uint8Array) events.message(decodeMessage(msg) as WorkerMessage);
+      let decoded: WorkerMessage;
+      try {
+        decoded = decodeMessage(msg as Uint8Array) as WorkerMessage;
+      } catch {
+        process.emitWarning(`mpool: ignored a message from worker process ${child.pid} that mpool did not send`, 'MpoolProtocolWarning');
+        return;
+      }
+      events.message(decoded);
     });
     // Send errors after the child died (ERR_IPC_CHANNEL_CLOSED, EPIPE) are followed by its exit,
     // which fails what it held; only a spawn failure (no pid) ends the worker here.

@@ -41,6 +41,8 @@ const FATAL_LINE = /^(?:FATAL ERROR: .*|# Fatal (?:error|JavaScript out of memor
 const NODE_FOOTER = /\nNode\.js v\d+\.\d+\.\d+\s*$/;
 /** The `Name: message` line of an uncaught exception's report (e.g. `TypeError: bad`), last one wins. */
 const EXCEPTION_LINE = /^(?:[A-Za-z_$][\w$.]*)?(?:Error|Exception)\b.*$/gm;
+/** Node's own command-line errors (`/usr/bin/node: bad option: --x`): a child that cannot even start. */
+const NODE_CLI_ERROR = /^(?:\S*[\\/])?node(?:js)?(?:\.exe)?: .*$/m;
 /** Lines of a report that never say what was thrown. */
 const NOT_THE_REASON = /^(?:\s*|\s+at .*|Node\.js v.*|\(Use `node --trace-uncaught .*)$/;
 
@@ -53,8 +55,8 @@ export interface StderrCause extends Error {
 }
 
 /**
- * Why a child died, read from its stderr tail: the V8 fatal line, or the exception line of Node's
- * uncaught-exception report. `undefined` when the tail holds neither (e.g. `process.exit(1)` or a
+ * Why a child died, read from its stderr tail: the V8 fatal line, Node's command-line error, or
+ * the exception line of Node's uncaught-exception report. `undefined` when the tail holds neither (e.g. `process.exit(1)` or a
  * kill): then stderr says nothing about the exit, and a cause would only mislead.
  */
 export function crashCause(tail: string): StderrCause | undefined {
@@ -64,6 +66,7 @@ export function crashCause(tail: string): StderrCause | undefined {
     // An Error's `Name: message` line; for a thrown non-error (`throw 'x'`), the value Node printed.
     message = [...tail.matchAll(EXCEPTION_LINE)].at(-1)?.[0] ?? tail.split('\n').findLast((line) => !NOT_THE_REASON.test(line));
   }
+  message ??= NODE_CLI_ERROR.exec(tail)?.[0];
   if (message === undefined) return undefined;
   const cause = new Error(message.trim()) as StderrCause;
   cause.stderr = tail;

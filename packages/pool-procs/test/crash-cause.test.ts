@@ -1,7 +1,7 @@
 /** Why a child died: its stderr tail (stdio 'lines') gives WorkerCrashedError a cause, as threads do. */
 import { describe, expect, it } from 'vitest';
 import { EncodingError, WorkerCrashedError } from '../src/index.js';
-import { allocate, crashWithStderr, identity, pid, returnShared } from './fixtures/tasks.js';
+import { allocate, crashWithStderr, identity, pid, returnShared, sendStray } from './fixtures/tasks.js';
 import { trackedPools } from './helpers.js';
 
 const { makePool } = trackedPools();
@@ -31,6 +31,13 @@ describe('crash causes [backend: procs]', () => {
     expect(cause.stderr!.length).toBeLessThanOrEqual(16 * 1024);
   });
 
+  it('a child that cannot start (bad Node flag): the pool fails with the flag error as cause', async () => {
+    const pool = makePool({ processes: 1, execArgv: ['--no-such-flag'] });
+    const error = (await rejectionOf(pool.apply(pid))) as WorkerCrashedError;
+    expect(error).toBeInstanceOf(WorkerCrashedError);
+    expect((error.cause as Error).message).toMatch(/^\S*node: bad option: --no-such-flag$/);
+  });
+
   it("stdio 'ignore' and 'inherit': stderr is not seen, so a crash has no cause", async () => {
     for (const stdio of ['ignore', 'inherit'] as const) {
       const pool = makePool({ processes: 1, stdio });
@@ -57,5 +64,23 @@ describe('values processes cannot share [backend: procs]', () => {
     expect(error).toBeInstanceOf(EncodingError);
     expect(error.message).toMatch(/arguments of task identity \(input item 2\)/);
     expect((error.cause as Error).message).toMatch(/SharedArrayBuffer/);
+  });
+});
+
+describe('messages that are not mpool\'s [backend: procs]', () => {
+  it('a task calling process.send() does not disturb its batch or its child (the message is ignored with a warning)', async () => {
+    const pool = makePool({ processes: 1 });
+    const before = await pool.apply(pid);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      expect(await pool.apply(sendStray)).toBe('ok');
+      expect(await pool.apply(pid)).toBe(before);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.some((w) => /ignored a message from worker process/.test(w))).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

@@ -51,6 +51,10 @@ describe('crashCause', () => {
     expect(cause.code).toBe('ERR_WORKER_OUT_OF_MEMORY');
   });
 
+  it("a child that cannot start: Node's command-line error", () => {
+    expect(crashCause('/usr/local/bin/node: bad option: --nope\n')!.message).toBe('/usr/local/bin/node: bad option: --nope');
+  });
+
   it('no crash report (process.exit, a kill, ordinary logging): no cause', () => {
     expect(crashCause('')).toBeUndefined();
     expect(crashCause('Error: something the task logged and handled\nmore output\n')).toBeUndefined();

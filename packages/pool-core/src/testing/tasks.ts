@@ -47,6 +47,7 @@ export const {
   viewLayouts,
   returnViews,
   returnFunctionAt,
+  returnHostile,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
   add: (a: number, b: number) => a + b,
@@ -130,7 +131,16 @@ export const {
   },
   /** Returns `x`, except at `bad`, where it returns a function (which cannot be sent back). */
   returnFunctionAt: (x: number, bad: number) => (x === bad ? () => x : x),
+  /** A result whose getter throws an error that cannot be read either: encoding it runs the getter. */
+  returnHostile: () => hostileObject('result getter'),
 });
+
+/** An object whose enumerable getter throws an error whose message and name getters throw too. */
+export function hostileObject(label: string): object {
+  const out = {};
+  throwingGetter(out, 'field', () => unreadable(label));
+  return out;
+}
 
 /** Byte layout of a view: what the tests check to prove a view owns exactly its bytes. */
 export function layoutOf(view: ArrayBufferView): { byteOffset: number; byteLength: number; bufferBytes: number } {

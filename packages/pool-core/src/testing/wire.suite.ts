@@ -5,7 +5,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { EncodingError } from '@mpool/pool-core';
-import { callIt, identity, layoutOf, returnFunction, returnFunctionAt, returnViews, sqr, viewLayouts, whoami } from './tasks.js';
+import { callIt, hostileObject, identity, layoutOf, returnFunction, returnFunctionAt, returnHostile, returnViews, sqr, viewLayouts, whoami } from './tasks.js';
 import { poolTracker, range, rejectionOf, type ConformanceTarget } from './target.js';
 
 /** Every typed array, Buffer and DataView reachable from `value` (through objects, arrays, Maps, Sets). */
@@ -91,6 +91,18 @@ export function registerWireTests(target: ConformanceTarget): void {
       expect(inChunk.message).toMatch(/^the result of task returnFunctionAt \(input item 4\) could not be sent back/);
       expect((await pool.apply(whoami)).workerId).toBe(first.workerId);
       expect(await pool.map(sqr, [1, 2])).toEqual([1, 4]);
+    });
+
+    it('a result or an argument whose getter throws (an unreadable error): EncodingError, the worker survives', async () => {
+      const pool = makePool({ processes: 1 });
+      const first = await pool.apply(whoami);
+      const result = (await rejectionOf(pool.apply(returnHostile))) as EncodingError;
+      expect(result).toBeInstanceOf(EncodingError);
+      expect(result.message).toMatch(/^the result of task returnHostile \(input item 0\) could not be sent back/);
+      const argument = (await rejectionOf(pool.apply(identity, [hostileObject('argument getter')]))) as EncodingError;
+      expect(argument).toBeInstanceOf(EncodingError);
+      expect(argument.message).toMatch(/^the arguments of task identity \(input item 0\) cannot be sent/);
+      expect((await pool.apply(whoami)).workerId).toBe(first.workerId);
     });
   });
 }
