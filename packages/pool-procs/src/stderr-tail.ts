@@ -55,9 +55,10 @@ export interface StderrCause extends Error {
 }
 
 /**
- * Why a child died, read from its stderr tail: the V8 fatal line, Node's command-line error, or
- * the exception line of Node's uncaught-exception report. `undefined` when the tail holds neither (e.g. `process.exit(1)` or a
- * kill): then stderr says nothing about the exit, and a cause would only mislead.
+ * Why a child died, read from its stderr tail: the V8 fatal line, the exception line of Node's
+ * uncaught-exception report, or Node's command-line error. `undefined` when the tail holds none
+ * (e.g. `process.exit(1)` or a kill): then stderr says nothing about the exit, and a cause would
+ * only mislead.
  */
 export function crashCause(tail: string): StderrCause | undefined {
   const fatal = FATAL_LINE.exec(tail)?.[0];
