@@ -122,7 +122,7 @@ export class ProcessTransport implements Transport {
       // Only mpool's encoded messages; anything else (a task calling process.send) is not for us.
       let decoded: WorkerMessage;
       try {
-        decoded = decodeMessage(msg as Uint8Array) as WorkerMessage;
+        decoded = decodeMessage(msg) as WorkerMessage;
       } catch {
         process.emitWarning(`mpool: ignored a message from worker process ${child.pid} that mpool did not send`, 'MpoolProtocolWarning');
         return;

@@ -74,7 +74,7 @@ if (process.ppid !== parentPid) leave(ORPHAN_DEADLINE_MS); // the parent died wh
 
 serve({
   send,
-  onMessage: (handler) => process.on('message', (msg: Uint8Array) => handler(decodeMessage(msg) as ParentMessage)),
+  onMessage: (handler) => process.on('message', (msg: unknown) => handler(decodeMessage(msg) as ParentMessage)),
   assertSendable,
   exit: () => leave(),
 });
