@@ -101,12 +101,20 @@ export async function resolveTask(address: TaskAddress): Promise<AnyFn> {
   try {
     mod = (await importTaskModule(address.module)) as Record<string, unknown>;
   } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(`while importing task module ${address.module}: ${why}`, { cause });
+    throw new Error(`while importing task module ${address.module}: ${messageOf(cause)}`, { cause });
   }
   const fn = registry().get(registryKey(address)) ?? mod[address.name] ?? (mod.default as Record<string, unknown> | undefined)?.[address.name];
   if (typeof fn !== 'function') throw new TypeError(taskNotFound(address, mod));
   return fn as AnyFn;
+}
+
+/** The message of what a module threw at import (guarded: the module's code may throw anything). */
+function messageOf(thrown: unknown): string {
+  try {
+    return thrown instanceof Error ? String(thrown.message) : String(thrown);
+  } catch {
+    return Object.prototype.toString.call(thrown);
+  }
 }
 
 /** Names shown in a "not found" message, at most. */
@@ -120,7 +128,7 @@ function taskNotFound(address: TaskAddress, mod: Record<string, unknown>): strin
   const names = [...declared, ...exported];
   const closest = closestName(address.name, names);
   const list = (label: string, xs: string[]) =>
-    xs.length === 0 ? '' : ` It ${label}: ${xs.slice(0, MAX_LISTED).sort().join(', ')}${xs.length > MAX_LISTED ? `, ... (${xs.length - MAX_LISTED} more)` : ''}.`;
+    xs.length === 0 ? '' : ` It ${label}: ${[...xs].sort().slice(0, MAX_LISTED).join(', ')}${xs.length > MAX_LISTED ? `, ... (${xs.length - MAX_LISTED} more)` : ''}.`;
   const suggestion = closest ? ` Did you mean ${closest}?` : '';
   return (
     `task ${address.name} not found in ${address.module}: it is neither declared with defineTasks nor exported as a function.` +
