@@ -7,7 +7,12 @@ import { defineConfig } from 'tsup';
 // `testing/tasks.js` itself, so the tasks' module URL (what workers import, what error stacks
 // show) is that file and not a shared chunk.
 export default defineConfig({
-  entry: { 'testing/index': 'src/testing/index.ts', 'testing/tasks': 'src/testing/tasks.ts', 'testing/entry-script': 'src/testing/entry-script.ts' },
+  entry: {
+    'testing/index': 'src/testing/index.ts',
+    'testing/tasks': 'src/testing/tasks.ts',
+    'testing/entry-script': 'src/testing/entry-script.ts',
+    'testing/throwing-module': 'src/testing/throwing-module.ts',
+  },
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -24,6 +24,7 @@ import { JoinWaiter } from './join-waiter.js';
 import type { Batch, Job } from './job.js';
 import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
 import type { ExitInfo, Transport } from './transport.js';
+import { replyError } from './unsendable.js';
 import { PREFETCH_MAX_MS, WorkerSlot, type Leaving } from './worker-slot.js';
 
 /** The engine's settings, validated by the Pool facade. */
@@ -252,7 +253,7 @@ export class Engine implements JobHost {
     if (batch.job.settled) return;
     try {
       if (reply.type === 'done') batch.job.deliver(batch, reply.values);
-      else this.#failBatch(batch, reply.values, deserializeError(reply.error));
+      else this.#failBatch(batch, reply.values, replyError(batch, reply));
     } catch (bug) {
       // A job must not be able to desynchronise the engine; surface the bug instead.
       process.nextTick(() => {

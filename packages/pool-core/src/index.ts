@@ -35,6 +35,7 @@ export {
 } from './errors.js';
 export type { SerializedError, BuiltinErrorName } from './errors.js';
 export { serve } from './serve.js';
+export { ownViews } from './own-views.js';
 export { siblingWorkerEntry } from './worker-entry.js';
 export type { WorkerEntry } from './worker-entry.js';
 export type { Transport, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';

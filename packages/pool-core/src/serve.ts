@@ -3,10 +3,11 @@
  * another, in the order they arrive, and answer each. Backends only adapt their channel to a
  * {@link WorkerPort}.
  */
-import { serializeError, isCloneable, EncodingError } from './errors.js';
+import { serializeError } from './errors.js';
 import type { BatchReply, ParentMessage, WireBatch } from './protocol.js';
 import { resolveTask, type AnyFn } from './tasks.js';
 import type { WorkerPort } from './transport.js';
+import { minimalReply, replacementReply, serializeFor } from './unsendable.js';
 import { setCurrentWorkerId } from './worker-info.js';
 
 
@@ -172,29 +173,36 @@ async function initialize(port: WorkerPort, msg: Extract<ParentMessage, { type: 
     port.send({ type: 'ready' });
     return true;
   } catch (error) {
-    port.send({ type: 'init-failed', error: serializeError(error) });
+    port.send({ type: 'init-failed', error: serializeFor(port, error) });
     return false;
   }
 }
 
-/** Sends replies; a value that cannot be encoded fails its own batch with EncodingError. */
+/**
+ * Sends replies; a reply that cannot be encoded is replaced (see replacementReply): a result that
+ * cannot be sent fails its own batch with EncodingError, the other replies go as they are. Never
+ * throws for a value that cannot be encoded, so no task's result can crash the worker.
+ */
 function sendReplies(port: WorkerPort, replies: BatchReply[]): void {
   try {
     port.send(replies.length === 1 ? replies[0]! : { type: 'replies', replies });
     return;
   } catch {
-    // Find which reply (and which value in it) cannot be sent; send the others as they are.
+    // Find which reply cannot be sent; send the others as they are.
   }
   for (const reply of replies) {
     try {
       port.send(reply);
-    } catch (sendError) {
-      const bad = reply.values.findIndex((v) => !isCloneable(v));
-      const what = bad >= 0 ? `the result of item ${bad} of its chunk` : 'its error';
-      const error = new EncodingError(`${what} could not be sent back from the worker: ${(sendError as Error).message}`, {
-        cause: sendError,
-      });
-      port.send({ type: 'failed', id: reply.id, values: bad >= 0 ? reply.values.slice(0, bad) : [], error: serializeError(error) });
+      continue;
+    } catch {
+      // replaced below
+    }
+    let replacement = reply;
+    try {
+      replacement = replacementReply(port, reply);
+      port.send(replacement);
+    } catch (failure) {
+      port.send(minimalReply(replacement, failure));
     }
   }
 }

@@ -3,6 +3,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { siblingWorkerEntry, tsxFrom, tsxInArgv, tsxOfParent, type ExitInfo, type ParentMessage, type Transport, type WorkerEvents, type WorkerHandle, type WorkerMessage } from '@mpool/pool-core';
 import { forwardLines } from './line-forwarder.js';
+import { crashCause, StderrTail } from './stderr-tail.js';
+import { assertSendable, decodeMessage, encodeMessage } from './wire-codec.js';
 
 /** Options of the processes backend only. */
 export interface ProcessTransportOptions {
@@ -25,6 +27,11 @@ export interface ProcessTransportOptions {
    * - `'inherit'`: the children write to the parent's file descriptors themselves (raw and fastest,
    *   but their writes can interleave with the parent's in the middle of a line).
    * - `'ignore'`: discarded.
+   *
+   * In `'lines'` mode the parent also keeps the last 16 KiB of each child's stderr: when a child
+   * dies, the V8 fatal line (out of memory) or the uncaught exception's line found there becomes
+   * the `cause` of the WorkerCrashedError. With `'inherit'` and `'ignore'` the parent never sees
+   * the children's stderr, so crashes have no cause.
    */
   stdio?: 'lines' | 'inherit' | 'ignore';
   /**
@@ -49,8 +56,9 @@ export interface ProcessWorkerHandle extends WorkerHandle {
 
 /**
  * The `Transport` of {@link ProcessPool}: forks `worker.js` (the sibling of this module with its
- * own extension) with `serialization: 'advanced'`, so messages carry what structured clone
- * carries (Buffers, typed arrays, Map, Set, Date, BigInt, errors).
+ * own extension) with `serialization: 'advanced'`; messages are encoded by wire-codec.ts, so they
+ * carry what structured clone carries (Buffers, typed arrays, Map, Set, Date, BigInt, errors) and
+ * refuse what it refuses.
  * @throws TypeError if an option has the wrong type.
  */
 export class ProcessTransport implements Transport {
@@ -90,6 +98,7 @@ export class ProcessTransport implements Transport {
     this.#children.add(child);
     if (child.stdout) forwardLines(child.stdout, process.stdout);
     if (child.stderr) forwardLines(child.stderr, process.stderr);
+    const stderrTail = child.stderr ? new StderrTail(child.stderr) : undefined;
 
     let reported = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -110,7 +119,16 @@ export class ProcessTransport implements Transport {
     };
 
     child.on('message', (msg) => {
-      if (!reported) events.message(msg as WorkerMessage);
+      if (reported) return;
+      // Only mpool's encoded messages; anything else (a task calling process.send) is not for us.
+      let decoded: WorkerMessage;
+      try {
+        decoded = decodeMessage(msg) as WorkerMessage;
+      } catch {
+        process.emitWarning(`mpool: ignored a message from worker process ${child.pid} that mpool did not send`, 'MpoolProtocolWarning');
+        return;
+      }
+      events.message(decoded);
     });
     // Send errors after the child died (ERR_IPC_CHANNEL_CLOSED, EPIPE) are followed by its exit,
     // which fails what it held; only a spawn failure (no pid) ends the worker here.
@@ -118,27 +136,33 @@ export class ProcessTransport implements Transport {
       if (child.pid === undefined) report({ exitCode: null, signal: null, error });
     });
     child.on('exit', (exitCode, signal) => {
+      // What the child wrote to stderr is complete once its pipes are drained, as are its replies.
+      const exited = (): ExitInfo => {
+        const error = stderrTail && (exitCode !== 0 || signal !== null) ? crashCause(stderrTail.text()) : undefined;
+        return error ? { exitCode, signal, error } : { exitCode, signal };
+      };
       // Replies sent just before the exit may still be in the pipe: wait for 'close' (IPC and
       // stdio drained), unless a grandchild holds the pipes open.
       const timer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
-        report({ exitCode, signal });
+        report(exited());
       }, CLOSE_WAIT_MS);
       child.once('close', () => {
         clearTimeout(timer);
-        report({ exitCode, signal });
+        report(exited());
       });
     });
     return {
       get pid() {
         return child.pid;
       },
-      // child.send throws synchronously when the message cannot be serialized (checked on Node 20
-      // with advanced serialization), which is what the engine needs for EncodingError.
+      // encodeMessage throws synchronously when the message cannot be sent, which is what the
+      // engine needs for EncodingError (see wire-codec.ts for why we encode ourselves).
       send: (msg: ParentMessage) => {
-        child.send(msg);
+        child.send(encodeMessage(msg));
       },
+      assertSendable,
       // The engine keeps a leaving worker ref'd until it exits, so join() always settles.
       ref: () => setRef(true),
       unref: () => setRef(false),

@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import {
+  ownViews,
   siblingWorkerEntry,
   TS_LOADER_GLOBAL,
   tsxFrom,
@@ -39,7 +40,8 @@ export class ThreadTransport implements Transport {
     });
     let uncaught: unknown;
     const exited = new Promise<void>((resolve) => {
-      worker.on('message', (msg) => events.message(msg));
+      // Structured cloning gives a view its whole ArrayBuffer: results must own exactly their bytes.
+      worker.on('message', (msg) => events.message(ownViews(msg)));
       worker.on('error', (error) => {
         uncaught = error;
       });

@@ -15,6 +15,8 @@ import { registerResourceTests } from './resources.suite.js';
 import { registerDispatchTests } from './dispatch.suite.js';
 import { registerTaskModuleTests } from './task-modules.suite.js';
 import { registerTypeScriptTests } from './typescript.suite.js';
+import { registerWireTests } from './wire.suite.js';
+import { registerErrorDetailTests } from './error-detail.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -29,5 +31,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerDispatchTests(target);
     registerTaskModuleTests(target);
     registerTypeScriptTests(target);
+    registerWireTests(target);
+    registerErrorDetailTests(target);
   });
 }

@@ -5,6 +5,9 @@
 import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { currentWorkerId, defineTasks, type Pool } from '@mpool/pool-core';
+import { hostileObject, hostileThrown, type HostileKind } from './hostile-values.js';
+
+export { hostileObject, hostileThrown, type HostileKind } from './hostile-values.js';
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -48,6 +51,12 @@ export const {
   squareExceptFive,
   blob,
   squaresInInnerPool,
+  callIt,
+  throwHostile,
+  viewLayouts,
+  returnViews,
+  returnFunctionAt,
+  returnHostile,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
   add: (a: number, b: number) => a + b,
@@ -152,7 +161,45 @@ export const {
       await inner.join(10_000);
     }
   },
+  /** Calls its argument if it is a function (it never is: functions cannot be sent). */
+  callIt: (f: unknown) => (typeof f === 'function' ? (f as () => unknown)() : f),
+  /** Throws a value built to break error serialization (see {@link hostileThrown}). */
+  throwHostile(kind: HostileKind) {
+    throw hostileThrown(kind);
+  },
+  /** How each typed array / Buffer / DataView argument looks inside the worker. */
+  viewLayouts: (views: ArrayBufferView[]) => views.map(layoutOf),
+  /** Typed arrays, Buffers and DataViews of every kind a task may return, including views into bigger buffers. */
+  returnViews(seed: number) {
+    const big = new Float64Array(1000).fill(seed);
+    return {
+      f64: new Float64Array([seed, 2]),
+      u8: new Uint8Array(8).fill(seed),
+      pooled: Buffer.from(`buffer ${seed}`), // Node allocates small Buffers in a shared 8 KiB pool
+      sub: big.subarray(10, 12),
+      view: new DataView(big.buffer, 80, 16),
+      nested: new Map([['k', [new Set([new Uint16Array(new ArrayBuffer(64), 2, 3)])]]]),
+    };
+  },
+  /** Returns `x`, except at `bad`, where it returns a function (which cannot be sent back). */
+  returnFunctionAt: (x: number, bad: number) => (x === bad ? () => x : x),
+  /** A result whose getter throws an error that cannot be read either: encoding it runs the getter. */
+  returnHostile: () => hostileObject('result getter'),
 });
+
+
+/** Byte layout of a view: what the tests check to prove a view owns exactly its bytes. */
+export function layoutOf(view: ArrayBufferView): { byteOffset: number; byteLength: number; bufferBytes: number } {
+  return { byteOffset: view.byteOffset, byteLength: view.byteLength, bufferBytes: view.buffer.byteLength };
+}
+
+/**
+ * Declares `lateTask` only when called: the mistake of calling defineTasks inside a function.
+ * Workers import this module but never call this, so they cannot find `lateTask`.
+ */
+export function declareLateTask() {
+  return defineTasks(import.meta.url, { lateTask: (x: number) => x + 1 });
+}
 
 /** Exported plainly (no defineTasks), for taskRef tests. */
 export function cube(x: number): number {
