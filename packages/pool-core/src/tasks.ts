@@ -4,6 +4,7 @@
  * module that declares it and its name there. The worker imports that module and looks it up.
  */
 import { pathToFileURL } from 'node:url';
+import { TopLevelPoolError } from './errors.js';
 import type { TaskAddress } from './protocol.js';
 import { importingTaskModule } from './task-import.js';
 import { ensureTsLoader, isTypeScriptUrl, noTsLoaderError } from './ts-loader.js';
@@ -109,6 +110,8 @@ export async function resolveTask(address: TaskAddress): Promise<AnyFn> {
   try {
     mod = (await importTaskModule(address.module)) as Record<string, unknown>;
   } catch (cause) {
+    // TopLevelPoolError already names the module and the fix; callers check its class, so it stays itself.
+    if (cause instanceof TopLevelPoolError) throw cause;
     throw new Error(`while importing task module ${address.module}: ${messageOf(cause)}`, { cause });
   }
   const fn = registry().get(registryKey(address)) ?? mod[address.name] ?? (mod.default as Record<string, unknown> | undefined)?.[address.name];
