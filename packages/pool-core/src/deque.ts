@@ -39,11 +39,6 @@ export class Deque<T> {
     this.#head = 0;
     return out;
   }
-  /** Removes the items for which `drop` is true. */
-  filter(keep: (item: T) => boolean): void {
-    this.#items = (this.#items.slice(this.#head) as T[]).filter(keep);
-    this.#head = 0;
-  }
   [Symbol.iterator](): Iterator<T> {
     return (this.#items.slice(this.#head) as T[])[Symbol.iterator]();
   }

@@ -1,31 +1,20 @@
 /**
  * The private engine behind every Pool: a FIFO queue of batches, the workers, the task table and
  * the lifecycle (RUN → CLOSE | TERMINATE). It talks to workers only through a {@link Transport}.
- *
- * Dispatch rules (each one closes a way work could be stranded or run twice):
- * - An idle worker gets a `run` message; a worker whose batches are measured quick also gets its
- *   next message while it runs the current one (see WorkerSlot.wantsWork).
- * - A message carries several batches only when every one of them is of a task measured quick
- *   (under PREFETCH_MAX_MS); then up to `ceil(queued / (4 * workers))`, at most 64, which is what
- *   makes one-task-per-call fast. A batch of a task not yet timed, or slow, travels alone, so a
- *   long task never holds short ones in its message while another worker idles.
- * - The batches of a job with an AbortSignal never share a worker with another job's batches.
- *   Aborting such a job replaces the workers that hold its batches; since nothing else is on
- *   them, no other call's task is lost or re-run, however far the worker got (a finished task's
- *   reply may still be on its way when the abort comes).
- * - Batches of jobs that settled (failed, aborted) are not searched for in the queue: they are
- *   dropped when they reach its head, so failing and aborting cost O(1) per task, like success.
+ * What goes to which worker, and when, is decided by the rules in dispatch.ts.
  */
 import { AbortWatch } from './abort-watch.js';
 import { Deque } from './deque.js';
+import { nextMessage } from './dispatch.js';
 import { AbortError, deserializeError, InitializerError, PoolStateError, WorkerCrashedError } from './errors.js';
 import type { JobHost } from './imap-job.js';
-import { JoinWaiter } from './join-waiter.js';
+import { describeStuck, JoinWaiter } from './join-waiter.js';
 import type { Batch, Job } from './job.js';
 import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
 import type { ExitInfo, Transport } from './transport.js';
 import { replyError } from './unsendable.js';
-import { PREFETCH_MAX_MS, WorkerSlot, type Leaving } from './worker-slot.js';
+import { TaskTable } from './task-table.js';
+import { WorkerSlot, type Leaving } from './worker-slot.js';
 
 /** The engine's settings, validated by the Pool facade. */
 export interface EngineOptions {
@@ -38,7 +27,6 @@ export interface EngineOptions {
 /** Lifecycle of a pool: `run` takes work; `close` finishes what it has; `terminate` stopped everything. */
 export type PoolState = 'run' | 'close' | 'terminate';
 
-const MAX_BATCHES_PER_MESSAGE = 64;
 /** Workers that exit before they are ready this many times in a row mean the pool cannot start. */
 const MAX_START_FAILURES = 3;
 
@@ -50,9 +38,7 @@ export class Engine implements JobHost {
   readonly #workers = new Set<WorkerSlot>();
   readonly #queue = new Deque<Batch>();
   readonly #openJobs = new Set<Job>();
-  readonly #taskIndex = new Map<string, number>();
-  /** Measured time of one batch, per task-table index. */
-  readonly #taskMs: number[] = [];
+  readonly #tasks = new TaskTable();
   #nextWorkerId = 0;
   #nextBatchId = 0;
   #flushScheduled = false;
@@ -142,51 +128,20 @@ export class Engine implements JobHost {
   #flush(): void {
     this.#flushScheduled = false;
     // Idle workers first, then the ones that may prefetch.
-    for (const w of this.#workers) if (w.held.length === 0 && w.wantsWork(this.#isQuick)) this.#feed(w);
-    for (const w of this.#workers) if (w.held.length > 0 && w.wantsWork(this.#isQuick)) this.#feed(w);
+    for (const w of this.#workers) if (w.held.length === 0 && w.wantsWork(this.#tasks.isQuick)) this.#feed(w);
+    for (const w of this.#workers) if (w.held.length > 0 && w.wantsWork(this.#tasks.isQuick)) this.#feed(w);
     this.#afterChange();
   }
 
   /** Sends `w` one message of queued batches (another if none of them could be encoded). */
   #feed(w: WorkerSlot): void {
     for (;;) {
-      const batches = this.#nextMessage(w);
+      const batches = nextMessage(this.#queue, w, this.#tasks, this.options);
       if (batches.length === 0) return;
-      const unsent = w.sendBatches(batches, (a) => this.#indexOf(a), () => ++this.#nextBatchId);
+      const unsent = w.sendBatches(batches, (a) => this.#tasks.indexOf(a), () => ++this.#nextBatchId);
       for (const [batch, error] of unsent) this.#failBatch(batch, [], error);
       if (unsent.length < batches.length) return;
     }
-  }
-
-  /** Takes the batches of `w`'s next message from the head of the queue (see the dispatch rules). */
-  #nextMessage(w: WorkerSlot): Batch[] {
-    this.#dropSettledHead();
-    const head = this.#queue.peek();
-    if (head === undefined) return [];
-    const solo = head.solo;
-    // A worker holding work takes more only of the same kind: its own abortable job's, or shared.
-    if (w.held.length > 0 && w.held.peek()!.solo !== solo) return [];
-    let n = 1;
-    if (this.#isQuick(head)) n = Math.min(MAX_BATCHES_PER_MESSAGE, Math.ceil(this.#queue.length / (4 * this.options.processes)));
-    if (this.options.maxTasksPerChild !== null) n = Math.min(n, this.options.maxTasksPerChild - w.assigned);
-    const batches: Batch[] = [];
-    while (batches.length < n && this.#queue.length > 0) {
-      const batch = this.#queue.peek()!;
-      if (batch.job.settled) {
-        this.#queue.shift();
-        continue;
-      }
-      if (batch.solo !== solo || (batches.length > 0 && !this.#isQuick(batch))) break;
-      batches.push(this.#queue.shift()!);
-    }
-    return batches;
-  }
-
-  #indexOf(address: TaskAddress): number {
-    const key = `${address.module}#${address.name}`;
-    let index = this.#taskIndex.get(key);
-    if (index === undefined) this.#taskIndex.set(key, (index = this.#taskIndex.size));
-    return index;
   }
 
   // ---- workers ------------------------------------------------------------------------------
@@ -228,18 +183,6 @@ export class Engine implements JobHost {
     this.#flush();
   }
 
-  /** Learns how long a batch of `task` takes (moving average), for prefetching. */
-  #timed(task: number, ms: number): void {
-    const known = this.#taskMs[task];
-    this.#taskMs[task] = known === undefined ? ms : 0.7 * known + 0.3 * ms;
-  }
-
-  /** Whether a batch's task is measured to take under PREFETCH_MAX_MS (a task never run is not). */
-  readonly #isQuick = (batch: Batch): boolean => {
-    if (batch.task < 0) batch.task = this.#indexOf(batch.address);
-    return (this.#taskMs[batch.task] ?? Infinity) < PREFETCH_MAX_MS;
-  };
-
   #settle(w: WorkerSlot, reply: BatchReply, ms: number): void {
     const batch = w.held.peek();
     if (batch === undefined || batch.id !== reply.id) {
@@ -249,7 +192,7 @@ export class Engine implements JobHost {
       return this.#stop(w, 'kill'); // what it held fails as a crash
     }
     w.held.shift();
-    this.#timed(batch.task, ms);
+    this.#tasks.timed(batch.task, ms);
     if (batch.job.settled) return;
     try {
       if (reply.type === 'done') batch.job.deliver(batch, reply.values);
@@ -376,7 +319,7 @@ export class Engine implements JobHost {
   join(timeoutMs?: number): Promise<void> {
     if (this.state === 'run') return Promise.reject(new PoolStateError('join() needs close() or terminate() first'));
     return new Promise((resolve, reject) => {
-      const waiter = new JoinWaiter(resolve, reject, timeoutMs, () => this.#whyStuck(), (w) => this.#joins.delete(w));
+      const waiter = new JoinWaiter(resolve, reject, timeoutMs, () => describeStuck([...this.#openJobs], this.#workers.size), (w) => this.#joins.delete(w));
       this.#joins.add(waiter);
       this.#afterChange();
     });
@@ -390,22 +333,6 @@ export class Engine implements JobHost {
     for (const job of [...this.#openJobs]) job.stopInput?.(error);
   }
 
-  /** What a join that can never settle waits for (see JoinWaiter). */
-  #whyStuck(): string {
-    const open = [...this.#openJobs];
-    const lazy = open.filter((job) => job.stopInput);
-    const parts: string[] = [];
-    if (lazy.length > 0) {
-      parts.push(
-        `${lazy.length} ${[...new Set(lazy.map((j) => j.label))].join('/')} iterator(s) still wait for their consumer to read results ` +
-          '(read each to the end, leave its loop, or call its return(); `await using` stops their input for you)',
-      );
-    }
-    const other = open.length - lazy.length;
-    if (other > 0) parts.push(`${other} ${[...new Set(open.filter((j) => !j.stopInput).map((j) => j.label))].join('/')} call(s) still wait for their input to end`);
-    if (parts.length === 0) parts.push(`${this.#workers.size} worker(s) have not exited`);
-    return `the pool is closed, but ${parts.join(', and ')}; nothing is left that could make progress`;
-  }
 }
 
 function terminated(): PoolStateError {

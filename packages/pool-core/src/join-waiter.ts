@@ -6,6 +6,7 @@
  * so nobody can ever read that imap), such a join rejects with an error that says what it waits for.
  */
 import { PoolStateError, TimeoutError } from './errors.js';
+import type { Job } from './job.js';
 
 const pending = new Set<JoinWaiter>();
 
@@ -55,4 +56,21 @@ export class JoinWaiter {
     if (error) this.reject(error);
     else this.resolve();
   }
+}
+
+/** What a closed pool that can never drain still waits for, for the error of a stuck join. */
+export function describeStuck(open: Job[], workers: number): string {
+  const labels = (jobs: Job[]) => [...new Set(jobs.map((j) => j.label))].join('/');
+  const lazy = open.filter((job) => job.stopInput);
+  const eager = open.filter((job) => !job.stopInput);
+  const parts: string[] = [];
+  if (lazy.length > 0) {
+    parts.push(
+      `${lazy.length} ${labels(lazy)} iterator(s) still wait for their consumer to read results ` +
+        '(read each to the end, leave its loop, or call its return(); `await using` stops their input for you)',
+    );
+  }
+  if (eager.length > 0) parts.push(`${eager.length} ${labels(eager)} call(s) still wait for their input to end`);
+  if (parts.length === 0) parts.push(`${workers} worker(s) have not exited`);
+  return `the pool is closed, but ${parts.join(', and ')}; nothing is left that could make progress`;
 }

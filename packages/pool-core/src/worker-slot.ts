@@ -75,7 +75,7 @@ export class WorkerSlot {
     const define: Array<{ index: number; address: TaskAddress }> = [];
     const wire: WireBatch[] = [];
     for (const batch of batches) {
-      const index = taskIndex(batch.address);
+      const index = batch.task >= 0 ? batch.task : taskIndex(batch.address);
       if (!this.#known.has(index) && !define.some((d) => d.index === index)) define.push({ index, address: batch.address });
       batch.id = nextId();
       batch.task = index;

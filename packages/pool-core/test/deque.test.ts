@@ -9,9 +9,8 @@ describe('Deque', () => {
     expect(q.length).toBe(2000);
     q.unshiftAll([-2, -1]);
     expect(q.peek()).toBe(-2);
-    q.filter((x) => x % 2 === 0);
-    expect([...q].slice(0, 3)).toEqual([-2, 3000, 3002]);
-    expect(q.drain()).toHaveLength(1001);
+    expect([...q].slice(0, 3)).toEqual([-2, -1, 3000]);
+    expect(q.drain()).toHaveLength(2002);
     expect(q.shift()).toBeUndefined();
   });
 });
