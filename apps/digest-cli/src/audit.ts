@@ -13,7 +13,7 @@ import type { CliOptions } from './cli/args.js';
 import type { Io, Reporter } from './cli/io.js';
 import { displayName, readManifest } from './check.js';
 import { digestTree, type RunOptions } from './digest.js';
-import { DigestStore } from './format/report.js';
+import { DigestStore } from './store.js';
 import type { ManifestEntry } from './format/lines.js';
 import { stringToBytePath, type BytePath } from './paths.js';
 
@@ -78,6 +78,7 @@ export async function runAudit(options: CliOptions, run: RunOptions, io: Io, rep
   const unreadable = new Set<BytePath>();
   await digestTree(options.paths.map(stringToBytePath), run, {
     file: (path, digests, offset) => store.add(path, digests, offset),
+    packedFile: (paths, i, digests, offset) => store.addPacked(paths, i, digests, offset),
     issue: (issue) => {
       if (issue.severity === 'error') unreadable.add(issue.path);
       reporter.issue(issue);
@@ -87,7 +88,7 @@ export async function runAudit(options: CliOptions, run: RunOptions, io: Io, rep
   reporter.progress?.stop();
   reporter.progress = null;
   const now = new Map<BytePath, string>();
-  for (let i = 0; i < store.size; i++) now.set(store.paths[i]!, store.hex(i));
+  for (let i = 0; i < store.size; i++) now.set(store.path(i), store.hex(i));
   const report = compare(manifest.entries, now, unreadable);
   const line = (kind: string, text: string) => io.out.write(`${kind}: ${text}\n`, 'latin1');
   for (const p of report.changed) line('changed', displayName(p));

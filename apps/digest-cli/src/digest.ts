@@ -5,8 +5,8 @@
  */
 import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
-import { DIGEST_BYTES, type BatchDigests, type HasherName } from './batch.js';
-import type { BytePath } from './paths.js';
+import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
+import { unpackPath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { openPool, workTask, type Backend } from './pool.js';
 import type { WorkResult } from './tasks.js';
@@ -46,6 +46,11 @@ export interface RunProgress {
 export interface RunSink {
   /** A file's digest: `digests[offset, offset + 64)`. */
   file(path: BytePath, digests: Buffer, offset: number): void;
+  /**
+   * The same for path `i` of a packed list (most files of a walk arrive so); optional, for a
+   * sink that stores bytes and so needs no string per file. Default: {@link file}.
+   */
+  packedFile?(paths: PackedPaths, i: number, digests: Buffer, offset: number): void;
   issue(issue: Issue): void;
   progress?(counts: RunProgress): void;
 }
@@ -133,11 +138,12 @@ function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, s
   scheduler.addDirs(result.dirs);
   scheduler.addFiles(result.sized.paths, result.sized.sizes);
   scheduler.addLoose(result.loose);
-  deliver(result.hashed.paths, result.hashed, sink);
-  let found = result.hashed.paths.length + result.sized.paths.length;
+  deliverPacked(result.hashed.paths, result.hashed, sink);
+  const hashed = result.hashed.paths.ends.length;
+  let found = hashed + result.sized.paths.length;
   for (const group of result.loose) found += group.length;
   counts.filesFound += found;
-  counts.filesDone += result.hashed.paths.length;
+  counts.filesDone += hashed;
   counts.bytesFound += result.hashed.bytes;
   counts.bytesDone += result.hashed.bytes;
   for (const size of result.sized.sizes) counts.bytesFound += size;
@@ -153,9 +159,29 @@ function deliver(paths: BytePath[], digests: BatchDigests, sink: RunSink): void 
   for (let i = 0; i < paths.length; i++) {
     const failure = failures[f]?.index === i ? failures[f++] : undefined;
     if (failure === undefined) sink.file(paths[i]!, buffer, i * DIGEST_BYTES);
-    else sink.issue({ severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error', path: paths[i]!, code: failure.code, message: failure.message });
+    else sink.issue(issueOf(paths[i]!, failure));
   }
 }
+
+/** {@link deliver} for packed paths: no string per file unless the sink wants one. */
+function deliverPacked(paths: PackedPaths, digests: BatchDigests, sink: RunSink): void {
+  const buffer = Buffer.from(digests.digests.buffer, digests.digests.byteOffset, digests.digests.byteLength);
+  const failures = digests.failures;
+  let f = 0;
+  for (let i = 0; i < paths.ends.length; i++) {
+    const failure = failures[f]?.index === i ? failures[f++] : undefined;
+    if (failure !== undefined) sink.issue(issueOf(unpackPath(paths, i), failure));
+    else if (sink.packedFile) sink.packedFile(paths, i, buffer, i * DIGEST_BYTES);
+    else sink.file(unpackPath(paths, i), buffer, i * DIGEST_BYTES);
+  }
+}
+
+const issueOf = (path: BytePath, failure: HashFailure): Issue => ({
+  severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error',
+  path,
+  code: failure.code,
+  message: failure.message,
+});
 
 /**
  * Always close + join, never terminate(): an aborted job has already had its workers killed by

@@ -44,6 +44,13 @@ export const GROUP_FROM = 1 << 20;
  * Ctrl-C stops its worker within a chunk, where a group is one native call (~0.5 s at most).
  */
 export const GROUP_MAX = 256 << 20;
+/**
+ * Files waiting in batches beyond which hashing goes before listing. Listing first finds work
+ * early, but a walk whose listings overrun their time budget (a busy machine) hands back
+ * leftovers faster than they are hashed: on a million files that queue held ~750,000 path
+ * strings (36 MB). Past this many, batches drain first, so the queue stays O(this bound).
+ */
+export const BACKLOG_FILES = 1 << 15;
 /** Cost given to a group of files of unknown size (the worker sized the group to ~4 ms). */
 const LOOSE_COST = 4 << 20;
 
@@ -88,11 +95,14 @@ export class Batcher {
 /** A max-heap of batches by cost. */
 class BatchHeap {
   readonly #items: Batch[] = [];
+  /** Files in all the batches. */
+  files = 0;
   get size(): number {
     return this.#items.length;
   }
   push(batch: Batch): void {
     const a = this.#items;
+    this.files += batch.paths.length;
     a.push(batch);
     for (let i = a.length - 1; i > 0; ) {
       const up = (i - 1) >> 1;
@@ -104,6 +114,7 @@ class BatchHeap {
   pop(): Batch | undefined {
     const a = this.#items;
     const top = a[0];
+    if (top) this.files -= top.paths.length;
     const last = a.pop();
     if (a.length === 0 || last === undefined) return top;
     a[0] = last;
@@ -226,7 +237,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
 
   #next(): WorkItem | null {
     const { workers } = this.options;
-    if (this.#dirs.length > 0) {
+    if (this.#dirs.length > 0 && this.#heap.files < BACKLOG_FILES) {
       // Depth first (pop from the end) keeps the queue short; a few directories per message
       // (each is listed and mostly hashed there, so a message is already real work).
       const n = Math.min(8, Math.max(1, Math.ceil(this.#dirs.length / (2 * workers))));

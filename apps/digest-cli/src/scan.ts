@@ -13,7 +13,7 @@
 import { DIGEST_BYTES, type HashFailure, type HasherName } from './batch.js';
 import { hashBatch } from './hasher.js';
 import type { Issue } from './errors.js';
-import { fsPath, type BytePath } from './paths.js';
+import { fsPath, packPaths, type BytePath, type PackedPaths } from './paths.js';
 import { listDir, type DirItem, type WalkContext } from './walk.js';
 
 /** Files at least this big are not hashed in place when their size is known. */
@@ -37,15 +37,15 @@ export interface ScanResult {
   sized: { paths: BytePath[]; sizes: number[] };
   /** Files left over by the time budget, in groups of about CHUNK_MS each (sizes unknown). */
   loose: BytePath[][];
-  /** Files hashed here: digest i is `digests[64 i, 64 i + 64)` unless listed in `failures`. */
-  hashed: { paths: BytePath[]; bytes: number; digests: Uint8Array; failures: HashFailure[] };
+  /** Files hashed here (packed: most paths of a run cross here): digest i is `digests[64 i, 64 i + 64)` unless listed in `failures`. */
+  hashed: { paths: PackedPaths; bytes: number; digests: Uint8Array; failures: HashFailure[] };
 }
 
 /** Lists `dirs` and hashes the files found, within the time budget. */
 export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): ScanResult {
   const started = performance.now();
   const overdue = () => performance.now() - started > BUDGET_MS;
-  const out: ScanResult = { dirs: [], issues: [], sized: { paths: [], sizes: [] }, loose: [], hashed: { paths: [], bytes: 0, digests: new Uint8Array(0), failures: [] } };
+  const out: ScanResult = { dirs: [], issues: [], sized: { paths: [], sizes: [] }, loose: [], hashed: { paths: packPaths([]), bytes: 0, digests: new Uint8Array(0), failures: [] } };
   const hashed = new Hashed();
   // The files of all the directories are hashed together, after listing: the hasher keeps four
   // files in flight (SIMD lanes), and the end of each call, where lanes run dry, then comes once
@@ -71,7 +71,7 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): Sca
     });
   }
   out.loose.push(...hashed.hashAll(here, hasher, overdue, out.sized));
-  out.hashed = { paths: hashed.paths, bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
+  out.hashed = { paths: packPaths(hashed.paths), bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
   return out;
 }
 
