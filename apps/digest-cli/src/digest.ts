@@ -72,15 +72,32 @@ export async function digestTree(operands: BytePath[], options: RunOptions, sink
   });
 }
 
-/** Hashes exactly the listed paths (for --check); sizes are unknown, so batches go by count. */
-export async function digestFiles(paths: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
+/**
+ * Hashes the paths `paths` yields (for --check), exactly those, as they come: the iterable is
+ * read while files are hashed, so its producer controls how far ahead it reads (memory stays
+ * bounded). Sizes are unknown, so batches go by count.
+ */
+export async function digestStream(paths: AsyncIterable<BytePath>, options: RunOptions, sink: RunSink): Promise<void> {
   const ctx: WalkContext = { follow: true, exclude: [], sizes: false };
   // Without sizes a big file may hide in any batch: keep batches short so the work still spreads.
   const limits = options.limits ?? { ...DEFAULT_LIMITS, maxFiles: 16 };
+  let pump: Promise<void> = Promise.resolve();
   await run({ ...options, limits }, ctx, sink, (scheduler, counts) => {
-    scheduler.addFiles(paths, new Array<number>(paths.length).fill(0));
-    counts.filesFound = paths.length;
+    scheduler.startFeed();
+    pump = (async () => {
+      try {
+        for await (const path of paths) {
+          scheduler.feed([path]);
+          counts.filesFound++;
+        }
+      } finally {
+        scheduler.endFeed();
+      }
+    })();
+    // If the run fails first, nobody awaits the pump: its own failure must not go unhandled.
+    pump.catch(() => undefined);
   });
+  await pump; // a manifest that could not be read to its end
 }
 
 /** `--hasher native` must fail early and clearly when the addon is missing; `auto` is decided by each worker. */

@@ -155,6 +155,8 @@ export class Scheduler implements AsyncIterable<WorkItem> {
   #nextId = 0;
   #wake: (() => void) | null = null;
   #stopped = false;
+  /** Files are still being fed from outside (--check reading its manifest). */
+  #feeding = false;
   /** Big files not grouped yet (see {@link LANES}). */
   #big: Array<{ path: BytePath; size: number }> = [];
   readonly #limits: BatchLimits;
@@ -190,6 +192,26 @@ export class Scheduler implements AsyncIterable<WorkItem> {
     }
   }
 
+  /**
+   * Files will come from outside through {@link feed} until {@link endFeed}: meanwhile the
+   * iteration waits for them instead of ending when it runs out of work.
+   */
+  startFeed(): void {
+    this.#feeding = true;
+  }
+
+  /** Adds files from outside (sizes unknown) and wakes the iteration. */
+  feed(paths: BytePath[]): void {
+    this.addFiles(paths, new Array<number>(paths.length).fill(0));
+    this.#poke();
+  }
+
+  /** No more files will be fed. */
+  endFeed(): void {
+    this.#feeding = false;
+    this.#poke();
+  }
+
   /** Groups of files of unknown size, each already about one batch of work. */
   addLoose(groups: BytePath[][]): void {
     for (const paths of groups) this.#heap.push({ paths, bytes: 0, cost: LOOSE_COST });
@@ -207,7 +229,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
 
   /** True while directories remain to be listed (the totals may still grow). */
   get walking(): boolean {
-    return this.#dirs.length > 0 || this.#listsInFlight > 0;
+    return this.#dirs.length > 0 || this.#listsInFlight > 0 || this.#feeding;
   }
 
   /** Ends the iteration early (error or abort). */
@@ -230,7 +252,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
         yield item;
         continue;
       }
-      if (this.#inflight === 0) return;
+      if (this.#inflight === 0 && !this.#feeding) return;
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }

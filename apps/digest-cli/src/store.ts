@@ -110,22 +110,29 @@ export class DigestStore {
     return this.#digests[i >>> DIGEST_CHUNK_SHIFT]!.toString('hex', at, at + DIGEST_BYTES);
   }
 
-  /** True if digests `i` of this store and `j` of `other` are equal. */
-  sameDigest(i: number, other: DigestStore, j: number): boolean {
+  /** Bytewise comparison of digest `i` with digest `j` of `other` (which may be this store). */
+  compareDigest(i: number, other: DigestStore, j: number): number {
     const a = this.#digests[i >>> DIGEST_CHUNK_SHIFT]!;
     const b = other.#digests[j >>> DIGEST_CHUNK_SHIFT]!;
     const at = (i & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
     const bt = (j & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
-    return a.compare(b, bt, bt + DIGEST_BYTES, at, at + DIGEST_BYTES) === 0;
+    return a.compare(b, bt, bt + DIGEST_BYTES, at, at + DIGEST_BYTES);
   }
 
-  /** Bytewise comparison of digest `i` with digest `j` (same store). */
-  compareDigests(i: number, j: number): number {
-    const a = this.#digests[i >>> DIGEST_CHUNK_SHIFT]!;
-    const b = this.#digests[j >>> DIGEST_CHUNK_SHIFT]!;
-    const at = (i & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
-    const bt = (j & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
-    return a.compare(b, bt, bt + DIGEST_BYTES, at, at + DIGEST_BYTES);
+  /** The first 4 bytes of digest `i` as a number: a cheap first sort key for digests. */
+  digestPrefix(i: number): number {
+    return this.#digests[i >>> DIGEST_CHUNK_SHIFT]!.readUInt32BE((i & (DIGEST_CHUNK - 1)) * DIGEST_BYTES);
+  }
+
+  /**
+   * The same entries with each path replaced by `rename(path)`; the digests are shared, not
+   * copied (this store must not be added to afterwards).
+   */
+  renamed(rename: (path: BytePath) => BytePath): DigestStore {
+    const out = new DigestStore();
+    out.#digests.push(...this.#digests);
+    for (let i = 0; i < this.#size; i++) out.#addPath(rename(this.path(i)));
+    return out;
   }
 
   /**

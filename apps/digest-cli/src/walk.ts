@@ -80,8 +80,11 @@ export const skippedSpecial = (path: BytePath, entry: Dirent | Stats): Issue => 
 const devIno = (s: Stats): string => `${s.dev}:${s.ino}`;
 
 let cachedFilter: { key: string; ig: Ignore } | null = null;
-/** One compiled matcher per worker and pattern list (patterns come with every task). */
-function excluder(patterns: string[]): Ignore | null {
+/**
+ * One compiled matcher per worker and pattern list (patterns come with every task). Also used by
+ * --audit, to leave the same paths out of the manifest's side.
+ */
+export function excluder(patterns: string[]): Ignore | null {
   if (patterns.length === 0) return null;
   const key = patterns.join('\0');
   if (cachedFilter?.key !== key) {

@@ -15,7 +15,7 @@ export type Mode = 'digest' | 'check' | 'audit';
 /** The parsed command line. */
 export interface CliOptions {
   mode: Mode;
-  /** Operands (default `.`); empty for --check. */
+  /** Operands (default `.`); empty for --check, and for --audit without PATH (the manifest says). */
   paths: string[];
   format: Format;
   /** The manifest of --check / --audit (`-` is stdin). */
@@ -118,7 +118,7 @@ function validate(raw: Raw, operands: string[]): CliOptions {
   const format: Format = raw.tag ? 'bsd' : raw.json ? 'json' : raw.ndjson ? 'ndjson' : 'gnu';
   return {
     mode,
-    paths: mode === 'check' ? [] : operands.length > 0 ? operands : ['.'],
+    paths: mode !== 'digest' || operands.length > 0 ? operands : ['.'],
     format,
     manifest: raw.check ?? raw.audit ?? null,
     quiet: raw.quiet ?? false,

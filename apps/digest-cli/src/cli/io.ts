@@ -15,8 +15,10 @@ export interface Io {
   err(text: string): void;
   /** The stream to draw progress on, and whether it is a terminal. */
   progressStream: NodeJS.WriteStream | null;
-  /** Reads all of stdin (for `--check -`). */
+  /** Reads all of stdin. */
   readStdin(): Buffer;
+  /** Stdin as it arrives (for `--check -` and `--audit -`, which stream the manifest). */
+  stdinChunks(): AsyncIterable<Buffer>;
   /** Cancels the run (SIGINT in the real process). */
   signal?: AbortSignal;
 }
@@ -34,6 +36,7 @@ export function processIo(signal?: AbortSignal): Io {
     },
     progressStream: process.stderr,
     readStdin: () => readFileSync(0),
+    stdinChunks: () => process.stdin,
     signal,
   };
 }
