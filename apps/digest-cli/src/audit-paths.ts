@@ -32,7 +32,8 @@ export class KeyMaker {
 
   /** The key of `path`. */
   key(path: BytePath): BytePath {
-    if (!NOT_PLAIN.test(path)) return this.#join(this.#baseKey, path);
+    // A plain path below a base inside the current directory stays inside it: no resolving.
+    if (!NOT_PLAIN.test(path) && !this.#baseKey.startsWith('/')) return this.#join(this.#baseKey, path);
     // Most paths of a walk share their directory with the previous one: resolve that once.
     const slash = path.lastIndexOf('/');
     const name = path.slice(slash + 1);

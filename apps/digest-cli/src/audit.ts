@@ -58,40 +58,55 @@ const exists = (key: BytePath): boolean => {
   }
 };
 
+/** Files probed to tell whether a base makes the manifest name existing files (no PATH). */
+const PROBE = 1000;
+
 /**
- * Decides the scope (see the README, "--audit"): relative manifest paths are resolved against
- * the current directory; if that leaves nothing to compare (with PATH: no manifest path under
- * any PATH; without: none of the manifest's roots exists) and resolving them against the
- * manifest's own directory does not, that directory is used, and a note says so.
+ * Decides the scope (see the README, "--audit"). Relative manifest paths are resolved against
+ * the current directory. If that leaves nothing to compare, the manifest's own directory is
+ * tried, then the PATH operand (when there is exactly one, a directory): the first that gives
+ * something to compare is used, and a note says so. "Something to compare": with PATH, some
+ * manifest path lies under a PATH; without PATH, one of the first {@link PROBE} files the
+ * manifest names exists.
  */
 function decideScope(options: CliOptions, manifest: DigestStore, found: RootFinder, reporter: Reporter): Scope {
   const cwd = stringToBytePath(process.cwd());
+  const here = new KeyMaker(cwd, cwd);
+  const operandRoots = options.paths.map((p) => here.key(stringToBytePath(p)));
   const tryBase = (base: BytePath): { scope: Scope; useful: boolean } => {
     const keys = new KeyMaker(cwd, base);
-    if (options.paths.length > 0) {
-      const operandKeys = new KeyMaker(cwd, cwd);
-      const roots = options.paths.map((p) => operandKeys.key(stringToBytePath(p)));
+    if (operandRoots.length > 0) {
       let useful = manifest.size === 0;
       for (let i = 0; i < manifest.size && !useful; i++) {
         const key = keys.key(manifest.path(i));
-        useful = roots.some((root) => isUnder(key, root));
+        useful = operandRoots.some((root) => isUnder(key, root));
       }
-      return { scope: { keys, roots }, useful };
+      return { scope: { keys, roots: operandRoots }, useful };
     }
     const { relative, absolute } = found.roots();
     if (absolute === '/') throw new SetupError(`${options.manifest}: its absolute paths share no directory but /: name the PATH to audit`);
     const roots = [...relative.map((r) => keys.key(r)), ...(absolute === null ? [] : [keys.key(absolute)])];
-    return { scope: { keys, roots }, useful: roots.length === 0 || roots.some(exists) };
+    let useful = manifest.size === 0;
+    for (let i = 0; i < Math.min(PROBE, manifest.size) && !useful; i++) useful = exists(keys.key(manifest.path(i)));
+    return { scope: { keys, roots }, useful };
   };
-  const here = tryBase(cwd);
-  if (here.useful || options.manifest === '-') return here.scope;
-  const manifestDir = new KeyMaker(cwd, cwd).key(stringToBytePath(dirname(options.manifest!)));
-  const absoluteDir = manifestDir.startsWith('/') ? manifestDir : manifestDir === '' ? cwd : `${cwd === '/' ? '' : cwd}/${manifestDir}`;
-  if (absoluteDir === cwd) return here.scope;
-  const there = tryBase(absoluteDir);
-  if (!there.useful) return here.scope;
-  reporter.say(`note: paths in ${options.manifest} are read relative to its directory ${keyToOperand(manifestDir)}, as relative to the current directory they name nothing to audit`);
-  return there.scope;
+  const absolute = (key: BytePath) => (key.startsWith('/') ? key : key === '' ? cwd : `${cwd === '/' ? '' : cwd}/${key}`);
+  const candidates: Array<{ base: BytePath; why: string }> = [];
+  if (options.manifest !== '-') candidates.push({ base: absolute(here.key(stringToBytePath(dirname(options.manifest!)))), why: 'the directory of the manifest' });
+  if (operandRoots.length === 1 && statSync(fsPath(keyToOperand(operandRoots[0]!)), { throwIfNoEntry: false })?.isDirectory()) {
+    candidates.push({ base: absolute(operandRoots[0]!), why: 'the PATH operand' });
+  }
+  const first = tryBase(cwd);
+  if (first.useful) return first.scope;
+  for (const { base, why } of candidates) {
+    if (base === cwd) continue;
+    const tried = tryBase(base);
+    if (!tried.useful) continue;
+    const shown = keyToOperand(here.key(base));
+    reporter.say(`note: relative paths in ${options.manifest} are read from ${why}, ${shown}: from the current directory they name nothing to audit`);
+    return tried.scope;
+  }
+  return first.scope;
 }
 
 /** Runs --audit; resolves with the exit code. */
