@@ -109,15 +109,17 @@ function decideScope(options: CliOptions, manifest: DigestStore, found: RootFind
   return first.scope;
 }
 
+/** The manifest with its paths as keys, and the scope; the paths as written are not kept. */
+async function readManifest(options: CliOptions, io: Io, reporter: Reporter): Promise<{ before: DigestStore; scope: Scope }> {
+  const read = await readEntries(options.manifest!, io);
+  if (read.store.size === 0 && read.badLines > 0) throw new SetupError(`${options.manifest}: no properly formatted checksum lines found`);
+  const scope = decideScope(options, read.store, read.roots, reporter);
+  return { before: read.store.renamed((path) => scope.keys.key(path)), scope };
+}
+
 /** Runs --audit; resolves with the exit code. */
 export async function runAudit(options: CliOptions, run: RunOptions, io: Io, reporter: Reporter): Promise<number> {
-  const read = await readEntries(options.manifest!, io);
-  if (read.store.size === 0 && read.badLines > 0) {
-    reporter.say(`${options.manifest}: no properly formatted checksum lines found`);
-    return 2;
-  }
-  const scope = decideScope(options, read.store, read.roots, reporter);
-  const before = read.store.renamed((path) => scope.keys.key(path));
+  const { before, scope } = await readManifest(options, io, reporter);
 
   const now = new DigestStore();
   const treeKeys = new KeyMaker(stringToBytePath(process.cwd()), stringToBytePath(process.cwd()));

@@ -6,7 +6,7 @@
 import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
 import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
-import { unpackPath, type BytePath, type PackedPaths } from './paths.js';
+import { pathCount, unpackPath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { openPool, workTask, type Backend } from './pool.js';
 import type { WorkResult } from './tasks.js';
@@ -146,8 +146,9 @@ async function run(
 function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, sink: RunSink): void {
   if (result.kind === 'hash') {
     const batch = scheduler.done(result.id)!;
-    deliver(batch.paths, result, sink);
-    counts.filesDone += batch.paths.length;
+    if (Array.isArray(batch.paths)) deliver(batch.paths, result, sink);
+    else deliverPacked(batch.paths, result, sink);
+    counts.filesDone += pathCount(batch.paths);
     counts.bytesDone += batch.bytes;
     return;
   }
@@ -158,7 +159,7 @@ function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, s
   deliverPacked(result.hashed.paths, result.hashed, sink);
   const hashed = result.hashed.paths.ends.length;
   let found = hashed + result.sized.paths.length;
-  for (const group of result.loose) found += group.length;
+  for (const group of result.loose) found += pathCount(group);
   counts.filesFound += found;
   counts.filesDone += hashed;
   counts.bytesFound += result.hashed.bytes;

@@ -13,6 +13,11 @@ export type OutputEncoding = 'latin1' | 'utf8';
 /** A sink for the program's standard output. */
 export interface Output {
   write(text: string, encoding: OutputEncoding): void;
+  /**
+   * Raw bytes, after everything written before. For large outputs formatted straight into
+   * byte blocks (format/blocks.ts): no string is made. The caller may reuse `bytes` afterwards.
+   */
+  writeBytes(bytes: Uint8Array): void;
   /** Writes anything still buffered. */
   flush(): void;
 }
@@ -38,10 +43,20 @@ export class FdOutput implements Output {
     if (this.#text.length >= BLOCK) this.flush();
   }
 
+  writeBytes(bytes: Uint8Array): void {
+    if (this.#closed) throw new OutputClosedError('standard output is closed');
+    this.flush();
+    this.#writeAll(bytes);
+  }
+
   flush(): void {
     if (this.#text.length === 0 || this.#closed) return;
     const data = Buffer.from(this.#text, this.#encoding);
     this.#text = '';
+    this.#writeAll(data);
+  }
+
+  #writeAll(data: Uint8Array): void {
     for (let off = 0; off < data.length; ) {
       try {
         off += writeSync(this.fd, data, off);
@@ -63,6 +78,9 @@ export class MemoryOutput implements Output {
   readonly chunks: Buffer[] = [];
   write(text: string, encoding: OutputEncoding): void {
     this.chunks.push(Buffer.from(text, encoding));
+  }
+  writeBytes(bytes: Uint8Array): void {
+    this.chunks.push(Buffer.from(bytes));
   }
   flush(): void {}
   /** Everything written, as bytes. */

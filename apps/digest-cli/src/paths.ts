@@ -132,6 +132,15 @@ export function packPaths(paths: BytePath[]): PackedPaths {
   return { bytes, ends };
 }
 
+/** Paths as a plain list or packed (what crosses between threads in bulk). */
+export type PathList = BytePath[] | PackedPaths;
+
+/** Number of paths in a list. */
+export const pathCount = (list: PathList): number => (Array.isArray(list) ? list.length : list.ends.length);
+
+/** Path `i` of a list, as a byte string. */
+export const pathAt = (list: PathList, i: number): BytePath => (Array.isArray(list) ? list[i]! : unpackPath(list, i));
+
 /** Path `i` of a packed list, as a byte string. */
 export function unpackPath(packed: PackedPaths, i: number): BytePath {
   const start = i === 0 ? 0 : packed.ends[i - 1]!;

@@ -14,7 +14,7 @@
  * cost: few enough messages that pool overhead is noise, small enough that work divides evenly.
  */
 import type { HasherName } from './batch.js';
-import type { BytePath } from './paths.js';
+import { pathCount, type BytePath, type PackedPaths, type PathList } from './paths.js';
 import type { ListItem, HashItem, WorkItem } from './tasks.js';
 import type { DirItem, WalkContext } from './walk.js';
 
@@ -56,14 +56,14 @@ const LOOSE_COST = 4 << 20;
 
 /** Files to hash together in one task. */
 export interface Batch {
-  paths: BytePath[];
+  paths: PathList;
   bytes: number;
   cost: number;
 }
 
 /** Groups files into batches as they are found. */
 export class Batcher {
-  #open: Batch = { paths: [], bytes: 0, cost: 0 };
+  #open: Batch & { paths: BytePath[] } = { paths: [], bytes: 0, cost: 0 };
 
   constructor(
     private readonly limits: BatchLimits,
@@ -102,7 +102,7 @@ class BatchHeap {
   }
   push(batch: Batch): void {
     const a = this.#items;
-    this.files += batch.paths.length;
+    this.files += pathCount(batch.paths);
     a.push(batch);
     for (let i = a.length - 1; i > 0; ) {
       const up = (i - 1) >> 1;
@@ -114,7 +114,7 @@ class BatchHeap {
   pop(): Batch | undefined {
     const a = this.#items;
     const top = a[0];
-    if (top) this.files -= top.paths.length;
+    if (top) this.files -= pathCount(top.paths);
     const last = a.pop();
     if (a.length === 0 || last === undefined) return top;
     a[0] = last;
@@ -213,7 +213,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
   }
 
   /** Groups of files of unknown size, each already about one batch of work. */
-  addLoose(groups: BytePath[][]): void {
+  addLoose(groups: PackedPaths[]): void {
     for (const paths of groups) this.#heap.push({ paths, bytes: 0, cost: LOOSE_COST });
   }
 

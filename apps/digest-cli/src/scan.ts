@@ -35,8 +35,11 @@ export interface ScanResult {
   issues: Issue[];
   /** Files to schedule by size (big ones). */
   sized: { paths: BytePath[]; sizes: number[] };
-  /** Files left over by the time budget, in groups of about CHUNK_MS each (sizes unknown). */
-  loose: BytePath[][];
+  /**
+   * Files left over by the time budget, in groups of about CHUNK_MS each (sizes unknown),
+   * packed: on a busy machine most files of a walk can come back this way.
+   */
+  loose: PackedPaths[];
   /** Files hashed here (packed: most paths of a run cross here): digest i is `digests[64 i, 64 i + 64)` unless listed in `failures`. */
   hashed: { paths: PackedPaths; bytes: number; digests: Uint8Array; failures: HashFailure[] };
 }
@@ -88,7 +91,7 @@ class Hashed {
    * Hashes `paths` in chunks sized from the measured rate; files of IN_PLACE_MAX or more go to
    * `big` instead. Returns the leftovers, grouped.
    */
-  hashAll(paths: BytePath[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): BytePath[][] {
+  hashAll(paths: BytePath[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): PackedPaths[] {
     let done = 0;
     while (done < paths.length) {
       if (overdue()) return groups(paths.slice(done), this.#chunkSize());
@@ -144,8 +147,8 @@ class Hashed {
   }
 }
 
-function groups(paths: BytePath[], size: number): BytePath[][] {
-  const out: BytePath[][] = [];
-  for (let i = 0; i < paths.length; i += size) out.push(paths.slice(i, i + size));
+function groups(paths: BytePath[], size: number): PackedPaths[] {
+  const out: PackedPaths[] = [];
+  for (let i = 0; i < paths.length; i += size) out.push(packPaths(paths.slice(i, i + size)));
   return out;
 }

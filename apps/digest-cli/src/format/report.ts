@@ -7,6 +7,7 @@ import type { Output } from '../output.js';
 import type { BytePath } from '../paths.js';
 import type { DigestStore } from '../store.js';
 import { jsonMember, ndjsonLine } from './json.js';
+import { writeLineBlocks } from './blocks.js';
 import { bsdLine, gnuLine } from './lines.js';
 
 /** Output formats. */
@@ -23,6 +24,7 @@ export function lineOf(format: Exclude<Format, 'json'>, path: BytePath, hex: str
 export function writeSorted(store: DigestStore, format: Format, out: Output): void {
   const order = store.sorted();
   if (format === 'json') return writeJson(store, order, out);
+  if (format !== 'ndjson') return writeLineBlocks(store, order, format, out);
   const encoding = format === 'ndjson' ? 'utf8' : 'latin1';
   for (const i of order) out.write(lineOf(format, store.path(i), store.hex(i)), encoding);
 }
