@@ -85,7 +85,9 @@ function decideScope(options: CliOptions, manifest: DigestStore, found: RootFind
     }
     const { relative, absolute } = found.roots();
     if (absolute === '/') throw new SetupError(`${options.manifest}: its absolute paths share no directory but /: name the PATH to audit`);
-    const roots = [...relative.map((r) => keys.key(r)), ...(absolute === null ? [] : [keys.key(absolute)])];
+    const all = [...new Set([...relative.map((r) => keys.key(r)), ...(absolute === null ? [] : [keys.key(absolute)])])];
+    // `./x` and `./d/y` name `.` and `./d`: walking `.` covers both.
+    const roots = all.filter((r) => !all.some((other) => other !== r && isUnder(r, other)));
     let useful = manifest.size === 0;
     for (let i = 0; i < Math.min(PROBE, manifest.size) && !useful; i++) useful = exists(keys.key(manifest.path(i)));
     return { scope: { keys, roots }, useful };

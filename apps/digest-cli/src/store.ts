@@ -104,8 +104,10 @@ export class DigestStore {
   #dirId(prefix: BytePath): number {
     let id = this.#dirIds.get(prefix);
     if (id === undefined) {
-      id = this.#dirs.push(prefix) - 1;
-      this.#dirIds.set(prefix, id);
+      // A copy: a slice of a manifest line would keep the whole 64 KiB block it came from.
+      const own = Buffer.from(prefix, 'latin1').toString('latin1');
+      id = this.#dirs.push(own) - 1;
+      this.#dirIds.set(own, id);
     }
     this.#lastDir = id;
     return id;
