@@ -26,6 +26,12 @@ export const IN_PLACE_MAX = 1 << 20;
 export const BUDGET_MS = 50;
 /** Aimed duration of one native hashing call, from the rate measured on the previous one. */
 const CHUNK_MS = 4;
+/**
+ * Files found after which an item lists no further directory (it hands the rest back): an item
+ * of 8 directories of 1,000 files overran its time budget on a busy machine and handed most of
+ * them back unhashed, and held 8,000 paths at once in the worker.
+ */
+export const ITEM_FILES = 1024;
 const MAX_CHUNK = 256;
 
 /** What a `list` item gives back. */
@@ -55,7 +61,7 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): Sca
   // per item rather than once per directory.
   const here: BytePath[] = [];
   for (let d = 0; d < dirs.length; d++) {
-    if (d > 0 && overdue()) {
+    if (d > 0 && (overdue() || here.length >= ITEM_FILES)) {
       out.dirs.push(...dirs.slice(d));
       break;
     }
