@@ -33,12 +33,17 @@ async function readEntries(file: string, io: Io): Promise<{ store: DigestStore; 
   const store = new DigestStore();
   const roots = new RootFinder();
   let badLines = 0;
-  for await (const line of openManifest(file, io).lines()) {
-    const parsed = classifyLine(line);
-    if (parsed.kind === 'bad') badLines++;
-    if (parsed.kind !== 'entry') continue;
-    store.addHex(parsed.entry.path, parsed.entry.hex);
-    roots.add(parsed.entry.path);
+  const source = openManifest(file, io);
+  try {
+    for await (const line of source.lines()) {
+      const parsed = classifyLine(line);
+      if (parsed.kind === 'bad') badLines++;
+      if (parsed.kind !== 'entry') continue;
+      store.addHex(parsed.entry.path, parsed.entry.hex);
+      roots.add(parsed.entry.path);
+    }
+  } finally {
+    source.close();
   }
   return { store, roots, badLines };
 }

@@ -119,11 +119,15 @@ export async function runCheck(options: CliOptions, run: RunOptions, io: Io, rep
       if (window.full) await window.space();
     }
   }
-  await digestStream(toHash(), run, {
-    file: (path, bytes, offset) => window.settle(path, Buffer.from(bytes.buffer, bytes.byteOffset + offset, 64).toString('hex')),
-    issue: (issue) => window.settle(issue.path, issue),
-    progress: (counts) => reporter.progress?.update(counts),
-  });
+  try {
+    await digestStream(toHash(), run, {
+      file: (path, bytes, offset) => window.settle(path, Buffer.from(bytes.buffer, bytes.byteOffset + offset, 64).toString('hex')),
+      issue: (issue) => window.settle(issue.path, issue),
+      progress: (counts) => reporter.progress?.update(counts),
+    });
+  } finally {
+    source.close();
+  }
   reporter.progress?.stop();
   reporter.progress = null;
   if (window.unreported > 0) throw new Error(`--check: ${window.unreported} lines left without a result`);

@@ -38,6 +38,11 @@ export interface ManifestSource {
   name: string;
   /** The lines, without `\n`, as byte strings. @throws SetupError when reading fails midway. */
   lines(): AsyncGenerator<string>;
+  /**
+   * Stops reading (call it when done, in any case): an open stdin left being read would keep
+   * the process alive after an interrupted or failed run.
+   */
+  close(): void;
 }
 
 /**
@@ -47,14 +52,18 @@ export interface ManifestSource {
  */
 export function openManifest(file: string, io: Io): ManifestSource {
   const fail = (error: unknown) => new SetupError(`${file}: ${issueFromError(stringToBytePath(file), error).message}`);
-  if (file === '-') return { name: file, lines: () => splitLines(io.stdinChunks(), fail) };
+  if (file === '-') {
+    const stdin = io.stdinChunks();
+    return { name: file, lines: () => splitLines(stdin, fail), close: () => (stdin as { destroy?: () => void }).destroy?.() };
+  }
   let fd: number;
   try {
     fd = openSync(Buffer.from(stringToBytePath(file), 'latin1'), 'r');
   } catch (error) {
     throw fail(error);
   }
-  return { name: file, lines: () => splitLines(fileChunks(fd), fail) };
+  const chunks = fileChunks(fd);
+  return { name: file, lines: () => splitLines(chunks, fail), close: () => void chunks.return(undefined) };
 }
 
 /** A file's contents in chunks (sync reads: a regular file does not block), closed at the end. */

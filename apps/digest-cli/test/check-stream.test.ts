@@ -81,4 +81,19 @@ describe.each(['threads', 'procs'])('--check (%s)', (backend) => {
     expect(code).toBe(0);
     expect(Buffer.concat(out).toString('latin1')).toBe(`${name}: OK\n`.repeat(400));
   });
+
+  it('stops at once when stdout closes, even with the manifest on stdin still open (no hang)', async () => {
+    const name = `${'m'.repeat(200)}.txt`;
+    writeTree(dir, [[name, 'closed early']]);
+    const line = execFileSync('sha512sum', [name], { cwd: dir, encoding: 'latin1' });
+    const child = spawn(process.execPath, [BIN, '--backend', backend, '--check', '-'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.on('error', () => undefined); // the child may be gone before we stop writing
+    child.stdout.once('data', () => child.stdout.destroy()); // the reader goes away after one block
+    child.stdin.write(line.repeat(3000)); // ~10 blocks of output; stdin is never ended
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const timeout = new Promise<'hang'>((resolve) => setTimeout(() => resolve('hang'), 30_000));
+    const result = await Promise.race([exit, timeout]);
+    child.kill('SIGKILL');
+    expect(result).toBe(141);
+  });
 });
