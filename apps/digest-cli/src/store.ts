@@ -8,11 +8,12 @@
  * - each path is three 32-bit integers: directory, start of the name, length of the name;
  * - digests are 64 raw bytes each, in 1 MiB chunks of 16,384, so growing never copies (a
  *   doubling Buffer holds old + new, 96 MiB at a million files, while it grows).
- * Sorting is a multikey (three-way radix) quicksort over the arena bytes: bytewise order, with
- * no string built and each byte of a common prefix looked at O(1) times per level.
+ * Sorting is a multikey quicksort over those bytes (path-sort.ts): bytewise order, with no
+ * string built.
  */
 import { DIGEST_BYTES } from './batch.js';
 import type { BytePath, PackedPaths } from './paths.js';
+import { multikeySort } from './path-sort.js';
 
 const ARENA_SHIFT = 20;
 const ARENA_CHUNK = 1 << ARENA_SHIFT;
@@ -245,65 +246,5 @@ export class DigestStore {
       return arena[start >>> ARENA_SHIFT]![(start & (ARENA_CHUNK - 1)) + d]!;
     });
     return order;
-  }
-}
-
-const SMALL = 12;
-
-/**
- * Bentley & Sedgewick's multikey quicksort: partition on the byte at `depth` into <, = and >;
- * only the = part goes one byte deeper. An explicit stack: paths can be thousands of bytes long.
- */
-function multikeySort(order: Uint32Array, byteAt: (i: number, depth: number) => number): void {
-  const swap = (a: number, b: number) => {
-    const t = order[a]!;
-    order[a] = order[b]!;
-    order[b] = t;
-  };
-  const stack: number[] = [0, order.length, 0];
-  while (stack.length > 0) {
-    const depth = stack.pop()!;
-    const hi = stack.pop()!;
-    const lo = stack.pop()!;
-    if (hi - lo < 2) continue;
-    if (hi - lo <= SMALL) {
-      insertionSort(order, lo, hi, depth, byteAt);
-      continue;
-    }
-    const pivot = medianOf3(byteAt(order[lo]!, depth), byteAt(order[(lo + hi) >>> 1]!, depth), byteAt(order[hi - 1]!, depth));
-    let lt = lo;
-    let gt = hi - 1;
-    for (let k = lo; k <= gt; ) {
-      const c = byteAt(order[k]!, depth);
-      if (c < pivot) swap(lt++, k++);
-      else if (c > pivot) swap(k, gt--);
-      else k++;
-    }
-    stack.push(lo, lt, depth, gt + 1, hi, depth);
-    // Equal up to their end: identical paths, in the order they were added.
-    if (pivot === -1) order.subarray(lt, gt + 1).sort();
-    else stack.push(lt, gt + 1, depth + 1);
-  }
-}
-
-function medianOf3(a: number, b: number, c: number): number {
-  if (a < b) return b < c ? b : a < c ? c : a;
-  return a < c ? a : b < c ? c : b;
-}
-
-function insertionSort(order: Uint32Array, lo: number, hi: number, depth: number, byteAt: (i: number, d: number) => number): void {
-  const less = (a: number, b: number): boolean => {
-    for (let d = depth; ; d++) {
-      const x = byteAt(a, d);
-      const y = byteAt(b, d);
-      if (x !== y) return x < y;
-      if (x === -1) return a < b;
-    }
-  };
-  for (let k = lo + 1; k < hi; k++) {
-    const v = order[k]!;
-    let j = k;
-    for (; j > lo && less(v, order[j - 1]!); j--) order[j] = order[j - 1]!;
-    order[j] = v;
   }
 }
