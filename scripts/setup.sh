@@ -18,6 +18,8 @@ command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 [ -f /usr/include/openssl/sha.h ] || need_apt+=(libssl-dev)
 command -v setpriv >/dev/null || need_apt+=(util-linux)
 command -v sha512sum >/dev/null || need_apt+=(coreutils)
+# digest-cli's --exclude tests compare with `git ls-files -o --exclude=...`.
+command -v git >/dev/null || need_apt+=(git)
 [ -x /usr/bin/time ] || need_apt+=(time)
 if ! command -v cargo >/dev/null; then
   # rustup's toolchain if the machine has one, else Debian's cargo.

@@ -19,8 +19,8 @@ import type { Io, Reporter } from './cli/io.js';
 import { displayName } from './check.js';
 import { digestTree, type RunOptions } from './digest.js';
 import { SetupError } from './errors.js';
-import { classifyLine, openManifest } from './manifest.js';
-import { fsdecodeBytePath, fsPath, stringToBytePath, type BytePath } from './paths.js';
+import { classifyLine, manifestLabel, manifestName, openManifest } from './manifest.js';
+import { fsPath, stringToBytePath, type BytePath } from './paths.js';
 import { DigestStore } from './store.js';
 import { compareStores, type AuditReport } from './audit-compare.js';
 import { KeyMaker, RootFinder, isUnder, keyToOperand, relativeTo } from './audit-paths.js';
@@ -89,7 +89,7 @@ function decideScope(options: CliOptions, manifest: DigestStore, found: RootFind
       return { scope: { keys, roots: operandRoots }, useful };
     }
     const { relative, absolute } = found.roots();
-    if (absolute === '/') throw new SetupError(`${options.manifest}: its absolute paths share no directory but /: name the PATH to audit`);
+    if (absolute === '/') throw new SetupError(`${manifestLabel(options.manifest!)}: its absolute paths share no directory but /: name the PATH to audit`);
     const all = [...new Set([...relative.map((r) => keys.key(r)), ...(absolute === null ? [] : [keys.key(absolute)])])];
     // `./x` and `./d/y` name `.` and `./d`: walking `.` covers both.
     const roots = all.filter((r) => !all.some((other) => other !== r && isUnder(r, other)));
@@ -110,7 +110,7 @@ function decideScope(options: CliOptions, manifest: DigestStore, found: RootFind
     const tried = tryBase(base);
     if (!tried.useful) continue;
     const shown = keyToOperand(here.key(base));
-    reporter.say(`note: relative paths in ${options.manifest} are read from ${why}, ${shown}: from the current directory they name nothing to audit`);
+    reporter.say(`note: relative paths in ${manifestName(options.manifest!)} are read from ${why}, ${shown}: from the current directory they name nothing to audit`);
     return tried.scope;
   }
   return first.scope;
@@ -119,7 +119,7 @@ function decideScope(options: CliOptions, manifest: DigestStore, found: RootFind
 /** The manifest with its paths as keys, and the scope; the paths as written are not kept. */
 async function readManifest(options: CliOptions, io: Io, reporter: Reporter): Promise<{ before: DigestStore; scope: Scope }> {
   const read = await readEntries(options.manifest!, io);
-  if (read.store.size === 0 && read.badLines > 0) throw new SetupError(`${options.manifest}: no properly formatted checksum lines found`);
+  if (read.store.size === 0 && read.badLines > 0) throw new SetupError(`${manifestLabel(options.manifest!)}: no properly formatted checksum lines found`);
   const scope = decideScope(options, read.store, read.roots, reporter);
   return { before: read.store.renamed((path) => scope.keys.key(path)), scope };
 }
@@ -142,7 +142,6 @@ export async function runAudit(options: CliOptions, run: RunOptions, io: Io, rep
   reporter.progress?.stop();
   reporter.progress = null;
 
-  const ignore = excluder(options.exclude);
   // Deepest root first: a path is relative to the innermost PATH it lies under.
   const roots = [...scope.roots].sort((a, b) => b.length - a.length);
   let outside = 0;
@@ -154,8 +153,9 @@ export async function runAudit(options: CliOptions, run: RunOptions, io: Io, rep
       return false;
     }
     // The walk applies --exclude below each PATH only; a PATH named exactly is never excluded.
+    // Keys are byte strings, as the walk gives the matcher (git matches bytes).
     const rel = relativeTo(key, root);
-    return !(ignore && rel !== '' && ignore.ignores(fsdecodeBytePath(rel)));
+    return !(rel !== '' && excluder(options.exclude, 1)?.ignores(rel));
   });
   printReport(report, io);
   const { changed, missing, moved, added, unchanged } = report;

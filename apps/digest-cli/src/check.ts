@@ -1,19 +1,24 @@
 /**
  * `--check FILE`: verify a manifest (GNU or BSD lines, detected per line) the way
  * `sha512sum -c` does: `path: OK`, `path: FAILED`, `path: FAILED open or read`, a WARNING
- * summary on stderr, exit 1 on any failure; --quiet drops the OK lines, --status prints nothing.
+ * summary on stderr, exit 1 on any failure; --quiet drops the OK lines, --status prints nothing,
+ * --warn names each improperly formatted line, --strict makes such lines a failure, and
+ * --ignore-missing skips listed files that do not exist (but fails if none was verified).
  *
  * It streams, as sha512sum does: the manifest is read while the files it names are hashed,
  * at most {@link WINDOW} lines ahead of the last line reported, and lines are reported in
- * manifest order. Memory does not grow with the manifest.
+ * manifest order (--warn messages too, among the files' messages). Memory does not grow with
+ * the manifest.
  */
 import type { CliOptions } from './cli/args.js';
 import type { Io, Reporter } from './cli/io.js';
 import { digestStream, type RunOptions } from './digest.js';
 import type { Issue } from './errors.js';
 import { escapeName, type ManifestEntry } from './format/lines.js';
-import { classifyLine, openManifest } from './manifest.js';
+import { classifyLine, manifestName, openManifest } from './manifest.js';
 import type { BytePath } from './paths.js';
+
+export { manifestLabel, manifestName } from './manifest.js';
 
 /** Lines read ahead of the oldest line not yet reported (bounds memory; keeps workers busy). */
 export const WINDOW = 4096;
@@ -29,18 +34,29 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
 /** The result for a path: its hex digest, or why it could not be hashed. */
 type Outcome = string | Issue;
 
+/** A manifest line waiting to be reported: a checksum line, or the number of an improperly formatted one (--warn). */
+type Waiting = ManifestEntry | number;
+
+/** What the window reports, in manifest order. */
+interface WindowReport {
+  entry(entry: ManifestEntry, outcome: Outcome): void;
+  /** An improperly formatted line (only queued under --warn). */
+  bad(lineNumber: number): void;
+}
+
 /**
  * Manifest lines waiting for their file's digest, in manifest order. A path listed several
- * times within the window is hashed once.
+ * times within the window is hashed once. Improperly formatted lines wait their turn too, so
+ * that --warn names them where sha512sum does: between the messages of the lines around them.
  */
 class CheckWindow {
-  readonly #queue: ManifestEntry[] = [];
+  readonly #queue: Waiting[] = [];
   #head = 0;
   /** path -> [lines of it waiting, outcome once known] */
   readonly #pending = new Map<BytePath, { waiting: number; outcome?: Outcome }>();
   #space: (() => void) | null = null;
 
-  constructor(private readonly report: (entry: ManifestEntry, outcome: Outcome) => void) {}
+  constructor(private readonly report: WindowReport) {}
 
   get full(): boolean {
     return this.#queue.length - this.#head >= WINDOW;
@@ -55,6 +71,12 @@ class CheckWindow {
     return known === undefined;
   }
 
+  /** Adds an improperly formatted line: reported now if nothing before it is waiting. */
+  pushBad(lineNumber: number): void {
+    if (this.unreported === 0) this.report.bad(lineNumber);
+    else this.#queue.push(lineNumber);
+  }
+
   /** Resolves when the window has room again. */
   space(): Promise<void> {
     return new Promise((resolve) => (this.#space = resolve));
@@ -66,12 +88,17 @@ class CheckWindow {
     if (slot === undefined || slot.outcome !== undefined) return;
     slot.outcome = outcome;
     while (this.#head < this.#queue.length) {
-      const entry = this.#queue[this.#head]!;
-      const head = this.#pending.get(entry.path)!;
+      const item = this.#queue[this.#head]!;
+      if (typeof item === 'number') {
+        this.#head++;
+        this.report.bad(item);
+        continue;
+      }
+      const head = this.#pending.get(item.path)!;
       if (head.outcome === undefined) break;
       this.#head++;
-      if (--head.waiting === 0) this.#pending.delete(entry.path);
-      this.report(entry, head.outcome);
+      if (--head.waiting === 0) this.#pending.delete(item.path);
+      this.report.entry(item, head.outcome);
     }
     // Drop reported lines now and then (amortised O(1) per line).
     if (this.#head > WINDOW && this.#head * 2 > this.#queue.length) {
@@ -90,29 +117,44 @@ class CheckWindow {
   }
 }
 
-/** Runs --check; resolves with the exit code. */
+/** Runs --check on one manifest (`options.manifest`); resolves with the exit code. */
 export async function runCheck(options: CliOptions, run: RunOptions, io: Io, reporter: Reporter): Promise<number> {
   const source = openManifest(options.manifest!, io);
+  const name = manifestName(options.manifest!);
   let entries = 0;
   let badLines = 0;
   let mismatched = 0;
   let unreadable = 0;
-  const window = new CheckWindow((entry, outcome) => {
-    let verdict: string;
-    if (typeof outcome !== 'string') {
-      unreadable++;
-      if (!options.status) reporter.issue(outcome);
-      verdict = 'FAILED open or read';
-    } else if (outcome !== entry.hex) {
-      mismatched++;
-      verdict = 'FAILED';
-    } else verdict = 'OK';
-    if (!options.status && !(options.quiet && verdict === 'OK')) io.out.write(`${displayName(entry.path)}: ${verdict}\n`, 'latin1');
+  let matched = 0;
+  const window = new CheckWindow({
+    entry: (entry, outcome) => {
+      let verdict: string;
+      if (typeof outcome !== 'string') {
+        // --ignore-missing: a file that does not exist is left out silently (anything else fails).
+        if (options.ignoreMissing && outcome.code === 'ENOENT') return;
+        unreadable++;
+        if (!options.status) reporter.issue(outcome);
+        verdict = 'FAILED open or read';
+      } else if (outcome !== entry.hex) {
+        mismatched++;
+        verdict = 'FAILED';
+      } else {
+        matched++;
+        verdict = 'OK';
+      }
+      if (!options.status && !(options.quiet && verdict === 'OK')) io.out.write(`${displayName(entry.path)}: ${verdict}\n`, 'latin1');
+    },
+    bad: (lineNumber) => reporter.say(`${name}: ${lineNumber}: improperly formatted SHA512 checksum line`),
   });
   async function* toHash(): AsyncGenerator<BytePath> {
+    let lineNumber = 0;
     for await (const line of source.lines()) {
+      lineNumber++;
       const parsed = classifyLine(line);
-      if (parsed.kind === 'bad') badLines++;
+      if (parsed.kind === 'bad') {
+        badLines++;
+        if (options.warn) window.pushBad(lineNumber);
+      }
       if (parsed.kind !== 'entry') continue;
       entries++;
       if (window.push(parsed.entry)) yield parsed.entry.path;
@@ -131,15 +173,18 @@ export async function runCheck(options: CliOptions, run: RunOptions, io: Io, rep
   reporter.progress?.stop();
   reporter.progress = null;
   if (window.unreported > 0) throw new Error(`--check: ${window.unreported} lines left without a result`);
-  // As coreutils: said even with --status, since it means the manifest is not one.
+  // As coreutils 9.1: said even with --status, since it means the manifest is not one.
   if (entries === 0) {
-    reporter.say(`${source.name}: no properly formatted checksum lines found`);
+    reporter.say(`${name}: no properly formatted checksum lines found`);
     return 1;
   }
+  io.out.flush(); // the verdicts before the summary, as on a terminal with sha512sum
   if (!options.status) {
     if (badLines > 0) reporter.say(`WARNING: ${plural(badLines, 'line is', 'lines are')} improperly formatted`);
     if (unreadable > 0) reporter.say(`WARNING: ${plural(unreadable, 'listed file', 'listed files')} could not be read`);
     if (mismatched > 0) reporter.say(`WARNING: ${plural(mismatched, 'computed checksum', 'computed checksums')} did NOT match`);
+    if (options.ignoreMissing && matched === 0) reporter.say(`${name}: no file was verified`);
   }
-  return mismatched > 0 || unreadable > 0 ? 1 : 0;
+  const strictFailure = options.strict && badLines > 0;
+  return mismatched > 0 || unreadable > 0 || matched === 0 || strictFailure ? 1 : 0;
 }

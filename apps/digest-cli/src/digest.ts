@@ -155,8 +155,9 @@ function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, s
   for (const issue of result.issues) sink.issue(issue);
   scheduler.addDirs(result.dirs);
   scheduler.addFiles(result.sized.paths, result.sized.sizes);
-  scheduler.addLoose(result.loose);
+  scheduler.addLoose(result.loose, result.looseBytes);
   deliverPacked(result.hashed.paths, result.hashed, sink);
+  // Found: everything the listing saw; done: only what it hashed (the rest comes back later).
   const hashed = result.hashed.paths.ends.length;
   let found = hashed + result.sized.paths.length;
   for (const group of result.loose) found += pathCount(group);
@@ -165,6 +166,7 @@ function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, s
   counts.bytesFound += result.hashed.bytes;
   counts.bytesDone += result.hashed.bytes;
   for (const size of result.sized.sizes) counts.bytesFound += size;
+  for (const bytes of result.looseBytes) counts.bytesFound += bytes;
   scheduler.done(result.id);
   counts.walking = scheduler.walking;
 }

@@ -11,12 +11,32 @@ export class UsageError extends Error {
 
 /** A manifest that cannot be used at all, or a backend/hasher that is not available (exit 2). */
 export class SetupError extends Error {
-  override readonly name = 'SetupError';
+  override readonly name: string = 'SetupError';
+}
+
+/** A manifest that cannot be read (exit 2); with several `--check` manifests the others still run. */
+export class ManifestError extends SetupError {
+  override readonly name = 'ManifestError';
 }
 
 /** Stdout was closed by the reader (`digest-tree | head -1`): stop quietly. */
 export class OutputClosedError extends Error {
   override readonly name = 'OutputClosedError';
+}
+
+/**
+ * Writing to stdout failed for a reason other than the reader leaving (`> /dev/full`: ENOSPC; a
+ * full quota; EIO). Exit 1 with one line, `write error: No space left on device`, as coreutils.
+ */
+export class OutputWriteError extends Error {
+  override readonly name = 'OutputWriteError';
+  /** errno name (`ENOSPC`). */
+  readonly code: string;
+  constructor(cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | null)?.code ?? 'EUNKNOWN';
+    super(describeError(cause), { cause });
+    this.code = code;
+  }
 }
 
 /** The run was interrupted by SIGINT / SIGTERM (exit 128 + signal number). */
@@ -58,10 +78,28 @@ const STRERROR: Record<string, string> = {
   ESTALE: 'Stale file handle',
   ENXIO: 'No such device or address',
   EAGAIN: 'Resource temporarily unavailable',
+  ENOSPC: 'No space left on device',
+  EDQUOT: 'Disk quota exceeded',
+  EFBIG: 'File too large',
+  EROFS: 'Read-only file system',
+  EBADF: 'Bad file descriptor',
+  ECONNRESET: 'Connection reset by peer',
 };
 
 /** strerror-like text for an errno name; the name itself when unknown. */
 export const describeCode = (code: string): string => STRERROR[code] ?? code;
+
+/**
+ * strerror-like text for a thrown fs error: our table, else libuv's own wording (`ENOSPC: no
+ * space left on device, write` → `No space left on device`), else the message.
+ */
+export function describeError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException | null;
+  if (typeof e?.code === 'string' && STRERROR[e.code] !== undefined) return STRERROR[e.code]!;
+  const message = error instanceof Error ? error.message : String(error);
+  const libuv = /^[A-Z0-9_]+: ([^,]+)/.exec(message)?.[1];
+  return libuv ? libuv[0]!.toUpperCase() + libuv.slice(1) : message;
+}
 
 /** An Issue from a thrown fs error (`err.code`), falling back to its message. */
 export function issueFromError(path: BytePath, error: unknown, severity: Issue['severity'] = 'error'): Issue {

@@ -5,9 +5,9 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Io } from './cli/io.js';
-import { SetupError, issueFromError } from './errors.js';
+import { ManifestError, issueFromError } from './errors.js';
 import { parseLine, type ManifestEntry } from './format/lines.js';
-import { stringToBytePath } from './paths.js';
+import { stringToBytePath, type BytePath } from './paths.js';
 
 const READ_CHUNK = 1 << 16;
 /**
@@ -16,6 +16,15 @@ const READ_CHUNK = 1 << 16;
  * is 4 KiB, 8 KiB escaped.
  */
 export const MAX_LINE = 1 << 20;
+
+/**
+ * A manifest's name in messages, as text (what errors carry): stdin is `'standard input'`, as
+ * coreutils calls it; any other name as given.
+ */
+export const manifestLabel = (file: string): string => (file === '-' ? "'standard input'" : file);
+
+/** {@link manifestLabel} as a byte string (what Reporter.say takes): a non-ASCII name keeps its UTF-8 bytes. */
+export const manifestName = (file: string): BytePath => stringToBytePath(manifestLabel(file));
 
 /** What one manifest line is. */
 export type ManifestLine = { kind: 'entry'; entry: ManifestEntry } | { kind: 'skip' } | { kind: 'bad' };
@@ -36,7 +45,7 @@ export function classifyLine(line: string): ManifestLine {
 /** An opened manifest: its name (as given) and its lines, read on demand. */
 export interface ManifestSource {
   name: string;
-  /** The lines, without `\n`, as byte strings. @throws SetupError when reading fails midway. */
+  /** The lines, without `\n`, as byte strings. @throws ManifestError when reading fails midway. */
   lines(): AsyncGenerator<string>;
   /**
    * Stops reading (call it when done, in any case): an open stdin left being read would keep
@@ -48,13 +57,18 @@ export interface ManifestSource {
 /**
  * Opens a manifest (`-` is stdin). Opening is done now, so that a missing or unreadable manifest
  * is reported before any worker starts.
- * @throws SetupError when it cannot be opened.
+ * @throws ManifestError when it cannot be opened (the caller may go on with other manifests).
  */
 export function openManifest(file: string, io: Io): ManifestSource {
-  const fail = (error: unknown) => new SetupError(`${file}: ${issueFromError(stringToBytePath(file), error).message}`);
+  const fail = (error: unknown) => new ManifestError(`${manifestLabel(file)}: ${issueFromError(stringToBytePath(file), error).message}`);
   if (file === '-') {
-    const stdin = io.stdinChunks();
-    return { name: file, lines: () => splitLines(stdin, fail), close: () => (stdin as { destroy?: () => void }).destroy?.() };
+    let stdin: NodeJS.ReadableStream;
+    try {
+      stdin = io.stdinStream();
+    } catch (error) {
+      throw fail(error);
+    }
+    return { name: file, lines: () => splitLines(stdinChunks(stdin), fail), close: () => (stdin as { destroy?: () => void }).destroy?.() };
   }
   let fd: number;
   try {
@@ -64,6 +78,16 @@ export function openManifest(file: string, io: Io): ManifestSource {
   }
   const chunks = fileChunks(fd);
   return { name: file, lines: () => splitLines(chunks, fail), close: () => void chunks.return(undefined) };
+}
+
+/**
+ * Stdin's chunks. Stdin is read once, to its end: a later `-` finds no more data (as with
+ * `sha512sum -c - -` on a pipe), rather than an iterator over a finished stream.
+ */
+async function* stdinChunks(stdin: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+  const stream = stdin as NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean };
+  if (stream.readableEnded || stream.destroyed) return;
+  for await (const chunk of stream) yield typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk;
 }
 
 /** A file's contents in chunks (sync reads: a regular file does not block), closed at the end. */

@@ -2,10 +2,11 @@
  * Writing to stdout. Writes are synchronous (`fs.writeSync`), buffered in 64 KiB blocks: output
  * order is then simply call order, an error is raised where the write happens, and a reader
  * that goes away (`digest-tree | head -1`) turns into one {@link OutputClosedError} instead of
- * an EPIPE stack trace from a stream's 'error' event.
+ * an EPIPE stack trace from a stream's 'error' event. Any other failure (`> /dev/full`) is one
+ * {@link OutputWriteError}; either way nothing more is written.
  */
 import { writeSync } from 'node:fs';
-import { OutputClosedError } from './errors.js';
+import { OutputClosedError, OutputWriteError } from './errors.js';
 
 /** Byte strings (`latin1`: raw names) or text (`utf8`: JSON). */
 export type OutputEncoding = 'latin1' | 'utf8';
@@ -29,12 +30,13 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export class FdOutput implements Output {
   #text = '';
   #encoding: OutputEncoding = 'latin1';
-  #closed = false;
+  /** The first failure: every later write or flush throws it again (nothing more can be written). */
+  #failure: OutputClosedError | OutputWriteError | null = null;
 
   constructor(private readonly fd: number) {}
 
   write(text: string, encoding: OutputEncoding): void {
-    if (this.#closed) throw new OutputClosedError('standard output is closed');
+    if (this.#failure) throw this.#failure;
     // Strings are joined and converted once per block: one Buffer per line would cost more
     // than formatting the line.
     if (encoding !== this.#encoding && this.#text.length > 0) this.flush();
@@ -44,13 +46,14 @@ export class FdOutput implements Output {
   }
 
   writeBytes(bytes: Uint8Array): void {
-    if (this.#closed) throw new OutputClosedError('standard output is closed');
+    if (this.#failure) throw this.#failure;
     this.flush();
     this.#writeAll(bytes);
   }
 
   flush(): void {
-    if (this.#text.length === 0 || this.#closed) return;
+    if (this.#failure) throw this.#failure;
+    if (this.#text.length === 0) return;
     const data = Buffer.from(this.#text, this.#encoding);
     this.#text = '';
     this.#writeAll(data);
@@ -64,10 +67,10 @@ export class FdOutput implements Output {
         const code = (error as NodeJS.ErrnoException).code;
         // A non-blocking pipe (set by whoever shares it) that is full: wait a little, retry.
         if (code === 'EAGAIN') Atomics.wait(sleeper, 0, 0, 2);
-        else if (code === 'EPIPE') {
-          this.#closed = true;
-          throw new OutputClosedError('standard output is closed', { cause: error });
-        } else throw error;
+        else {
+          this.#failure = code === 'EPIPE' ? new OutputClosedError('standard output is closed', { cause: error }) : new OutputWriteError(error);
+          throw this.#failure;
+        }
       }
     }
   }

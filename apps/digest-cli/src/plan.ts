@@ -212,9 +212,12 @@ export class Scheduler implements AsyncIterable<WorkItem> {
     this.#poke();
   }
 
-  /** Groups of files of unknown size, each already about one batch of work. */
-  addLoose(groups: PackedPaths[]): void {
-    for (const paths of groups) this.#heap.push({ paths, bytes: 0, cost: LOOSE_COST });
+  /**
+   * Groups of files handed back by a listing (packed), each already about one batch of work;
+   * `bytes` (per group, when known) only count towards progress: the cost is the measured time.
+   */
+  addLoose(groups: PackedPaths[], bytes: number[] = []): void {
+    groups.forEach((paths, i) => this.#heap.push({ paths, bytes: bytes[i] ?? 0, cost: LOOSE_COST }));
   }
 
   /** A result came back: returns the batch it answered (for hash items). */

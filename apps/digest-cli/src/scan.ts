@@ -42,24 +42,38 @@ export interface ScanResult {
   /** Files to schedule by size (big ones). */
   sized: { paths: BytePath[]; sizes: number[] };
   /**
-   * Files left over by the time budget, in groups of about CHUNK_MS each (sizes unknown),
-   * packed: on a busy machine most files of a walk can come back this way.
+   * Files left over by the time budget, in groups of about CHUNK_MS each, packed: on a busy
+   * machine most files of a walk can come back this way.
    */
   loose: PackedPaths[];
-  /** Files hashed here (packed: most paths of a run cross here): digest i is `digests[64 i, 64 i + 64)` unless listed in `failures`. */
+  /** Bytes of each `loose` group (0 unless `ctx.sizes`): found now, done when the group is hashed. */
+  looseBytes: number[];
+  /**
+   * Files hashed here (packed: most paths of a run cross here): digest i is
+   * `digests[64 i, 64 i + 64)` unless listed in `failures`; `bytes` are theirs only (0 unless
+   * `ctx.sizes`), not those of files handed back.
+   */
   hashed: { paths: PackedPaths; bytes: number; digests: Uint8Array; failures: HashFailure[] };
 }
 
 /** Lists `dirs` and hashes the files found, within the time budget. */
-export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): ScanResult {
+export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budgetMs = BUDGET_MS): ScanResult {
   const started = performance.now();
-  const overdue = () => performance.now() - started > BUDGET_MS;
-  const out: ScanResult = { dirs: [], issues: [], sized: { paths: [], sizes: [] }, loose: [], hashed: { paths: packPaths([]), bytes: 0, digests: new Uint8Array(0), failures: [] } };
+  const overdue = () => performance.now() - started > budgetMs;
+  const out: ScanResult = {
+    dirs: [],
+    issues: [],
+    sized: { paths: [], sizes: [] },
+    loose: [],
+    looseBytes: [],
+    hashed: { paths: packPaths([]), bytes: 0, digests: new Uint8Array(0), failures: [] },
+  };
   const hashed = new Hashed();
   // The files of all the directories are hashed together, after listing: the hasher keeps four
   // files in flight (SIMD lanes), and the end of each call, where lanes run dry, then comes once
   // per item rather than once per directory.
   const here: BytePath[] = [];
+  const hereSizes: number[] = [];
   for (let d = 0; d < dirs.length; d++) {
     if (d > 0 && (overdue() || here.length >= ITEM_FILES)) {
       out.dirs.push(...dirs.slice(d));
@@ -75,11 +89,13 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName): Sca
         out.sized.sizes.push(size);
       } else {
         here.push(path);
-        hashed.bytes += size ?? 0;
+        hereSizes.push(size ?? 0);
       }
     });
   }
-  out.loose.push(...hashed.hashAll(here, hasher, overdue, out.sized));
+  const left = hashed.hashAll(here, hereSizes, hasher, overdue, out.sized);
+  out.loose = left.groups;
+  out.looseBytes = left.bytes.map((bytes) => (ctx.sizes ? bytes : 0));
   out.hashed = { paths: packPaths(hashed.paths), bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
   return out;
 }
@@ -94,32 +110,39 @@ class Hashed {
   #msPerFile = CHUNK_MS / 16;
 
   /**
-   * Hashes `paths` in chunks sized from the measured rate; files of IN_PLACE_MAX or more go to
-   * `big` instead. Returns the leftovers, grouped.
+   * Hashes `paths` (of `sizes`, 0 when unknown) in chunks sized from the measured rate; files of
+   * IN_PLACE_MAX or more go to `big` instead. Returns the leftovers, grouped, with their bytes.
    */
-  hashAll(paths: BytePath[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): PackedPaths[] {
+  hashAll(paths: BytePath[], sizes: number[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): { groups: PackedPaths[]; bytes: number[] } {
     let done = 0;
     while (done < paths.length) {
-      if (overdue()) return groups(paths.slice(done), this.#chunkSize());
-      const chunk = paths.slice(done, done + this.#chunkSize());
+      if (overdue()) {
+        const size = this.#chunkSize();
+        const rest = groups(sizes.slice(done), size).map((g) => g.reduce((sum, n) => sum + n, 0));
+        return { groups: groups(paths.slice(done), size).map(packPaths), bytes: rest };
+      }
+      const end = done + this.#chunkSize();
+      const chunk = paths.slice(done, end);
+      const chunkSizes = sizes.slice(done, end);
       const t0 = performance.now();
       const result = hashBatch(chunk.map(fsPath), hasher, IN_PLACE_MAX);
       this.#msPerFile = Math.max((performance.now() - t0) / chunk.length, 1e-4);
-      if (result.deferred.length === 0) this.#add(chunk, result.digests, result.failures);
-      else this.#addSome(chunk, result, big);
+      if (result.deferred.length === 0) this.#add(chunk, chunkSizes, result.digests, result.failures);
+      else this.#addSome(chunk, chunkSizes, result, big);
       done += chunk.length;
     }
-    return [];
+    return { groups: [], bytes: [] };
   }
 
-  #add(paths: BytePath[], digests: Uint8Array, failures: HashFailure[]): void {
+  #add(paths: BytePath[], sizes: number[], digests: Uint8Array, failures: HashFailure[]): void {
+    for (const n of sizes) this.bytes += n;
     for (const f of failures) this.failures.push({ ...f, index: f.index + this.paths.length });
     for (const p of paths) this.paths.push(p);
     this.#parts.push(digests);
   }
 
   /** Keeps the files that were hashed (or failed); the deferred ones go to `big`. */
-  #addSome(chunk: BytePath[], result: ReturnType<typeof hashBatch>, big: ScanResult['sized']): void {
+  #addSome(chunk: BytePath[], sizes: number[], result: ReturnType<typeof hashBatch>, big: ScanResult['sized']): void {
     const deferred = new Set<number>();
     for (const d of result.deferred) {
       deferred.add(d.index);
@@ -133,6 +156,7 @@ class Hashed {
     const failures = result.failures.map((f) => ({ ...f, index: kept.indexOf(f.index) }));
     this.#add(
       kept.map((i) => chunk[i]!),
+      kept.map((i) => sizes[i]!),
       digests,
       failures,
     );
@@ -153,8 +177,8 @@ class Hashed {
   }
 }
 
-function groups(paths: BytePath[], size: number): PackedPaths[] {
-  const out: PackedPaths[] = [];
-  for (let i = 0; i < paths.length; i += size) out.push(packPaths(paths.slice(i, i + size)));
+function groups<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }

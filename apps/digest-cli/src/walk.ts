@@ -11,7 +11,7 @@ import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:
 import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
 import { issueFromError, type Issue } from './errors.js';
-import { bytePathToBuffer, fsdecodeBytePath, fsPath, joinBytePath, type BytePath } from './paths.js';
+import { bytePathToBuffer, fsPath, joinBytePath, stringToBytePath, type BytePath } from './paths.js';
 
 /** A directory still to list. */
 export interface DirItem {
@@ -79,20 +79,31 @@ export const skippedSpecial = (path: BytePath, entry: Dirent | Stats): Issue => 
 
 const devIno = (s: Stats): string => `${s.dev}:${s.ino}`;
 
-let cachedFilter: { key: string; ig: Ignore } | null = null;
+// The matcher caches the answer for every path it is asked about (and each parent directory),
+// which would grow with the tree: it is rebuilt after this many questions, so memory stays
+// bounded and compiling the patterns again costs nothing per file, amortised.
+const FILTER_QUESTIONS = 100_000;
+let cachedFilter: { key: string; ig: Ignore; asked: number } | null = null;
 /**
  * One compiled matcher per worker and pattern list (patterns come with every task). Also used by
- * --audit, to leave the same paths out of the manifest's side.
+ * --audit, to leave the same paths out of the manifest's side; `questions` is how many paths the
+ * caller is about to ask about.
+ *
+ * Git matches bytes: `?` and each `[...]` stand for one byte, so `caf?.log` does not match
+ * `café.log` (é is two bytes in UTF-8) and `caf??.log` does. The matcher works on JS strings, so
+ * it is given byte strings on both sides (one char per byte: the patterns' UTF-8 bytes, the
+ * paths' raw bytes), which also lets a pattern match a name that is not UTF-8 (`bad?.bin`).
  */
-export function excluder(patterns: string[]): Ignore | null {
+export function excluder(patterns: string[], questions: number): Ignore | null {
   if (patterns.length === 0) return null;
   const key = patterns.join('\0');
-  if (cachedFilter?.key !== key) {
+  if (cachedFilter?.key !== key || cachedFilter.asked > FILTER_QUESTIONS) {
     // Loaded on first use: most runs have no --exclude, and every worker would pay for it.
     const ignore = createRequire(import.meta.url)('ignore') as (options?: { ignorecase?: boolean }) => Ignore;
     // Case-sensitive, as git on Linux (the library defaults to ignoring case).
-    cachedFilter = { key, ig: ignore({ ignorecase: false }).add(patterns) };
+    cachedFilter = { key, ig: ignore({ ignorecase: false }).add(patterns.map(stringToBytePath)), asked: 0 };
   }
+  cachedFilter.asked += questions;
   return cachedFilter.ig;
 }
 
@@ -107,7 +118,7 @@ export function listDir(dir: DirItem, ctx: WalkContext): DirListing {
     out.issues.push(issueFromError(dir.path, error));
     return out;
   }
-  const ig = excluder(ctx.exclude);
+  const ig = excluder(ctx.exclude, entries.length);
   const known: Array<Stats | undefined> = [];
   for (const entry of entries) {
     const path = joinBytePath(dir.path, entry.name);
@@ -161,8 +172,9 @@ function addSizes(out: DirListing, known: Array<Stats | undefined>, follow: bool
   out.sizes = sizes;
 }
 
-function relative(path: BytePath, relStart: number, isDir: boolean): string {
-  const rel = fsdecodeBytePath(path.slice(relStart));
+/** The path below its operand, as a byte string (see {@link excluder}); directories end in `/`. */
+function relative(path: BytePath, relStart: number, isDir: boolean): BytePath {
+  const rel = path.slice(relStart);
   return isDir ? `${rel}/` : rel;
 }
 

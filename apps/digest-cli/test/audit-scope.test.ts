@@ -99,3 +99,28 @@ describe.each(['threads', 'procs'])('--audit (%s)', (backend) => {
     expect([r.code, r.stdout.toString(), r.stderr]).toEqual([0, '', clean(2)]);
   });
 });
+
+describe('--audit: manifest names and --exclude bytes', () => {
+  const audit = (args: string[], input?: string) => runBin(['--audit', ...args], { cwd: root, input });
+  const utf8 = (stderr: string) => Buffer.from(stderr, 'latin1').toString('utf8');
+
+  it('names a manifest in messages in UTF-8, as typed, and stdin as \'standard input\'', async () => {
+    await manifestOf([], join(root, 'd'), join(root, 'café'));
+    const note = await audit(['café', 'd']);
+    expect([note.code, utf8(note.stderr)]).toEqual([0, `digest-tree: note: relative paths in café are read from the PATH operand, d: from the current directory they name nothing to audit\n${clean(3)}`]);
+    writeFileSync(join(root, 'jünk'), 'junk\n');
+    const junk = await audit(['jünk']);
+    expect([junk.code, utf8(junk.stderr)]).toEqual([2, 'digest-tree: jünk: no properly formatted checksum lines found\n']);
+    const stdin = await audit(['-', 'd'], 'junk\n');
+    expect([stdin.code, stdin.stderr]).toEqual([2, "digest-tree: 'standard input': no properly formatted checksum lines found\n"]);
+  });
+
+  it('--exclude matches bytes on the manifest side too, as the walk does (caf?.log is not café.log)', async () => {
+    writeTree(root, [['d/café.log', 'accent']]);
+    await manifestOf(['d'], root, join(root, 'm'));
+    const one = await audit(['m', 'd', '--exclude', 'caf?.log']);
+    expect([one.code, one.stdout.toString(), one.stderr]).toEqual([0, '', clean(4)]);
+    const two = await audit(['m', 'd', '--exclude', 'caf??.log']);
+    expect([two.code, two.stdout.toString(), two.stderr]).toEqual([0, '', clean(3)]);
+  });
+});

@@ -104,7 +104,9 @@ describe('options', () => {
     [['--no-such-option']],
     [['--json', '--tag']],
     [['--quiet', 't']],
-    [['--check', 'x', 't']],
+    [['-c', '--exclude', 'x', 'm']],
+    [['--strict', 't']],
+    [['--audit', 'm', '-']],
   ])('usage error %j exits 2 with a hint', async (args) => {
     const r = await runBin(args, { cwd: dir });
     expect(r.code).toBe(2);
@@ -152,5 +154,53 @@ describe('bad input', () => {
     const r = await runBin(['--backend', 'procs', '--hasher', 'native', 't/a.txt'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.stdout.toString()).toBe(`${sha('alpha')}  t/a.txt\n`);
+  });
+});
+
+describe('the - operand (stdin)', () => {
+  it('printf abc | digest-tree - prints the digest of stdin named -, as sha512sum - does', async () => {
+    const r = await runBin(['-'], { cwd: dir, input: 'abc' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.toString()).toBe(`${sha('abc')}  -\n`);
+    const { execFileSync } = await import('node:child_process');
+    expect(r.stdout).toEqual(execFileSync('sha512sum', ['-'], { input: 'abc' }));
+  });
+
+  it('mixes with trees, also after --; a second - reads nothing more; ./- is a file named -', async () => {
+    writeTree(dir, [['-', 'a file named dash']]);
+    const r = await runBin(['--', '-', 't/a.txt', '-'], { cwd: dir, input: 'abc' });
+    expect(r.code).toBe(0);
+    expect(r.stdout.toString()).toBe(`${sha('abc')}  -\n${sha('')}  -\n${sha('alpha')}  t/a.txt\n`);
+    const file = await runBin(['./-'], { cwd: dir, input: 'abc' });
+    expect(file.stdout.toString()).toBe(`${sha('a file named dash')}  ./-\n`);
+    const json = await runBin(['--json', '-'], { cwd: dir, input: 'abc' });
+    expect(JSON.parse(json.stdout.toString())).toEqual({ '-': sha('abc') });
+    const ndjson = await runBin(['--ndjson', '-'], { cwd: dir, input: 'abc' });
+    expect(JSON.parse(ndjson.stdout.toString())).toEqual({ path: '-', sha512: sha('abc') });
+  });
+
+  it('Ctrl-C while stdin is still open stops the read at once, exit 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('./helpers.js');
+    const child = spawn(process.execPath, [BIN, '-'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    // 1 MiB is more than a pipe holds: once it is all written, the child is reading stdin (its
+    // signal handlers are set), whatever the load on the machine. The writer then stays open.
+    await new Promise<void>((resolve) => child.stdin.write(Buffer.alloc(1 << 20, 7), () => resolve()));
+    const killedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(Date.now() - killedAt).toBeLessThan(4000); // not the 5 s forced exit
+    child.stdin.destroy();
+  });
+
+  it('stdin that cannot be read (a directory) is reported as -, exit 1', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('./helpers.js');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" - t/a.txt < .`], { cwd: dir });
+    expect(r.stderr.toString()).toBe('digest-tree: -: Is a directory\n');
+    expect(r.stdout.toString()).toBe(`${sha('alpha')}  t/a.txt\n`);
+    expect(r.status).toBe(1);
   });
 });

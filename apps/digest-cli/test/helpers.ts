@@ -1,6 +1,6 @@
 /** Shared test helpers: run the built bin, make temporary trees, ask coreutils for the truth. */
 import { spawn, execFileSync, type SpawnOptions } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Run as uid/gid 65534 (nobody) through setpriv: root ignores permissions. */
   asNobody?: boolean;
+  /** A file to open as the child's stdout instead of a pipe (`/dev/full`); stdout is then empty. */
+  stdoutFile?: string;
   /** Called once the child is spawned (to send signals). */
   onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
@@ -31,12 +33,14 @@ export function runBin(args: string[], options: RunOptions = {}): Promise<RunRes
   const argv = options.asNobody
     ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args]
     : [process.execPath, BIN, ...args];
-  const spawnOptions: SpawnOptions = { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] };
+  const stdoutFd = options.stdoutFile === undefined ? null : openSync(options.stdoutFile, 'w');
+  const spawnOptions: SpawnOptions = { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', stdoutFd ?? 'pipe', 'pipe'] };
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), spawnOptions);
+    if (stdoutFd !== null) closeSync(stdoutFd); // the child has its own copy
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout!.on('data', (c: Buffer) => out.push(c));
+    child.stdout?.on('data', (c: Buffer) => out.push(c));
     child.stderr!.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('latin1') }));

@@ -3,7 +3,7 @@
  * stdout closed early, and no worker process left behind.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanTempDirs, runBin, tempDir, writeTree } from './helpers.js';
@@ -13,6 +13,18 @@ beforeAll(() => {
   dir = tempDir();
 });
 afterAll(cleanTempDirs);
+
+/** True once one of `pids` has a file under `root` open (hashing is under way, so signal handlers are set). */
+function openUnder(pids: number[], root: string): boolean {
+  for (const pid of pids) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${root}/`)) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
 
 /** Processes (other than ours) whose environment holds `marker`. */
 function processesWith(marker: string): number[] {
@@ -58,12 +70,21 @@ describe.each(['threads', 'procs'])('SIGINT with the %s backend', (backend) => {
     const started = Date.now();
     const r = await runBin(['--backend', backend, root], {
       env: { [key]: value },
-      onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 1000),
+      // Not after a fixed delay: on a loaded machine the process may not have started yet (and
+      // die of the signal's default action). Once a file is open, the run is under way.
+      onSpawn: (child) => {
+        const deadline = Date.now() + 15_000;
+        const poll = setInterval(() => {
+          if (!openUnder(processesWith(marker), root) && Date.now() < deadline) return;
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }, 50);
+      },
     });
     expect(r.code).toBe(130);
     expect(r.stderr).toBe('');
     expect(r.stdout.length).toBe(0);
-    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect(processesWith(marker)).toEqual([]);
   });
 });

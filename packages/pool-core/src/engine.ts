@@ -2,18 +2,29 @@
  * The private engine behind every Pool: a FIFO queue of batches, the workers, the task table and
  * the lifecycle (RUN → CLOSE | TERMINATE). It talks to workers only through a {@link Transport}.
  *
- * Dispatch: an idle worker gets a `run` message; a worker whose batches are quick also gets its
- * next message while it runs the current one (see WorkerSlot.wantsWork). A message carries several
- * queued batches when the queue is deep (`ceil(queued / (4 * workers))`, at most 64), which is what
- * makes one-task-per-call fast, while keeping each worker's share small enough that a slow batch
- * cannot starve the others.
+ * Dispatch rules (each one closes a way work could be stranded or run twice):
+ * - An idle worker gets a `run` message; a worker whose batches are measured quick also gets its
+ *   next message while it runs the current one (see WorkerSlot.wantsWork).
+ * - A message carries several batches only when every one of them is of a task measured quick
+ *   (under PREFETCH_MAX_MS); then up to `ceil(queued / (4 * workers))`, at most 64, which is what
+ *   makes one-task-per-call fast. A batch of a task not yet timed, or slow, travels alone, so a
+ *   long task never holds short ones in its message while another worker idles.
+ * - The batches of a job with an AbortSignal never share a worker with another job's batches.
+ *   Aborting such a job replaces the workers that hold its batches; since nothing else is on
+ *   them, no other call's task is lost or re-run, however far the worker got (a finished task's
+ *   reply may still be on its way when the abort comes).
+ * - Batches of jobs that settled (failed, aborted) are not searched for in the queue: they are
+ *   dropped when they reach its head, so failing and aborting cost O(1) per task, like success.
  */
+import { AbortWatch } from './abort-watch.js';
 import { Deque } from './deque.js';
-import { AbortError, deserializeError, InitializerError, PoolStateError, TimeoutError, WorkerCrashedError } from './errors.js';
+import { AbortError, deserializeError, InitializerError, PoolStateError, WorkerCrashedError } from './errors.js';
 import type { JobHost } from './imap-job.js';
+import { JoinWaiter } from './join-waiter.js';
 import type { Batch, Job } from './job.js';
 import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
 import type { ExitInfo, Transport } from './transport.js';
+import { replyError } from './unsendable.js';
 import { PREFETCH_MAX_MS, WorkerSlot, type Leaving } from './worker-slot.js';
 
 /** The engine's settings, validated by the Pool facade. */
@@ -47,7 +58,8 @@ export class Engine implements JobHost {
   #flushScheduled = false;
   #refd = false;
   #startFailures = 0;
-  #drained: Array<() => void> = [];
+  readonly #joins = new Set<JoinWaiter>();
+  readonly #signals = new AbortWatch((jobs, reason) => this.#abort(jobs, reason));
 
   constructor(
     private readonly transport: Transport,
@@ -61,6 +73,8 @@ export class Engine implements JobHost {
   submit(batch: Batch): void {
     const refusal = this.broken ?? (this.state === 'terminate' ? terminated() : null);
     if (refusal) return batch.job.fail(batch, [], refusal);
+    if (this.#signals.isAbortable(batch.job)) batch.solo = batch.job;
+    this.#dropSettledHead();
     this.#queue.push(batch);
     if (this.#queue.length === 1 && !this.#flushScheduled) {
       // Into an empty queue: send now if a worker is free (lowest latency for a lone call).
@@ -74,11 +88,12 @@ export class Engine implements JobHost {
     }
   }
 
+  /**
+   * The job needs no more results. Its queued batches are dropped lazily (see the file comment);
+   * with `stopRunning`, the workers holding its batches are replaced.
+   */
   cancel(job: Job, stopRunning: boolean): void {
-    this.#queue.filter((b) => b.job !== job);
-    if (stopRunning) {
-      for (const w of this.#workers) if (w.held.peek()?.job === job) this.#stop(w, 'requeue');
-    }
+    if (stopRunning) this.#stopWorkersOf(new Set([job]));
     this.#afterChange();
   }
 
@@ -91,21 +106,35 @@ export class Engine implements JobHost {
   }
 
   /**
-   * Wires an AbortSignal to a job: queued work is dropped, a worker running the job's work is
+   * Wires an AbortSignal to a job: queued work is dropped, the workers holding the job's work are
    * replaced. Returns the function that unwires it (call it once the job is over).
    */
   watchSignal(job: Job, signal: AbortSignal | undefined): () => void {
-    if (!signal) return () => undefined;
-    const onAbort = () => {
-      job.fail(null, [], new AbortError('the operation was aborted', { cause: signal.reason }));
-      this.cancel(job, true);
-    };
-    if (signal.aborted) {
-      onAbort();
-      return () => undefined;
+    return this.#signals.watch(job, signal);
+  }
+
+  /**
+   * One AbortError per aborted signal, shared by every call it aborts: its stack shows where
+   * abort() was called, and aborting 40,000 calls does not build 40,000 stack traces.
+   */
+  #abort(jobs: Job[], reason: unknown): void {
+    const error = new AbortError('the operation was aborted', { cause: reason });
+    for (const job of jobs) job.fail(null, [], error);
+    this.#stopWorkersOf(new Set(jobs));
+    this.#afterChange();
+  }
+
+  /** Replaces every worker that holds a batch of `jobs` (by the dispatch rules, it holds nothing else). */
+  #stopWorkersOf(jobs: Set<Job>): void {
+    for (const w of this.#workers) {
+      const solo = w.held.peek()?.solo;
+      if (solo && jobs.has(solo)) this.#stop(w, 'requeue');
     }
-    signal.addEventListener('abort', onAbort, { once: true });
-    return () => signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Lazily drops batches of settled jobs from the head of the queue: O(1) amortised per batch. */
+  #dropSettledHead(): void {
+    while (this.#queue.length > 0 && this.#queue.peek()!.job.settled) this.#queue.shift();
   }
 
   // ---- dispatch -----------------------------------------------------------------------------
@@ -120,19 +149,37 @@ export class Engine implements JobHost {
 
   /** Sends `w` one message of queued batches (another if none of them could be encoded). */
   #feed(w: WorkerSlot): void {
-    while (this.#queue.length > 0) {
-      let n = Math.min(MAX_BATCHES_PER_MESSAGE, Math.ceil(this.#queue.length / (4 * this.options.processes)));
-      if (this.options.maxTasksPerChild !== null) n = Math.min(n, this.options.maxTasksPerChild - w.assigned);
-      const batches: Batch[] = [];
-      while (batches.length < n && this.#queue.length > 0) {
-        const batch = this.#queue.shift()!;
-        if (!batch.job.settled) batches.push(batch);
-      }
+    for (;;) {
+      const batches = this.#nextMessage(w);
       if (batches.length === 0) return;
       const unsent = w.sendBatches(batches, (a) => this.#indexOf(a), () => ++this.#nextBatchId);
       for (const [batch, error] of unsent) this.#failBatch(batch, [], error);
       if (unsent.length < batches.length) return;
     }
+  }
+
+  /** Takes the batches of `w`'s next message from the head of the queue (see the dispatch rules). */
+  #nextMessage(w: WorkerSlot): Batch[] {
+    this.#dropSettledHead();
+    const head = this.#queue.peek();
+    if (head === undefined) return [];
+    const solo = head.solo;
+    // A worker holding work takes more only of the same kind: its own abortable job's, or shared.
+    if (w.held.length > 0 && w.held.peek()!.solo !== solo) return [];
+    let n = 1;
+    if (this.#isQuick(head)) n = Math.min(MAX_BATCHES_PER_MESSAGE, Math.ceil(this.#queue.length / (4 * this.options.processes)));
+    if (this.options.maxTasksPerChild !== null) n = Math.min(n, this.options.maxTasksPerChild - w.assigned);
+    const batches: Batch[] = [];
+    while (batches.length < n && this.#queue.length > 0) {
+      const batch = this.#queue.peek()!;
+      if (batch.job.settled) {
+        this.#queue.shift();
+        continue;
+      }
+      if (batch.solo !== solo || (batches.length > 0 && !this.#isQuick(batch))) break;
+      batches.push(this.#queue.shift()!);
+    }
+    return batches;
   }
 
   #indexOf(address: TaskAddress): number {
@@ -187,7 +234,11 @@ export class Engine implements JobHost {
     this.#taskMs[task] = known === undefined ? ms : 0.7 * known + 0.3 * ms;
   }
 
-  readonly #isQuick = (batch: Batch): boolean => (this.#taskMs[batch.task] ?? Infinity) < PREFETCH_MAX_MS;
+  /** Whether a batch's task is measured to take under PREFETCH_MAX_MS (a task never run is not). */
+  readonly #isQuick = (batch: Batch): boolean => {
+    if (batch.task < 0) batch.task = this.#indexOf(batch.address);
+    return (this.#taskMs[batch.task] ?? Infinity) < PREFETCH_MAX_MS;
+  };
 
   #settle(w: WorkerSlot, reply: BatchReply, ms: number): void {
     const batch = w.held.peek();
@@ -202,7 +253,7 @@ export class Engine implements JobHost {
     if (batch.job.settled) return;
     try {
       if (reply.type === 'done') batch.job.deliver(batch, reply.values);
-      else this.#failBatch(batch, reply.values, deserializeError(reply.error));
+      else this.#failBatch(batch, reply.values, replyError(batch, reply));
     } catch (bug) {
       // A job must not be able to desynchronise the engine; surface the bug instead.
       process.nextTick(() => {
@@ -211,20 +262,28 @@ export class Engine implements JobHost {
     }
   }
 
+  /** A failed map needs none of its other chunks: they are skipped when they reach the queue's head. */
   #failBatch(batch: Batch, values: unknown[], error: unknown): void {
     batch.job.fail(batch, values, error);
-    // A failed map needs none of its other chunks: drop them from the queue now.
-    if (batch.job.settled) this.#queue.filter((b) => b.job !== batch.job);
   }
 
-  /** Stops a worker on purpose; `requeue` puts the batches it held (except the running one's job's) back in the queue. */
+  /**
+   * Stops a worker on purpose. `exit` asks it to leave once it is done (after its initializer, if
+   * that still runs); `kill` ends it now; `requeue` ends it now and puts what it held back in the
+   * queue (by the dispatch rules that is only the aborted job's work, which is settled and dropped).
+   */
   #stop(w: WorkerSlot, why: Exclude<Leaving, null>): void {
     if (w.leaving !== null) return;
     w.leaving = why;
     // A leaving worker keeps the process alive until it is gone: join() must not be left unsettled.
     w.handle.ref();
-    if (why === 'exit') w.handle.send({ type: 'exit' });
-    else void w.handle.kill();
+    if (why === 'exit') {
+      try {
+        w.handle.send({ type: 'exit' });
+      } catch {
+        void w.handle.kill();
+      }
+    } else void w.handle.kill();
     this.#replenish();
   }
 
@@ -259,8 +318,9 @@ export class Engine implements JobHost {
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
-  /** Queued batches of settled jobs are removed when a job settles (cancel, failed map), so the queue is all live work. */
+  /** After #dropSettledHead() the queue is empty or its head is live work. */
   #hasWork(): boolean {
+    this.#dropSettledHead();
     if (this.#openJobs.size > 0 || this.#queue.length > 0) return true;
     for (const w of this.#workers) if (w.held.length > 0) return true;
     return false;
@@ -268,6 +328,7 @@ export class Engine implements JobHost {
 
   /** After any change: ref workers while work is pending, end workers once a closed pool drained. */
   #afterChange(): void {
+    this.#dropSettledHead();
     let busy = this.#queue.length > 0;
     for (const w of this.#workers) busy ||= w.held.length > 0;
     if (busy !== this.#refd) {
@@ -275,9 +336,10 @@ export class Engine implements JobHost {
       for (const w of this.#workers) if (w.leaving === null) busy ? w.handle.ref() : w.handle.unref();
     }
     if (this.state === 'close' && !this.#hasWork()) {
-      for (const w of this.#workers) this.#stop(w, w.ready ? 'exit' : 'kill');
+      // Workers still starting are asked too: each finishes its initializer first (as in Python).
+      for (const w of this.#workers) this.#stop(w, 'exit');
     }
-    if (this.state !== 'run' && this.#workers.size === 0) for (const done of this.#drained.splice(0)) done();
+    if (this.state !== 'run' && this.#workers.size === 0) for (const join of [...this.#joins]) join.done();
   }
 
   close(): void {
@@ -314,20 +376,35 @@ export class Engine implements JobHost {
   join(timeoutMs?: number): Promise<void> {
     if (this.state === 'run') return Promise.reject(new PoolStateError('join() needs close() or terminate() first'));
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = () => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      };
-      this.#drained.push(done);
-      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-        timer = setTimeout(() => {
-          this.#drained = this.#drained.filter((d) => d !== done);
-          reject(new TimeoutError(`join(): workers still running after ${timeoutMs} ms`, timeoutMs));
-        }, timeoutMs);
-      }
+      const waiter = new JoinWaiter(resolve, reject, timeoutMs, () => this.#whyStuck(), (w) => this.#joins.delete(w));
+      this.#joins.add(waiter);
       this.#afterChange();
     });
+  }
+
+  /**
+   * Disposal (`await using`): jobs still reading input lazily stop reading it; what they already
+   * submitted completes and stays readable, then their reader gets `error`.
+   */
+  stopInputs(error: Error): void {
+    for (const job of [...this.#openJobs]) job.stopInput?.(error);
+  }
+
+  /** What a join that can never settle waits for (see JoinWaiter). */
+  #whyStuck(): string {
+    const open = [...this.#openJobs];
+    const lazy = open.filter((job) => job.stopInput);
+    const parts: string[] = [];
+    if (lazy.length > 0) {
+      parts.push(
+        `${lazy.length} ${[...new Set(lazy.map((j) => j.label))].join('/')} iterator(s) still wait for their consumer to read results ` +
+          '(read each to the end, leave its loop, or call its return(); `await using` stops their input for you)',
+      );
+    }
+    const other = open.length - lazy.length;
+    if (other > 0) parts.push(`${other} ${[...new Set(open.filter((j) => !j.stopInput).map((j) => j.label))].join('/')} call(s) still wait for their input to end`);
+    if (parts.length === 0) parts.push(`${this.#workers.size} worker(s) have not exited`);
+    return `the pool is closed, but ${parts.join(', and ')}; nothing is left that could make progress`;
   }
 }
 

@@ -1,14 +1,41 @@
 /**
- * Error classes of mpool, and the one place where errors cross a worker boundary:
- * {@link serializeError} runs on the worker side, {@link deserializeError} rebuilds a real error
- * on the main side. Every backend uses this pair, so errors look the same on threads and processes.
+ * Error classes of mpool. How errors cross a worker boundary is in error-wire.ts (re-exported here).
+ *
+ * `instanceof` holds across copies of this module: the package ships an ESM and a CJS build, and an
+ * application can load both (one dependency `import`s mpool, another `require`s it), so an error
+ * made by one copy must pass `instanceof` against the other copy's class. Each class's prototype
+ * carries a brand, a registered symbol (`Symbol.for`, the same in every copy), and the classes
+ * check the brand. A user's subclass of PoolError is checked the ordinary way.
  */
+
+/** Brand symbol of each mpool class (of this copy), by class. */
+const BRANDS = new Map<Function, symbol>();
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+
+/** Marks `ctor.prototype` with the brand of `name`, shared by every copy of pool-core. */
+function brand(ctor: Function, name: string): void {
+  const key = Symbol.for(`@mpool/pool-core.${name}`);
+  Object.defineProperty(ctor.prototype, key, { value: true });
+  BRANDS.set(ctor, key);
+}
 
 /** Base class of the errors that mpool itself raises (not the ones your tasks throw). */
 export class PoolError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+  }
+
+  /** `instanceof` by brand for mpool's own classes (see the file comment); ordinary for subclasses. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (ordinaryHasInstance.call(this, value)) return true;
+    const key = BRANDS.get(this);
+    if (key === undefined || value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+    try {
+      return key in value;
+    } catch {
+      return false; // a revoked proxy
+    }
   }
 }
 
@@ -26,6 +53,14 @@ export class TimeoutError extends PoolError {
  * `join()` before either, or a result that was still pending when the pool was terminated.
  */
 export class PoolStateError extends PoolError {}
+
+/**
+ * A pool was created by the top-level code of a module while a pool worker imported it to find a
+ * task (or the initializer): the script's main code ran again inside the worker. Declare the tasks
+ * in a module of their own, or guard the main code with `if (!isPoolWorker())`. Python raises
+ * RuntimeError here; without it every worker would start a pool, for ever.
+ */
+export class TopLevelPoolError extends PoolStateError {}
 
 /** `AsyncResult.successful()` was called before the result was ready (Python: ValueError). */
 export class ResultNotReadyError extends PoolError {}
@@ -54,123 +89,14 @@ export class AbortError extends PoolError {
   readonly code = 'ABORT_ERR';
 }
 
-/** What a thrown value looks like on the wire. Everything in it is structured-cloneable. */
-export type SerializedError =
-  | {
-      kind: 'error';
-      /** Built-in constructor to rebuild with, when the error was an instance of one. */
-      ctor: BuiltinErrorName;
-      name: string;
-      message: string;
-      stack: string | undefined;
-      props: Record<string, unknown>;
-      cause?: SerializedError;
-      errors?: SerializedError[];
-    }
-  | { kind: 'value'; value: unknown };
+brand(PoolError, 'PoolError');
+brand(TimeoutError, 'TimeoutError');
+brand(PoolStateError, 'PoolStateError');
+brand(ResultNotReadyError, 'ResultNotReadyError');
+brand(WorkerCrashedError, 'WorkerCrashedError');
+brand(EncodingError, 'EncodingError');
+brand(InitializerError, 'InitializerError');
+brand(AbortError, 'AbortError');
 
-/** Classes rebuilt as themselves: JavaScript's built-ins, and mpool's own (raised inside workers too). */
-const BUILTIN_ERRORS: Record<BuiltinErrorName, new (...args: never[]) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-  AggregateError,
-  EncodingError,
-};
-/** Names of the error classes that are rebuilt as themselves on the main side. */
-export type BuiltinErrorName =
-  | 'Error'
-  | 'TypeError'
-  | 'RangeError'
-  | 'SyntaxError'
-  | 'ReferenceError'
-  | 'EvalError'
-  | 'URIError'
-  | 'AggregateError'
-  | 'EncodingError';
-
-const MAX_DEPTH = 16;
-const SKIPPED_PROPS = new Set(['name', 'message', 'stack', 'cause', 'errors']);
-
-function builtinOf(err: Error): BuiltinErrorName {
-  // The most derived built-in in the prototype chain (a class extending TypeError is a TypeError).
-  for (let proto = Object.getPrototypeOf(err); proto; proto = Object.getPrototypeOf(proto)) {
-    const ctorName = proto.constructor?.name as string | undefined;
-    if (ctorName && ctorName in BUILTIN_ERRORS && BUILTIN_ERRORS[ctorName as BuiltinErrorName] === proto.constructor) {
-      return ctorName as BuiltinErrorName;
-    }
-  }
-  return 'Error';
-}
-
-/** True when `value` survives structured cloning (the encoding both backends use). */
-export function isCloneable(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Worker side: turn any thrown value into a message-safe description. Never throws. */
-export function serializeError(thrown: unknown, depth = 0): SerializedError {
-  if (!(thrown instanceof Error)) {
-    return { kind: 'value', value: isCloneable(thrown) ? thrown : String(thrown) };
-  }
-  const props: Record<string, unknown> = {};
-  for (const key of Object.keys(thrown)) {
-    if (SKIPPED_PROPS.has(key)) continue;
-    const value = (thrown as unknown as Record<string, unknown>)[key];
-    // A field that cannot be sent is described rather than dropped silently.
-    props[key] = isCloneable(value) ? value : `[unserializable ${typeof value}]`;
-  }
-  const out: SerializedError = {
-    kind: 'error',
-    ctor: builtinOf(thrown),
-    name: String(thrown.name),
-    message: String(thrown.message),
-    stack: typeof thrown.stack === 'string' ? thrown.stack : undefined,
-    props,
-  };
-  if (depth < MAX_DEPTH && 'cause' in thrown && thrown.cause !== undefined) {
-    out.cause = serializeError(thrown.cause, depth + 1);
-  }
-  if (depth < MAX_DEPTH && thrown instanceof AggregateError && Array.isArray(thrown.errors)) {
-    out.errors = thrown.errors.map((e: unknown) => serializeError(e, depth + 1));
-  }
-  return out;
-}
-
-/**
- * Main side: rebuild the error. Built-in classes come back as those classes; other classes come
- * back as `Error` with the original `name`. The stack is the worker's (it holds the throwing line).
- */
-export function deserializeError(wire: SerializedError): unknown {
-  if (wire.kind === 'value') return wire.value;
-  const Ctor = BUILTIN_ERRORS[wire.ctor] ?? Error;
-  const err: Error =
-    Ctor === AggregateError
-      ? new AggregateError((wire.errors ?? []).map(deserializeError), wire.message)
-      : new (Ctor as ErrorConstructor)(wire.message);
-  if (err.name !== wire.name) {
-    Object.defineProperty(err, 'name', { value: wire.name, writable: true, configurable: true, enumerable: false });
-  }
-  if (wire.stack !== undefined) {
-    Object.defineProperty(err, 'stack', { value: wire.stack, writable: true, configurable: true, enumerable: false });
-  }
-  if (wire.cause !== undefined) {
-    Object.defineProperty(err, 'cause', {
-      value: deserializeError(wire.cause),
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
-  }
-  Object.assign(err, wire.props);
-  return err;
-}
+export { serializeError, deserializeError, isCloneable } from './error-wire.js';
+export type { SerializedError, BuiltinErrorName } from './error-wire.js';

@@ -29,6 +29,8 @@ export interface ImapSpec {
   buffersize: number;
   /** `imap` (true) or `imapUnordered` (false). */
   ordered: boolean;
+  /** The call, for messages. */
+  label: string;
 }
 
 interface Completed {
@@ -64,10 +66,11 @@ export class ImapJob<T> implements Job, AsyncIterableIterator<T> {
   private readonly chunksize: number;
   private readonly buffersize: number;
   private readonly ordered: boolean;
+  readonly label: string;
 
   constructor(host: JobHost, spec: ImapSpec) {
     this.host = host;
-    ({ address: this.address, spread: this.spread, chunksize: this.chunksize, buffersize: this.buffersize, ordered: this.ordered } = spec);
+    ({ address: this.address, spread: this.spread, chunksize: this.chunksize, buffersize: this.buffersize, ordered: this.ordered, label: this.label } = spec);
     this.#input = isAsyncIterable(spec.input) ? spec.input[Symbol.asyncIterator]() : spec.input[Symbol.iterator]();
     host.jobOpened(this);
   }
@@ -97,6 +100,19 @@ export class ImapJob<T> implements Job, AsyncIterableIterator<T> {
   async return(): Promise<IteratorResult<T>> {
     this.#finish(false);
     return { done: true, value: undefined };
+  }
+
+  /**
+   * Stops reading input (the pool is being disposed). Chunks already submitted still run and are
+   * yielded; then the reader gets `error` where the input was cut, never a silent `done`.
+   */
+  stopInput(error: Error): void {
+    if (this.#inputDone || this.#finished) return;
+    this.#inputDone = true;
+    this.#inputError = { error };
+    this.#closeInput();
+    this.host.jobClosed(this);
+    this.#wake();
   }
 
   deliver(batch: Batch, values: unknown[]): void {
@@ -173,16 +189,20 @@ export class ImapJob<T> implements Job, AsyncIterableIterator<T> {
     this.#completed.clear();
     if (!this.#inputDone) {
       this.#inputDone = true;
-      try {
-        void Promise.resolve(this.#input.return?.()).catch(() => undefined);
-      } catch {
-        // A generator that is running cannot be closed; it is simply not read any more.
-      }
+      this.#closeInput();
     }
     this.host.cancel(this, stopRunning);
     this.host.jobClosed(this);
     this.onFinish();
     this.#wake(); // readers still waiting get `done` (from #take, once finished)
+  }
+
+  #closeInput(): void {
+    try {
+      void Promise.resolve(this.#input.return?.()).catch(() => undefined);
+    } catch {
+      // A generator that is running cannot be closed; it is simply not read any more.
+    }
   }
 
   /** Reads input and submits chunks while fewer than `buffersize` chunks are outstanding. */
@@ -203,6 +223,7 @@ export class ImapJob<T> implements Job, AsyncIterableIterator<T> {
               break;
             }
             items.push(step.value);
+            if (this.#inputDone) break; // stopInput() while we awaited: submit what was read, read no more
           }
         } catch (error) {
           this.#inputDone = true;

@@ -1,17 +1,30 @@
-export { Pool } from './pool.js';
-export type { PoolOptions, CallOptions, ApplyOptions, MapOptions, ImapOptions, TaskResult, TaskInput } from './pool.js';
+export { Pool, POOL_OPTION_NAMES } from './pool.js';
+export type {
+  PoolOptions,
+  BasePoolOptions,
+  InitializerOptions,
+  CallOptions,
+  ApplyOptions,
+  MapOptions,
+  ImapOptions,
+  TaskResult,
+  TaskInput,
+  OneArgFn,
+  ArgsThenOptions,
+} from './pool.js';
 export type { PoolState } from './engine.js';
 export { AsyncResult } from './async-result.js';
 export type { ResultCallbacks } from './async-result.js';
 export { defineTasks, taskRef, toModuleUrl } from './tasks.js';
 export type { Task, TaskRef, TaskLike, AnyFn } from './tasks.js';
 export type { AnyIterable } from './inputs.js';
-export { currentWorkerId } from './worker-info.js';
+export { currentWorkerId, isPoolWorker } from './worker-info.js';
 export { cpuCount } from './cpu.js';
 export {
   PoolError,
   TimeoutError,
   PoolStateError,
+  TopLevelPoolError,
   ResultNotReadyError,
   WorkerCrashedError,
   EncodingError,
@@ -22,7 +35,11 @@ export {
 } from './errors.js';
 export type { SerializedError, BuiltinErrorName } from './errors.js';
 export { serve } from './serve.js';
+export { ownViews } from './own-views.js';
 export { siblingWorkerEntry } from './worker-entry.js';
 export type { WorkerEntry } from './worker-entry.js';
 export type { Transport, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';
 export type { ParentMessage, WorkerMessage, WireBatch, TaskAddress, BatchReply } from './protocol.js';
+// For backends: start workers with the tsx the program runs under (see ts-loader.ts).
+export { tsxOfParent, tsxFrom, tsxInArgv, TS_LOADER_GLOBAL } from './ts-loader.js';
+export type { TsxInstall } from './ts-loader.js';

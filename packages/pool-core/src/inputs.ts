@@ -37,3 +37,33 @@ export function checkPositiveInt(value: unknown, name: string, where: string): n
   }
   return value;
 }
+
+/**
+ * @throws TypeError naming `where` if `options` is not an object or has a key outside `valid`
+ * (a typo such as `procesess` would otherwise be ignored silently); the message suggests the
+ * closest valid name and lists them all.
+ */
+export function checkOptionNames(options: unknown, valid: readonly string[], where: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${where}: options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (valid.includes(key)) continue;
+    const near = valid.filter((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= Math.max(1, Math.floor(name.length / 4)));
+    const hint = near.length > 0 ? ` (did you mean '${near[0]}'?)` : '';
+    throw new TypeError(`${where}: unknown option '${key}'${hint}; valid options: ${valid.join(', ')}`);
+  }
+}
+
+/** Levenshtein distance, for "did you mean" hints (names are short: O(|a|·|b|) is nothing). */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}

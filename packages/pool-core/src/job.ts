@@ -18,10 +18,17 @@ export interface Batch {
   readonly seq: number;
   /** Index of the batch's first item within the job's input. */
   readonly start: number;
+  /**
+   * The job that must have the worker to itself while this batch is there (a job with an
+   * AbortSignal, see Engine.submit), or null: the batch may share a worker with any other.
+   */
+  solo: Job | null;
 }
 
 /** A piece of submitted work; each kind (apply, map, imap) takes its batches' outcomes its own way. */
 export interface Job {
+  /** The call that made it, for messages (`applyAsync`, `map`, `imap`, ...). */
+  readonly label: string;
   /** True once the job needs no more results (settled, failed, aborted, or its consumer left). */
   readonly settled: boolean;
   /** All items of `batch` succeeded. */
@@ -31,9 +38,14 @@ export interface Job {
    * (`batch === null`, e.g. the pool was terminated).
    */
   fail(batch: Batch | null, values: unknown[], error: unknown): void;
+  /**
+   * Stop reading input (the pool is being disposed): what was submitted still completes, and a
+   * reader gets `error` where the input was cut. Only jobs that read input lazily have it.
+   */
+  stopInput?(error: Error): void;
 }
 
 /** A batch of `items` for `job`, not yet sent. */
 export function makeBatch(job: Job, address: TaskAddress, spread: boolean, items: unknown[], seq: number, start: number): Batch {
-  return { job, address, spread, items, seq, start, id: 0, task: -1 };
+  return { job, address, spread, items, seq, start, id: 0, task: -1, solo: null };
 }

@@ -6,10 +6,11 @@ import { AsyncResult, checkTimeout, type ResultCallbacks } from './async-result.
 import { Engine, type PoolState } from './engine.js';
 import { EncodingError, isCloneable, PoolStateError } from './errors.js';
 import { ImapJob } from './imap-job.js';
-import { checkIterable, checkPositiveInt, collect, defaultChunksize, type AnyIterable } from './inputs.js';
+import { checkIterable, checkOptionNames, checkPositiveInt, collect, defaultChunksize, type AnyIterable } from './inputs.js';
 import { makeBatch, type Job } from './job.js';
 import { ApplyJob, MapJob } from './result-jobs.js';
 import { addressOf, type AnyFn, type TaskLike } from './tasks.js';
+import { refusePoolDuringTaskImport } from './task-import.js';
 import type { Transport } from './transport.js';
 import { cpuCount } from './cpu.js';
 
@@ -17,22 +18,48 @@ import { cpuCount } from './cpu.js';
 export type TaskResult<F extends AnyFn> = Awaited<ReturnType<F>>;
 /** The single argument of a task used with `map` / `imap`. */
 export type TaskInput<F extends AnyFn> = Parameters<F>[0];
+/** A task that takes at most one argument: what `map`, `imap` and `imapUnordered` can run. */
+// biome-ignore lint: `any` lets TypeScript infer the task's own parameter type.
+export type OneArgFn = (arg: any) => any;
+/**
+ * The arguments of `apply` / `applyAsync` after the task: the argument list is required when the
+ * task has required parameters, optional otherwise.
+ */
+export type ArgsThenOptions<F extends AnyFn, O> = [] extends Parameters<F> ? [args?: Parameters<F>, options?: O] : [args: Parameters<F>, options?: O];
 
-/** Options every pool accepts. */
-export interface PoolOptions {
+/**
+ * Options every pool accepts. `Init` is the initializer's type (inferred), so `initargs` is
+ * checked against its parameters. An unknown option name throws a TypeError listing the valid ones.
+ */
+export type PoolOptions<Init extends AnyFn = AnyFn> = BasePoolOptions & InitializerOptions<Init>;
+
+/** The pool options that do not depend on the initializer. */
+export interface BasePoolOptions {
   /** Number of workers; default {@link cpuCount}(). @throws RangeError if not an integer >= 1. */
   processes?: number;
-  /** Task run once in each new worker before it takes work. If it throws, the pool fails fast with InitializerError. */
-  initializer?: TaskLike;
-  /** Arguments of `initializer`. Must be structured-cloneable. */
-  initargs?: unknown[];
   /** Replace a worker after it ran this many chunks (Python counts a chunk as one task). Default: never. */
   maxTasksPerChild?: number;
 }
 
+/**
+ * `initializer`: a task run once in each new worker before it takes work; if it throws, the pool
+ * fails fast with InitializerError. `initargs`: its arguments (structured-cloneable), required
+ * when it has required parameters.
+ */
+export type InitializerOptions<Init extends AnyFn> = [] extends Parameters<Init>
+  ? { initializer?: TaskLike<Init>; initargs?: Parameters<Init> }
+  : { initializer: TaskLike<Init>; initargs: Parameters<Init> } | { initializer?: undefined; initargs?: undefined };
+
+/** The option names of {@link PoolOptions}; backends add their own (see the Pool constructor). */
+export const POOL_OPTION_NAMES: readonly string[] = ['processes', 'initializer', 'initargs', 'maxTasksPerChild'];
+
 /** Cancellation for any call. */
 export interface CallOptions {
-  /** Aborting drops queued work, replaces a worker running it, and rejects with AbortError. */
+  /**
+   * Aborting drops queued work, replaces a worker running it, and rejects with AbortError. The
+   * work of a call with a signal never shares a worker with other calls' work, so replacing that
+   * worker cannot touch anything else (the price: it is not packed with other calls).
+   */
   signal?: AbortSignal;
 }
 /** Options of `applyAsync`: callbacks and an AbortSignal. */
@@ -50,6 +77,11 @@ export interface ImapOptions extends CallOptions {
   buffersize?: number;
 }
 
+const CALL_OPTIONS = ['signal'];
+const APPLY_OPTIONS = ['callback', 'errorCallback', 'signal'];
+const MAP_OPTIONS = ['chunksize', 'callback', 'errorCallback', 'signal'];
+const IMAP_OPTIONS = ['chunksize', 'buffersize', 'signal'];
+
 /**
  * A pool of workers that run named tasks (see `defineTasks`). Create one through a backend:
  * `new ThreadPool(options)` or `new ProcessPool(options)`.
@@ -57,20 +89,26 @@ export interface ImapOptions extends CallOptions {
  * `await using pool = ...` closes and joins at the end of the block: work already submitted
  * finishes (unlike Python's `with Pool()`, which terminates).
  */
-export class Pool implements AsyncDisposable {
+export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
   /** The number of workers. */
   readonly processes: number;
   readonly #engine: Engine;
 
-  constructor(transport: Transport, options: PoolOptions = {}) {
+  /**
+   * @param backendOptionNames the backend's own option names, accepted besides {@link POOL_OPTION_NAMES}.
+   * @throws TypeError for an unknown option name (the message lists the valid ones).
+   */
+  constructor(transport: Transport, options: PoolOptions<Init> = {} as PoolOptions<Init>, backendOptionNames: readonly string[] = []) {
     const where = `new ${new.target.name}`;
+    refusePoolDuringTaskImport(where); // a worker importing a task module must not start pools (TopLevelPoolError)
+    checkOptionNames(options, [...POOL_OPTION_NAMES, ...backendOptionNames], where);
     const processes = options.processes === undefined ? cpuCount() : checkPositiveInt(options.processes, 'processes', where);
     const maxTasksPerChild =
       options.maxTasksPerChild == null ? null : checkPositiveInt(options.maxTasksPerChild, 'maxTasksPerChild', where);
-    const initargs = options.initargs ?? [];
+    const initargs: unknown[] = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new TypeError(`${where}: initargs must be an array`);
     if (!isCloneable(initargs)) throw new EncodingError(`${where}: initargs cannot be sent to workers (they must be structured-cloneable)`);
-    const initializer = options.initializer === undefined ? null : addressOf(options.initializer, `${where}: initializer`);
+    const initializer = options.initializer == null ? null : addressOf(options.initializer, `${where}: initializer`);
     this.processes = processes;
     this.#engine = new Engine(transport, { processes, initializer, initargs, maxTasksPerChild });
   }
@@ -87,45 +125,65 @@ export class Pool implements AsyncDisposable {
   }
 
   /** Runs `fn(...args)` in a worker and resolves with its result. */
-  async apply<F extends AnyFn>(fn: TaskLike<F>, args?: Parameters<F>, options?: CallOptions): Promise<TaskResult<F>> {
-    return this.applyAsync(fn, args, options).get();
+  async apply<F extends AnyFn>(fn: TaskLike<F>, ...[args, options]: ArgsThenOptions<F, CallOptions>): Promise<TaskResult<F>> {
+    if (options !== undefined) checkOptionNames(options, CALL_OPTIONS, 'apply');
+    return this.#apply<F>('apply', fn, args, options).get();
   }
 
   /**
    * Submits `fn(...args)` and returns its {@link AsyncResult} at once.
    * @throws PoolStateError after close()/terminate(); TypeError if `fn` is not a task.
    */
-  applyAsync<F extends AnyFn>(fn: TaskLike<F>, args?: Parameters<F>, options: ApplyOptions<TaskResult<F>> = {}): AsyncResult<TaskResult<F>> {
-    this.#check('applyAsync');
-    const address = addressOf(fn, 'applyAsync');
+  applyAsync<F extends AnyFn>(fn: TaskLike<F>, ...[args, options]: ArgsThenOptions<F, ApplyOptions<NoInfer<TaskResult<F>>>>): AsyncResult<TaskResult<F>> {
+    if (options !== undefined) checkOptionNames(options, APPLY_OPTIONS, 'applyAsync');
+    return this.#apply<F>('applyAsync', fn, args, options);
+  }
+
+  #apply<F extends AnyFn>(where: string, fn: TaskLike<F>, args: unknown, options: ApplyOptions<TaskResult<F>> = {}): AsyncResult<TaskResult<F>> {
+    this.#check(where);
+    const address = addressOf(fn, where);
     const list = args ?? [];
-    if (!Array.isArray(list)) throw new TypeError(`applyAsync: args must be an array of arguments, got ${typeof list}`);
-    const job = new ApplyJob<TaskResult<F>>(options);
+    if (!Array.isArray(list)) throw new TypeError(`${where}: args must be an array of arguments, got ${typeof list}`);
+    const job = new ApplyJob<TaskResult<F>>(where, options);
     this.#watch(job, job.result, options.signal);
     if (!job.settled) this.#engine.submit(makeBatch(job, address, true, [list], 0, 0));
     return job.result;
   }
 
   /** `fn` applied to every item, in input order. Rejects with the first error (or the input's own error). */
-  async map<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, chunksize?: number | MapOptions): Promise<TaskResult<F>[]> {
-    const options = typeof chunksize === 'number' ? { chunksize } : (chunksize ?? {});
-    return this.#mapAsync<TaskResult<F>>(fn, iterable, false, options as MapOptions<TaskResult<F>>, 'map').get();
+  async map<F extends OneArgFn>(
+    fn: TaskLike<F>,
+    iterable: AnyIterable<TaskInput<F>>,
+    chunksize?: number | MapOptions<NoInfer<TaskResult<F>>>,
+  ): Promise<TaskResult<F>[]> {
+    return this.#mapAsync<TaskResult<F>>(fn, iterable, false, mapOptions(chunksize, 'map'), 'map').get();
   }
 
   /** Like {@link map}, returning an {@link AsyncResult} at once. */
-  mapAsync<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, options: MapOptions<TaskResult<F>> = {}): AsyncResult<TaskResult<F>[]> {
-    return this.#mapAsync(fn, iterable, false, options, 'mapAsync');
+  mapAsync<F extends OneArgFn>(
+    fn: TaskLike<F>,
+    iterable: AnyIterable<TaskInput<F>>,
+    options: MapOptions<NoInfer<TaskResult<F>>> = {},
+  ): AsyncResult<TaskResult<F>[]> {
+    return this.#mapAsync(fn, iterable, false, mapOptions(options, 'mapAsync'), 'mapAsync');
   }
 
   /** `fn(...args)` for every argument list, in input order. */
-  async starmap<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<Parameters<F>>, chunksize?: number | MapOptions): Promise<TaskResult<F>[]> {
-    const options = typeof chunksize === 'number' ? { chunksize } : (chunksize ?? {});
-    return this.#mapAsync<TaskResult<F>>(fn, iterable, true, options as MapOptions<TaskResult<F>>, 'starmap').get();
+  async starmap<F extends AnyFn>(
+    fn: TaskLike<F>,
+    iterable: AnyIterable<Parameters<F>>,
+    chunksize?: number | MapOptions<NoInfer<TaskResult<F>>>,
+  ): Promise<TaskResult<F>[]> {
+    return this.#mapAsync<TaskResult<F>>(fn, iterable, true, mapOptions(chunksize, 'starmap'), 'starmap').get();
   }
 
   /** Like {@link starmap}, returning an {@link AsyncResult} at once. */
-  starmapAsync<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<Parameters<F>>, options: MapOptions<TaskResult<F>> = {}): AsyncResult<TaskResult<F>[]> {
-    return this.#mapAsync(fn, iterable, true, options, 'starmapAsync');
+  starmapAsync<F extends AnyFn>(
+    fn: TaskLike<F>,
+    iterable: AnyIterable<Parameters<F>>,
+    options: MapOptions<NoInfer<TaskResult<F>>> = {},
+  ): AsyncResult<TaskResult<F>[]> {
+    return this.#mapAsync(fn, iterable, true, mapOptions(options, 'starmapAsync'), 'starmapAsync');
   }
 
   #mapAsync<R>(fn: TaskLike, iterable: AnyIterable<unknown>, spread: boolean, options: MapOptions<R>, where: string): AsyncResult<R[]> {
@@ -133,7 +191,7 @@ export class Pool implements AsyncDisposable {
     const address = addressOf(fn, where);
     checkIterable(iterable, where);
     const chunk = options.chunksize === undefined ? undefined : checkPositiveInt(options.chunksize, 'chunksize', where);
-    const job = new MapJob<R>(options);
+    const job = new MapJob<R>(where, options);
     this.#watch(job, job.result, options.signal);
     this.#engine.jobOpened(job); // a closed pool waits for the input to be read
     collect(iterable)
@@ -152,12 +210,16 @@ export class Pool implements AsyncDisposable {
   }
 
   /** Results in input order, as an async iterator that reads the input lazily. */
-  imap<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, chunksize?: number | ImapOptions): AsyncIterableIterator<TaskResult<F>> {
+  imap<F extends OneArgFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, chunksize?: number | ImapOptions): AsyncIterableIterator<TaskResult<F>> {
     return this.#imap(fn, iterable, chunksize, true, 'imap');
   }
 
   /** Results in completion order, as an async iterator that reads the input lazily. */
-  imapUnordered<F extends AnyFn>(fn: TaskLike<F>, iterable: AnyIterable<TaskInput<F>>, chunksize?: number | ImapOptions): AsyncIterableIterator<TaskResult<F>> {
+  imapUnordered<F extends OneArgFn>(
+    fn: TaskLike<F>,
+    iterable: AnyIterable<TaskInput<F>>,
+    chunksize?: number | ImapOptions,
+  ): AsyncIterableIterator<TaskResult<F>> {
     return this.#imap(fn, iterable, chunksize, false, 'imapUnordered');
   }
 
@@ -165,11 +227,12 @@ export class Pool implements AsyncDisposable {
     this.#check(where);
     const address = addressOf(fn, where);
     checkIterable(input, where);
-    const options = typeof chunksize === 'number' ? { chunksize } : (chunksize ?? {});
+    const options: ImapOptions = typeof chunksize === 'number' ? { chunksize } : (chunksize ?? {});
+    if (typeof chunksize === 'object' && chunksize !== null) checkOptionNames(chunksize, IMAP_OPTIONS, where);
     const chunk = options.chunksize === undefined ? 1 : checkPositiveInt(options.chunksize, 'chunksize', where);
     const buffersize =
       options.buffersize === undefined ? Math.max(8, 4 * this.processes) : checkPositiveInt(options.buffersize, 'buffersize', where);
-    const job = new ImapJob<R>(this.#engine, { address, spread: false, input, chunksize: chunk, buffersize, ordered });
+    const job = new ImapJob<R>(this.#engine, { address, spread: false, input, chunksize: chunk, buffersize, ordered, label: where });
     job.onFinish = this.#engine.watchSignal(job, options.signal);
     return job.start();
   }
@@ -198,11 +261,27 @@ export class Pool implements AsyncDisposable {
     return this.#engine.join(timeoutMs);
   }
 
-  /** `await using`: close, then join. */
+  /**
+   * `await using`: close, then join (work already submitted finishes). An `imap` / `imapUnordered`
+   * still reading its input stops reading it: the chunks it already submitted complete and can
+   * still be read, then its reader gets PoolStateError (never a silent end), so an iterator left
+   * unfinished in the block cannot keep the pool, or the process, waiting.
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close();
+    this.#engine.stopInputs(
+      new PoolStateError('the pool was disposed (`await using`) before this imap/imapUnordered iterator read all its input; the results before that point were delivered'),
+    );
     await this.join();
   }
+}
+
+/** `map(fn, items, 4)` and `map(fn, items, { chunksize: 4, ... })` are the same call. */
+function mapOptions<R>(chunksize: number | MapOptions<R> | undefined, where: string): MapOptions<R> {
+  if (typeof chunksize === 'number') return { chunksize };
+  if (chunksize == null) return {};
+  checkOptionNames(chunksize, MAP_OPTIONS, where);
+  return chunksize;
 }
 
 function checkArgumentLists(items: unknown[], where: string): void {

@@ -5,7 +5,10 @@ import type { Batch, Job } from './job.js';
 /** `applyAsync`: one batch of one item. */
 export class ApplyJob<T> implements Job {
   readonly result: AsyncResult<T>;
-  constructor(callbacks?: ResultCallbacks<T>) {
+  constructor(
+    readonly label: string,
+    callbacks?: ResultCallbacks<T>,
+  ) {
     this.result = new AsyncResult<T>(callbacks);
   }
   get settled(): boolean {
@@ -25,7 +28,10 @@ export class MapJob<T> implements Job {
   #values: T[] | null = null;
   #pending = 0;
 
-  constructor(callbacks?: ResultCallbacks<T[]>) {
+  constructor(
+    readonly label: string,
+    callbacks?: ResultCallbacks<T[]>,
+  ) {
     this.result = new AsyncResult<T[]>(callbacks);
   }
   get settled(): boolean {

@@ -3,10 +3,11 @@
  * another, in the order they arrive, and answer each. Backends only adapt their channel to a
  * {@link WorkerPort}.
  */
-import { serializeError, isCloneable, EncodingError } from './errors.js';
+import { serializeError } from './errors.js';
 import type { BatchReply, ParentMessage, WireBatch } from './protocol.js';
 import { resolveTask, type AnyFn } from './tasks.js';
 import type { WorkerPort } from './transport.js';
+import { minimalReply, replacementReply, serializeFor } from './unsendable.js';
 import { setCurrentWorkerId } from './worker-info.js';
 
 
@@ -129,11 +130,14 @@ export function serve(port: WorkerPort): void {
     running = false;
   };
 
+  /** Settles once the initializer has run (or failed); `exit` waits for it (see below). */
+  let initialized: Promise<unknown> = Promise.resolve();
+
   port.onMessage((msg: ParentMessage) => {
     switch (msg.type) {
       case 'init':
         setCurrentWorkerId(msg.workerId);
-        void initialize(port, msg).then((ok) => {
+        initialized = initialize(port, msg).then((ok) => {
           ready = ok;
           if (ok && !running && head < queue.length) drain();
         });
@@ -149,8 +153,12 @@ export function serve(port: WorkerPort): void {
         if (ready && !running) drain();
         return;
       case 'exit':
-        flush();
-        port.exit();
+        // A worker asked to leave while its initializer runs (close() right after the pool was
+        // made) lets it finish first: Python runs the initializer once in every worker it started.
+        void initialized.then(() => {
+          flush();
+          port.exit();
+        });
         return;
     }
   });
@@ -165,29 +173,36 @@ async function initialize(port: WorkerPort, msg: Extract<ParentMessage, { type: 
     port.send({ type: 'ready' });
     return true;
   } catch (error) {
-    port.send({ type: 'init-failed', error: serializeError(error) });
+    port.send({ type: 'init-failed', error: serializeFor(port, error) });
     return false;
   }
 }
 
-/** Sends replies; a value that cannot be encoded fails its own batch with EncodingError. */
+/**
+ * Sends replies; a reply that cannot be encoded is replaced (see replacementReply): a result that
+ * cannot be sent fails its own batch with EncodingError, the other replies go as they are. Never
+ * throws for a value that cannot be encoded, so no task's result can crash the worker.
+ */
 function sendReplies(port: WorkerPort, replies: BatchReply[]): void {
   try {
     port.send(replies.length === 1 ? replies[0]! : { type: 'replies', replies });
     return;
   } catch {
-    // Find which reply (and which value in it) cannot be sent; send the others as they are.
+    // Find which reply cannot be sent; send the others as they are.
   }
   for (const reply of replies) {
     try {
       port.send(reply);
-    } catch (sendError) {
-      const bad = reply.values.findIndex((v) => !isCloneable(v));
-      const what = bad >= 0 ? `the result of item ${bad} of its chunk` : 'its error';
-      const error = new EncodingError(`${what} could not be sent back from the worker: ${(sendError as Error).message}`, {
-        cause: sendError,
-      });
-      port.send({ type: 'failed', id: reply.id, values: bad >= 0 ? reply.values.slice(0, bad) : [], error: serializeError(error) });
+      continue;
+    } catch {
+      // replaced below
+    }
+    let replacement = reply;
+    try {
+      replacement = replacementReply(port, reply);
+      port.send(replacement);
+    } catch (failure) {
+      port.send(minimalReply(replacement, failure));
     }
   }
 }

@@ -4,7 +4,10 @@
  * module that declares it and its name there. The worker imports that module and looks it up.
  */
 import { pathToFileURL } from 'node:url';
+import { TopLevelPoolError } from './errors.js';
 import type { TaskAddress } from './protocol.js';
+import { importingTaskModule } from './task-import.js';
+import { ensureTsLoader, isTypeScriptUrl, noTsLoaderError } from './ts-loader.js';
 
 /** Any function; `any` is what lets TypeScript infer a task's parameter and return types. */
 // biome-ignore lint: see above.
@@ -25,11 +28,17 @@ const registryKey = (address: TaskAddress) => `${address.module}#${address.name}
 /** A function that carries its address: it still works when called directly. */
 export type Task<F extends AnyFn = AnyFn> = F & { readonly [ADDRESS]: TaskAddress };
 
+/** Type-only key of a TaskRef's signature (no value at run time). */
+declare const SIGNATURE: unique symbol;
+
 /** An address of an exported function, made by {@link taskRef}; it can only run in a pool. */
 export interface TaskRef<F extends AnyFn = AnyFn> {
   readonly [ADDRESS]: TaskAddress;
-  /** Type-only: the function's signature. */
-  readonly __signature?: F;
+  /**
+   * Type-only: the function's signature. Required (though absent at run time) so that a task of
+   * another signature is not assignable to this TaskRef: `map` must reject a two-argument task.
+   */
+  readonly [SIGNATURE]: F;
 }
 
 /** Anything the pool accepts as a task. */
@@ -89,32 +98,92 @@ export function addressOf(task: unknown, where: string): TaskAddress {
   );
 }
 
-/** Worker side: import the module of an address and return the function. */
+/**
+ * Worker side: import the module of an address and return the function.
+ * @throws Error `while importing task module <url>: ...` (cause: what the import threw), or a
+ * TypeError naming the tasks the module does have when the name is not among them.
+ */
 export async function resolveTask(address: TaskAddress): Promise<AnyFn> {
   const known = registry().get(registryKey(address));
   if (known) return known;
-  const mod = (await importTaskModule(address.module)) as Record<string, unknown>;
-  const fn = registry().get(registryKey(address)) ?? mod[address.name] ?? (mod.default as Record<string, unknown> | undefined)?.[address.name];
-  if (typeof fn !== 'function') {
-    throw new TypeError(`task ${address.name} not found in ${address.module}: it is neither declared with defineTasks nor exported as a function`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await importTaskModule(address.module)) as Record<string, unknown>;
+  } catch (cause) {
+    // TopLevelPoolError already names the module and the fix; callers check its class, so it stays itself.
+    if (cause instanceof TopLevelPoolError) throw cause;
+    throw new Error(`while importing task module ${address.module}: ${messageOf(cause)}`, { cause });
   }
+  const fn = registry().get(registryKey(address)) ?? mod[address.name] ?? (mod.default as Record<string, unknown> | undefined)?.[address.name];
+  if (typeof fn !== 'function') throw new TypeError(taskNotFound(address, mod));
   return fn as AnyFn;
 }
 
-let tsLoader: Promise<void> | undefined;
-/** Imports a task module; a `.ts` one registers tsx's loader first if nothing has (tests from source). */
-async function importTaskModule(url: string): Promise<unknown> {
+/** The message of what a module threw at import (guarded: the module's code may throw anything). */
+function messageOf(thrown: unknown): string {
   try {
-    return await import(url);
+    return thrown instanceof Error ? String(thrown.message) : String(thrown);
+  } catch {
+    return Object.prototype.toString.call(thrown);
+  }
+}
+
+/** Names shown in a "not found" message, at most. */
+const MAX_LISTED = 40;
+
+/** The "task not found" message: what the module has, the closest name, and the usual mistake. */
+function taskNotFound(address: TaskAddress, mod: Record<string, unknown>): string {
+  const prefix = `${address.module}#`;
+  const declared = [...registry().keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  const exported = Object.keys(mod).filter((k) => typeof mod[k] === 'function' && !declared.includes(k));
+  const names = [...declared, ...exported];
+  const closest = closestName(address.name, names);
+  const list = (label: string, xs: string[]) =>
+    xs.length === 0 ? '' : ` It ${label}: ${[...xs].sort().slice(0, MAX_LISTED).join(', ')}${xs.length > MAX_LISTED ? `, ... (${xs.length - MAX_LISTED} more)` : ''}.`;
+  const suggestion = closest ? ` Did you mean ${closest}?` : '';
+  return (
+    `task ${address.name} not found in ${address.module}: it is neither declared with defineTasks nor exported as a function.` +
+    suggestion +
+    list('declares', declared) +
+    list('exports the functions', exported) +
+    ' Workers only import the module: defineTasks(import.meta.url, { ... }) must run at the top level of the module ' +
+    '(not inside a function or a condition), so that importing the module declares the task.'
+  );
+}
+
+/** The name within edit distance 2 of `name` (case-insensitive), nearest first; `undefined` if none. */
+function closestName(name: string, names: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of names) {
+    const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Imports a task module (or the initializer's). tsx is registered first when the module is
+ * TypeScript and no loader is active, never after a failed import (Node caches the failure); the
+ * import runs under the guard that refuses pools created by the module's top-level code.
+ */
+async function importTaskModule(url: string): Promise<unknown> {
+  await ensureTsLoader(url);
+  try {
+    return await importingTaskModule(url, () => import(url));
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.(c|m)?tsx?$/.test(url)) throw err;
-    tsLoader ??= import('tsx/esm/api').then(
-      (api) => void api.register(),
-      (cause: unknown) => {
-        throw new Error(`task module ${url} is TypeScript: install tsx to load it in workers, or build it to .js`, { cause });
-      },
-    );
-    await tsLoader;
-    return import(url);
+    if ((err as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && isTypeScriptUrl(url)) throw noTsLoaderError(url, err);
+    throw err;
   }
 }

@@ -10,7 +10,11 @@ import type { ParentMessage, WorkerMessage } from './protocol.js';
 export interface ExitInfo {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
-  /** The uncaught exception that ended the worker, when the backend can see it (threads). */
+  /**
+   * Why the worker ended, when the backend can see it: the uncaught exception (threads), or what
+   * the process wrote to stderr before it died (processes: the V8 fatal line, an uncaught
+   * exception's line). Becomes the `cause` of the WorkerCrashedError of the tasks it held.
+   */
   error?: unknown;
 }
 
@@ -25,6 +29,11 @@ export interface WorkerEvents {
 export interface WorkerHandle {
   /** Sends one message. Throws synchronously if the message cannot be encoded. */
   send(msg: ParentMessage): void;
+  /**
+   * Throws what `send` would throw for a message holding `value`, or returns. Only called after a
+   * `send` failed, to find the value that cannot be sent and why. Default: `structuredClone`.
+   */
+  assertSendable?(value: unknown): void;
   /** Keep the event loop alive for this worker (it has work). */
   ref(): void;
   /** Let the process exit even though this worker is running (it is idle). */
@@ -46,7 +55,10 @@ export interface Transport {
 
 /** The worker side of a backend: the channel to the main side, as `serve()` sees it. */
 export interface WorkerPort {
+  /** Sends one message. Throws synchronously if the message cannot be encoded. */
   send(msg: WorkerMessage): void;
+  /** As {@link WorkerHandle.assertSendable}, for the worker's side of the channel. */
+  assertSendable?(value: unknown): void;
   onMessage(handler: (msg: ParentMessage) => void): void;
   /**
    * Leave: the pool asked this worker to exit (close or recycling). Must end the worker even if

@@ -1,9 +1,10 @@
 /** The engine's record of one worker, and the messages it sends to it. */
 import { Deque } from './deque.js';
-import { EncodingError, isCloneable } from './errors.js';
+import type { EncodingError } from './errors.js';
 import type { Batch } from './job.js';
 import type { TaskAddress, WireBatch } from './protocol.js';
 import type { WorkerHandle } from './transport.js';
+import { unsentArgumentsError } from './unsendable.js';
 
 /** A worker whose batches take less than this (per task, measured) gets its next message before it is idle. */
 export const PREFETCH_MAX_MS = 10;
@@ -65,14 +66,7 @@ export class WorkerSlot {
     const unsent: Array<[Batch, EncodingError]> = [];
     for (const batch of batches) {
       if (batches.length > 1 && this.#trySend([batch], taskIndex, nextId)) continue;
-      const bad = batch.items.findIndex((item) => !isCloneable(item));
-      unsent.push([
-        batch,
-        new EncodingError(
-          `the arguments of task ${batch.address.name} (input item ${batch.start + Math.max(bad, 0)}) cannot be sent to a worker: ` +
-            'they must be structured-cloneable (no functions, symbols, class instances with private state, ...)',
-        ),
-      ]);
+      unsent.push([batch, unsentArgumentsError(batch, this.handle)]);
     }
     return unsent;
   }

@@ -37,20 +37,47 @@ describe('engine dispatch', () => {
   it('a crash rejects every batch the worker held, re-runs nothing, and replaces the worker', async () => {
     const transport = new LoopbackTransport();
     const pool = new Pool(transport, { processes: 1 });
-    // Five tasks queued before the worker is ready: its first message carries two of them.
-    const running = pool.applyAsync(wait, [200]);
-    const heldBehind = pool.applyAsync(double, [1]);
-    const queued = range(3).map((i) => pool.applyAsync(double, [10 + i]));
-    await tick(30);
-    expect(transport.runSizes()[0]).toEqual([2]);
+    await pool.map(double, range(10), 1); // `double` is now measured quick, so messages carry several calls
+    const before = transport.workers[0]!.received.length;
+    const results = range(40).map((i) => pool.applyAsync(double, [i]));
+    await Promise.resolve(); // the tick's calls are sent (a lone one, then a packed prefetch)
+    const held = transport.runSizes()[0]!.slice(before - 1).reduce((a, b) => a + b, 0);
+    expect(held).toBeGreaterThanOrEqual(1); // several, unless a loaded machine made `double` look slow
     transport.workers[0]!.die({ exitCode: 7, signal: null });
-    for (const r of [running, heldBehind] as Array<{ get(ms: number): Promise<unknown> }>) {
-      const error = (await r.get(1000).catch((e) => e)) as WorkerCrashedError;
-      expect(error).toBeInstanceOf(WorkerCrashedError);
-      expect(error.exitCode).toBe(7);
+    const outcomes = await Promise.all(results.map((r) => r.get(1000).catch((e: unknown) => e)));
+    const crashed = outcomes.filter((o) => o instanceof WorkerCrashedError) as WorkerCrashedError[];
+    expect(crashed).toHaveLength(held);
+    expect(crashed.every((e) => e.exitCode === 7)).toBe(true);
+    expect(outcomes.slice(held)).toEqual(range(40).slice(held).map((i) => 2 * i));
+    expect(transport.runSizes()[1]!.reduce((a, b) => a + b, 0)).toBe(40 - held); // nothing re-run
+    await pool.terminate();
+  });
+
+  it('a task not yet timed travels alone; once measured quick, queued calls share messages', async () => {
+    const transport = new LoopbackTransport();
+    const pool = new Pool(transport, { processes: 1 });
+    await tick();
+    const first = range(5).map((i) => pool.applyAsync(double, [i]));
+    await Promise.all(first.map((r) => r.get(1000)));
+    expect(transport.runSizes()[0]).toEqual([1, 1, 1, 1, 1]);
+    const later = range(100).map((i) => pool.applyAsync(double, [i]));
+    await Promise.all(later.map((r) => r.get(1000)));
+    expect(Math.max(...transport.runSizes()[0]!)).toBeGreaterThan(1);
+    await pool.terminate();
+  });
+
+  it('a job with an AbortSignal never shares a worker (or a message) with other calls', async () => {
+    const transport = new LoopbackTransport();
+    const pool = new Pool(transport, { processes: 1 });
+    await pool.map(double, range(10), 1);
+    const controller = new AbortController();
+    const mixed = range(60).map((i) => (i % 3 === 0 ? pool.applyAsync(double, [i], { signal: controller.signal }) : pool.applyAsync(double, [i])));
+    expect(await Promise.all(mixed.map((r) => r.get(1000)))).toEqual(range(60).map((i) => 2 * i));
+    // Each call is its own job, so a signal call is always alone in its message.
+    for (const msg of transport.workers[0]!.received) {
+      if (msg.type !== 'run' || msg.batches.length < 2) continue;
+      expect(msg.batches.every((b) => (b.items[0] as number[])[0]! % 3 !== 0)).toBe(true);
     }
-    expect(await Promise.all(queued.map((r) => r.get(1000)))).toEqual([20, 22, 24]);
-    expect(transport.workers).toHaveLength(2);
     await pool.terminate();
   });
 
@@ -69,7 +96,7 @@ describe('engine dispatch', () => {
     expect(outcomes.every((o) => o === 'PoolStateError')).toBe(true);
   });
 
-  it('aborting a running task re-queues the tasks queued behind it on that worker', async () => {
+  it('aborting a running task loses nothing else: the calls after it run on the replacement worker', async () => {
     const transport = new LoopbackTransport();
     const pool = new Pool(transport, { processes: 1 });
     await tick();

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { deserializeError, EncodingError, serializeError } from '../src/index.js';
+import { hostileThrown, type HostileKind } from '../src/testing/tasks.js';
+
+const HOSTILE: HostileKind[] = [
+  'prop-getter',
+  'nested-getter',
+  'message-getter',
+  'name-getter',
+  'stack-getter',
+  'cause-getter',
+  'proxy',
+  'trapping-proxy',
+  'revoked-proxy',
+  'throwing-toString',
+  'symbol-in-object',
+];
 
 /** Through the wire and back, as a backend does it. */
 const roundTrip = (thrown: unknown) => deserializeError(structuredClone(serializeError(thrown)));
@@ -47,5 +62,25 @@ describe('error serialization', () => {
     expect(roundTrip(42)).toBe(42);
     expect(roundTrip({ a: [1] })).toEqual({ a: [1] });
     expect(roundTrip(Symbol('s'))).toBe('Symbol(s)');
+  });
+
+  it('never throws, and what it returns can always be cloned, whatever was thrown', () => {
+    for (const kind of HOSTILE) {
+      const wire = serializeError(hostileThrown(kind));
+      expect(() => structuredClone(wire), kind).not.toThrow();
+      const back = deserializeError(structuredClone(wire));
+      if (wire.kind === 'error' && kind !== 'message-getter' && kind !== 'trapping-proxy') expect((back as Error).message, kind).toBe(`hostile ${kind}`);
+    }
+  });
+
+  it('a non-cloneable thrown object keeps its cloneable fields (nested too) and describes the rest', () => {
+    const thrown = { code: 'E_X', when: new Date(5), cb: () => 1, nested: { id: 3, port: Symbol('p') }, list: [1, () => 2] };
+    expect(roundTrip(thrown)).toEqual({
+      code: 'E_X',
+      when: new Date(5),
+      cb: '[unserializable function]',
+      nested: { id: 3, port: '[unserializable symbol]' },
+      list: [1, '[unserializable function]'],
+    });
   });
 });

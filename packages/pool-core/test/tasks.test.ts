@@ -28,4 +28,21 @@ describe('task addresses', () => {
     expect((await resolveTask({ module: fixtures, name: 'double' }))(5)).toBe(10);
     await expect(resolveTask({ module: fixtures, name: 'nope' })).rejects.toThrow(/task nope not found in .*fixtures\/tasks\.ts/);
   });
+
+  it('a name the module lacks: the message lists what it declares, suggests the closest, and says defineTasks must run at top level', async () => {
+    const fixtures = new URL('./fixtures/tasks.ts', import.meta.url).href;
+    const error = (await resolveTask({ module: fixtures, name: 'doubel' }).catch((e: unknown) => e)) as TypeError;
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toMatch(/Did you mean double\? It declares: double, fail, wait\./);
+    expect(error.message).toMatch(/must run at the top level of the module/);
+    const far = (await resolveTask({ module: fixtures, name: 'somethingElse' }).catch((e: unknown) => e)) as TypeError;
+    expect(far.message).not.toMatch(/Did you mean/);
+  });
+
+  it('an import that fails: "while importing <module>", the original error as cause', async () => {
+    const missing = new URL('./fixtures/does-not-exist.js', import.meta.url).href;
+    const error = (await resolveTask({ module: missing, name: 'x' }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(new RegExp(`^while importing task module ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: Cannot find module`));
+    expect((error.cause as { code?: string }).code).toBe('ERR_MODULE_NOT_FOUND');
+  });
 });

@@ -1,16 +1,18 @@
 /** Main side of the processes backend: one `child_process.fork` per pool worker, messages over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { siblingWorkerEntry, type ExitInfo, type ParentMessage, type Transport, type WorkerEvents, type WorkerHandle, type WorkerMessage } from '@mpool/pool-core';
+import { fileURLToPath } from 'node:url';
+import { siblingWorkerEntry, tsxFrom, tsxInArgv, tsxOfParent, type ExitInfo, type ParentMessage, type Transport, type WorkerEvents, type WorkerHandle, type WorkerMessage } from '@mpool/pool-core';
 import { forwardLines } from './line-forwarder.js';
+import { crashCause, StderrTail } from './stderr-tail.js';
+import { assertSendable, decodeMessage, encodeMessage } from './wire-codec.js';
 
 /** Options of the processes backend only. */
 export interface ProcessTransportOptions {
   /**
    * Node flags of each child (e.g. `['--max-old-space-size=4096']`). Default `[]`: children never
    * inherit the parent's flags (a test runner's or `--inspect` would break them); pass
-   * `process.execArgv` to inherit on purpose. Running from TypeScript source, tsx's loader is added.
+   * `process.execArgv` to inherit on purpose. When the program runs under tsx (`tsx main.ts`,
+   * `node --import tsx`), or from TypeScript source, tsx's loader is added (unless these flags load it).
    */
   execArgv?: string[];
   /** Environment of each child. Default `process.env`. Replaces it, as in `child_process`. */
@@ -25,6 +27,11 @@ export interface ProcessTransportOptions {
    * - `'inherit'`: the children write to the parent's file descriptors themselves (raw and fastest,
    *   but their writes can interleave with the parent's in the middle of a line).
    * - `'ignore'`: discarded.
+   *
+   * In `'lines'` mode the parent also keeps the last 16 KiB of each child's stderr: when a child
+   * dies, the V8 fatal line (out of memory) or the uncaught exception's line found there becomes
+   * the `cause` of the WorkerCrashedError. With `'inherit'` and `'ignore'` the parent never sees
+   * the children's stderr, so crashes have no cause.
    */
   stdio?: 'lines' | 'inherit' | 'ignore';
   /**
@@ -49,13 +56,14 @@ export interface ProcessWorkerHandle extends WorkerHandle {
 
 /**
  * The `Transport` of {@link ProcessPool}: forks `worker.js` (the sibling of this module with its
- * own extension) with `serialization: 'advanced'`, so messages carry what structured clone
- * carries (Buffers, typed arrays, Map, Set, Date, BigInt, errors).
+ * own extension) with `serialization: 'advanced'`; messages are encoded by wire-codec.ts, so they
+ * carry what structured clone carries (Buffers, typed arrays, Map, Set, Date, BigInt, errors) and
+ * refuse what it refuses.
  * @throws TypeError if an option has the wrong type.
  */
 export class ProcessTransport implements Transport {
   readonly name = 'procs';
-  readonly #entry = childEntry();
+  readonly #entry: { file: string; loader: string[] };
   readonly #children = new Set<ChildProcess>();
   readonly #options: Required<Pick<ProcessTransportOptions, 'execArgv' | 'stdio' | 'orphanWatchdog'>> &
     Pick<ProcessTransportOptions, 'env' | 'cwd'>;
@@ -67,6 +75,7 @@ export class ProcessTransport implements Transport {
     if (cwd !== undefined && typeof cwd !== 'string') throw new TypeError('ProcessPool: cwd must be a string');
     if (!STDIO_MODES.has(stdio)) throw new TypeError(`ProcessPool: stdio must be 'lines', 'inherit' or 'ignore', got ${String(stdio)}`);
     this.#options = { execArgv: [...execArgv], env, cwd, stdio, orphanWatchdog: orphanWatchdog !== false };
+    this.#entry = childEntry(execArgv);
   }
 
   /** Pids of the children that are running (started and not yet exited). */
@@ -89,6 +98,7 @@ export class ProcessTransport implements Transport {
     this.#children.add(child);
     if (child.stdout) forwardLines(child.stdout, process.stdout);
     if (child.stderr) forwardLines(child.stderr, process.stderr);
+    const stderrTail = child.stderr ? new StderrTail(child.stderr) : undefined;
 
     let reported = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -109,7 +119,16 @@ export class ProcessTransport implements Transport {
     };
 
     child.on('message', (msg) => {
-      if (!reported) events.message(msg as WorkerMessage);
+      if (reported) return;
+      // Only mpool's encoded messages; anything else (a task calling process.send) is not for us.
+      let decoded: WorkerMessage;
+      try {
+        decoded = decodeMessage(msg) as WorkerMessage;
+      } catch {
+        process.emitWarning(`mpool: ignored a message from worker process ${child.pid} that mpool did not send`, 'MpoolProtocolWarning');
+        return;
+      }
+      events.message(decoded);
     });
     // Send errors after the child died (ERR_IPC_CHANNEL_CLOSED, EPIPE) are followed by its exit,
     // which fails what it held; only a spawn failure (no pid) ends the worker here.
@@ -117,27 +136,33 @@ export class ProcessTransport implements Transport {
       if (child.pid === undefined) report({ exitCode: null, signal: null, error });
     });
     child.on('exit', (exitCode, signal) => {
+      // What the child wrote to stderr is complete once its pipes are drained, as are its replies.
+      const exited = (): ExitInfo => {
+        const error = stderrTail && (exitCode !== 0 || signal !== null) ? crashCause(stderrTail.text()) : undefined;
+        return error ? { exitCode, signal, error } : { exitCode, signal };
+      };
       // Replies sent just before the exit may still be in the pipe: wait for 'close' (IPC and
       // stdio drained), unless a grandchild holds the pipes open.
       const timer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
-        report({ exitCode, signal });
+        report(exited());
       }, CLOSE_WAIT_MS);
       child.once('close', () => {
         clearTimeout(timer);
-        report({ exitCode, signal });
+        report(exited());
       });
     });
     return {
       get pid() {
         return child.pid;
       },
-      // child.send throws synchronously when the message cannot be serialized (checked on Node 20
-      // with advanced serialization), which is what the engine needs for EncodingError.
+      // encodeMessage throws synchronously when the message cannot be sent, which is what the
+      // engine needs for EncodingError (see wire-codec.ts for why we encode ourselves).
       send: (msg: ParentMessage) => {
-        child.send(msg);
+        child.send(encodeMessage(msg));
       },
+      assertSendable,
       // The engine keeps a leaving worker ref'd until it exits, so join() always settles.
       ref: () => setRef(true),
       unref: () => setRef(false),
@@ -158,13 +183,17 @@ interface Ref {
 }
 
 /**
- * The child's script. From dist: the sibling `worker.js` / `worker.cjs`. From TypeScript source
- * (tests): `worker.ts`, with tsx's loader given by absolute URL so it resolves from this package.
+ * The child's script and the loader flags it needs. From dist: the sibling `worker.js` /
+ * `worker.cjs`; from TypeScript source (tests): `worker.ts` with this package's own tsx. A program
+ * running under tsx (`tsx main.ts`, `node --import tsx`) gets its own tsx in the children too
+ * (by absolute URL, so it resolves whatever the children's cwd), so `.ts` task modules load there
+ * as they do in the parent; unless the caller's `execArgv` loads tsx itself.
  */
-function childEntry(): { file: string; loader: string[] } {
+function childEntry(userExecArgv: readonly string[]): { file: string; loader: string[] } {
   const { url, fromSource } = siblingWorkerEntry(import.meta.url);
   const file = fileURLToPath(url);
-  if (!fromSource) return { file, loader: [] };
-  const tsx = createRequire(import.meta.url).resolve('tsx');
-  return { file, loader: ['--import', pathToFileURL(tsx).href] };
+  const tsx = fromSource ? tsxFrom(fileURLToPath(import.meta.url)) : tsxOfParent();
+  if (fromSource && !tsx) throw new Error(`cannot find tsx from ${fileURLToPath(import.meta.url)} (needed to run children from TypeScript source)`);
+  if (!tsx || tsxInArgv(userExecArgv)) return { file, loader: [] };
+  return { file, loader: ['--import', tsx.loader] };
 }

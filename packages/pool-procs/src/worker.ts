@@ -3,7 +3,8 @@
  * child never outlives its parent. argv: `[parentPid, ...flags]`, flags `watchdog` and `blocking-stdio`.
  */
 import { Worker } from 'node:worker_threads';
-import { serve, type WorkerMessage } from '@mpool/pool-core';
+import { serve, type ParentMessage, type WorkerMessage } from '@mpool/pool-core';
+import { assertSendable, decodeMessage, encodeMessage } from './wire-codec.js';
 
 if (!process.send) throw new Error('@mpool/pool-procs worker entry must be started by ProcessPool (it needs an IPC channel)');
 const parentPid = Number(process.argv[2]);
@@ -24,8 +25,8 @@ function send(msg: WorkerMessage): void {
   if (!process.connected) return; // the parent is gone: nobody to answer
   sending++;
   try {
-    // Throws synchronously when `msg` cannot be serialized: serve() turns that into EncodingError.
-    process.send!(msg, undefined, undefined, sent);
+    // encodeMessage throws synchronously when `msg` cannot be sent: serve() turns that into EncodingError.
+    process.send!(encodeMessage(msg), undefined, undefined, sent);
   } catch (error) {
     sending--;
     throw error;
@@ -73,7 +74,8 @@ if (process.ppid !== parentPid) leave(ORPHAN_DEADLINE_MS); // the parent died wh
 
 serve({
   send,
-  onMessage: (handler) => process.on('message', handler as (msg: unknown) => void),
+  onMessage: (handler) => process.on('message', (msg: unknown) => handler(decodeMessage(msg) as ParentMessage)),
+  assertSendable,
   exit: () => leave(),
 });
 

@@ -1,4 +1,9 @@
 import { runConformanceSuite } from '@mpool/pool-core/testing';
 import { createPool } from './factory.js';
 
-runConformanceSuite({ name: 'procs', createPool, factoryModule: new URL('./factory.ts', import.meta.url).href });
+runConformanceSuite({
+  name: 'procs',
+  createPool,
+  factoryModule: new URL('./factory.ts', import.meta.url).href,
+  builtFactoryModule: new URL('./built-factory.mjs', import.meta.url).href,
+});

@@ -1,6 +1,6 @@
 /** Killing children: kill -9 from outside, SIGTERM then SIGKILL, exits that user code cannot stop. */
 import { describe, expect, it } from 'vitest';
-import { KILL_GRACE_MS, PoolStateError, WorkerCrashedError } from '../src/index.js';
+import { KILL_GRACE_MS, PoolStateError, WorkerCrashedError, type TaskLike } from '../src/index.js';
 import { ignoreSigterm, leaveTimerOpen, pid, sleepMs, sleepThenPid, spinMs } from './fixtures/tasks.js';
 import { isRunning, sleep, trackedPools } from './helpers.js';
 
@@ -9,10 +9,11 @@ const rejectionOf = (p: Promise<unknown>) => p.then(() => expect.unreachable('ex
 describe('kill -9 of a worker from outside', () => {
   const { makePool, seen } = trackedPools();
 
-  for (const [how, task] of [
+  const cases: Array<[string, TaskLike<(ms: number) => unknown>]> = [
     ['awaiting a timer', sleepMs],
     ['in a synchronous loop', spinMs],
-  ] as const) {
+  ];
+  for (const [how, task] of cases) {
     it(`mid-task (${how}): the tasks it held reject with signal SIGKILL, it is replaced, later tasks succeed`, async () => {
       const pool = makePool({ processes: 1 });
       const victim = await pool.apply(pid);

@@ -1,9 +1,18 @@
 /** Main side of the threads backend: one `Worker` per pool worker, messages by `postMessage`. */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { siblingWorkerEntry, type ExitInfo, type Transport, type WorkerEvents, type WorkerHandle } from '@mpool/pool-core';
+import {
+  ownViews,
+  siblingWorkerEntry,
+  TS_LOADER_GLOBAL,
+  tsxFrom,
+  tsxOfParent,
+  type ExitInfo,
+  type Transport,
+  type TsxInstall,
+  type WorkerEvents,
+  type WorkerHandle,
+} from '@mpool/pool-core';
 
 /** Options of the threads backend only. */
 export interface ThreadTransportOptions {
@@ -13,7 +22,8 @@ export interface ThreadTransportOptions {
 
 /**
  * The `Transport` of `ThreadPool`: one `Worker` per pool worker, running the sibling
- * `worker.js` / `worker.cjs` (or `worker.ts` through tsx when running from source).
+ * `worker.js` / `worker.cjs` (or `worker.ts` through tsx when running from source), with tsx
+ * registered first when the program runs under tsx.
  */
 export class ThreadTransport implements Transport {
   readonly name = 'threads';
@@ -30,7 +40,8 @@ export class ThreadTransport implements Transport {
     });
     let uncaught: unknown;
     const exited = new Promise<void>((resolve) => {
-      worker.on('message', (msg) => events.message(msg));
+      // Structured cloning gives a view its whole ArrayBuffer: results must own exactly their bytes.
+      worker.on('message', (msg) => events.message(ownViews(msg)));
       worker.on('error', (error) => {
         uncaught = error;
       });
@@ -54,19 +65,29 @@ export class ThreadTransport implements Transport {
 }
 
 /**
- * The worker script. From dist: the sibling `worker.js` / `worker.cjs`. From TypeScript source
- * (tests), Node 20 cannot load `.ts` in a worker and ignores `--import` there, so the worker starts
- * on a tiny bootstrap that registers tsx's loader and then imports `worker.ts`.
+ * The worker script: the sibling `worker.js` / `worker.cjs` from dist, `worker.ts` from source.
+ * A worker thread gets none of the parent's loader hooks (Node 20 ignores `--import` there), so
+ * when the worker must load TypeScript — `worker.ts` itself, or because the program runs under
+ * tsx (`tsx main.ts`, `node --import tsx`) and its task modules may be `.ts` — it starts on a tiny
+ * bootstrap that registers tsx's loader first and records it (pool-core then does not register it
+ * again, and nested pools inherit it).
  */
 function workerEntry(): { script: string | URL; eval: boolean } {
   const { url: entry, fromSource } = siblingWorkerEntry(import.meta.url);
-  if (!fromSource) return { script: entry, eval: false };
-  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-  if (!existsSync(tsxApi)) throw new Error(`cannot find tsx's ESM API at ${tsxApi} (needed to run workers from TypeScript source)`);
+  const tsx = fromSource ? ownTsx() : tsxOfParent();
+  if (!tsx) return { script: entry, eval: false };
   const script = `(async () => {
-    const { register } = await import(${JSON.stringify(pathToFileURL(tsxApi).href)});
-    register();
+    const tsx = ${JSON.stringify(tsx)};
+    (await import(tsx.esmApi)).register();
+    globalThis[Symbol.for(${JSON.stringify(TS_LOADER_GLOBAL)})] = tsx;
     await import(${JSON.stringify(entry.href)});
   })().catch((error) => { process.nextTick(() => { throw error; }); });`;
   return { script, eval: true };
+}
+
+/** The tsx of this package's own install, needed to run workers from TypeScript source (tests). */
+function ownTsx(): TsxInstall {
+  const tsx = tsxFrom(fileURLToPath(import.meta.url));
+  if (!tsx) throw new Error(`cannot find tsx's ESM API from ${fileURLToPath(import.meta.url)} (needed to run workers from TypeScript source)`);
+  return tsx;
 }

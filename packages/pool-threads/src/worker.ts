@@ -1,13 +1,14 @@
 /** Worker-thread side: adapt `parentPort` to pool-core's one worker loop. */
 import { parentPort } from 'node:worker_threads';
-import { serve } from '@mpool/pool-core';
+import { ownViews, serve } from '@mpool/pool-core';
 
 if (!parentPort) throw new Error('@mpool/pool-threads worker entry must run in a worker thread');
 const port = parentPort;
 
 serve({
   send: (msg) => port.postMessage(msg),
-  onMessage: (handler) => port.on('message', handler),
+  // Arguments must own exactly their bytes, as results do (see ownViews).
+  onMessage: (handler) => port.on('message', (msg) => handler(ownViews(msg))),
   // process.exit() in a worker thread ends this thread only, even if user code left timers open.
   exit: () => process.exit(0),
 });

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { threadId } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerCrashedError } from '@mpool/pool-core';
+import { EncodingError, PoolError, PoolStateError, WorkerCrashedError } from '@mpool/pool-core';
 import { ThreadPool } from '../src/index.js';
 import { allocate, norm, whichThread } from './fixtures/ts-tasks.js';
 
@@ -36,6 +36,20 @@ describe('ThreadPool [backend: threads]', () => {
     const { negate } = require('./fixtures/cjs-tasks.cjs');
     const pool = track(new CjsPool({ processes: 1 }));
     expect(await pool.map(negate, [1, 2])).toEqual([-1, -2]);
+  });
+
+  it('errors of a pool made through require() are instanceof the classes got by import', async () => {
+    const require = createRequire(import.meta.url);
+    const { ThreadPool: CjsPool } = require('../dist/index.cjs');
+    const { negate } = require('./fixtures/cjs-tasks.cjs');
+    const pool = track(new CjsPool({ processes: 1 }));
+    const unsendable = await pool.apply(negate, [() => 1]).catch((e: unknown) => e);
+    expect(unsendable).toBeInstanceOf(EncodingError);
+    expect(unsendable).toBeInstanceOf(PoolError);
+    pool.close();
+    const refused = await pool.map(negate, [1]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PoolStateError);
+    expect(refused).not.toBeInstanceOf(EncodingError);
   });
 
   it('resourceLimits: a worker over its heap limit crashes alone and is replaced', async () => {

@@ -2,12 +2,13 @@
  * The argument table (commander). Parsing only: it returns typed options or throws UsageError;
  * running and error reporting are main.ts's job.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CommanderError, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { UsageError } from '../errors.js';
 import type { Format } from '../format/report.js';
 import type { HasherName } from '../batch.js';
 import type { Backend } from '../pool.js';
+import { OrderedCommand } from './ordered-command.js';
 
 /** What to do. */
 export type Mode = 'digest' | 'check' | 'audit';
@@ -15,13 +16,21 @@ export type Mode = 'digest' | 'check' | 'audit';
 /** The parsed command line. */
 export interface CliOptions {
   mode: Mode;
-  /** Operands (default `.`); empty for --check, and for --audit without PATH (the manifest says). */
+  /** Operands (default `.`; `-` is stdin); empty for --check, and for --audit without PATH (the manifest says). */
   paths: string[];
   format: Format;
-  /** The manifest of --check / --audit (`-` is stdin). */
+  /** The manifest of --audit, or of the one --check run at hand (`-` is stdin). */
   manifest: string | null;
+  /** --check: the manifests, in order (`-c [FILE...]`; none means stdin). */
+  manifests: string[];
+  /** --check verbosity; the last of --quiet, --status and --warn wins, as in coreutils. */
   quiet: boolean;
   status: boolean;
+  warn: boolean;
+  /** --check: improperly formatted lines make the exit status 1. */
+  strict: boolean;
+  /** --check: a listed file that does not exist is neither reported nor a failure. */
+  ignoreMissing: boolean;
   exclude: string[];
   follow: boolean;
   jobs: number | undefined;
@@ -34,15 +43,24 @@ export interface CliOptions {
 /** Either options to run with, or `exit` after --help / --version printed. */
 export type Parsed = { kind: 'run'; options: CliOptions } | { kind: 'exit' };
 
+const USAGE = `[options] [PATH...]
+       digest-tree -c [options] [FILE...]`;
+
 const EPILOG = `
+PATH - is standard input (name it ./- for a file called -). With -c, the FILE operands are
+manifests (- or none: standard input), checked in turn, as sha512sum -c does.
+
 Output is sorted by path (bytewise) and identical whatever the backend, worker count or timing,
 except --ndjson, which streams one object per file as results arrive (unordered).
 Formats: default GNU (sha512sum), --tag BSD, --json one object {path: hex}, --ndjson one object
 per line {"path", "sha512"}. JSON paths that are not UTF-8 use surrogateescape (\\udc80-\\udcff),
 and NDJSON adds "pathBase64" with the exact bytes.
 
-Exit status: 0 success; 1 a file or directory could not be read, a check failed, or --audit
-found changes; 2 usage error or unusable manifest; 130 interrupted; 141 stdout closed early.`;
+--exclude patterns match bytes, as git does: ? and [...] stand for one byte (é is two in UTF-8).
+
+Exit status: 0 success; 1 a file or directory could not be read, a check failed, --audit found
+changes, or stdout could not be written (write error); 2 usage error or unusable manifest;
+130 interrupted; 141 stdout closed early.`;
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -52,17 +70,23 @@ function positiveInt(value: string): number {
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function buildProgram(): Command {
-  return new Command('digest-tree')
+function buildProgram(): OrderedCommand {
+  return new OrderedCommand('digest-tree')
     .description('SHA-512 digest of every regular file under PATH (default: the current directory), hashed on a worker pool.')
-    .argument('[PATH...]', 'files or directories to hash')
+    .usage(USAGE)
+    .argument('[PATH...]', 'files or directories to hash; with -c, the manifests to verify')
     .addOption(new Option('--tag', 'BSD-style lines: SHA512 (path) = hex').conflicts(['json', 'ndjson']))
     .addOption(new Option('--json', 'one JSON object mapping path to hex digest').conflicts(['ndjson']))
     .addOption(new Option('--ndjson', 'one JSON object per file, streamed (unordered)'))
-    .addOption(new Option('-c, --check <FILE>', 'verify the digests listed in FILE (GNU or BSD format; - for stdin)').conflicts(['tag', 'json', 'ndjson', 'audit']))
+    // An optional value, not a required one: `-c --quiet FILE` must not take --quiet as the
+    // manifest. A value (`-c FILE`, `--check=FILE`) is a manifest in its place among the operands.
+    .addOption(new Option('-c, --check [FILE]', 'verify the digests listed in the FILE operands (GNU or BSD lines; - or none: stdin)').conflicts(['tag', 'json', 'ndjson', 'audit']))
+    .option('--ignore-missing', "with --check: don't fail or report status for missing files")
     .option('--quiet', "with --check: don't print OK for each verified file")
-    .option('--status', 'with --check: print nothing; the exit status tells')
-    .option('--audit <FILE>', 'compare the tree with manifest FILE: new, missing, changed and moved files')
+    .option('--status', "with --check: don't output anything, the exit status tells")
+    .option('--strict', 'with --check: exit non-zero for improperly formatted checksum lines')
+    .option('-w, --warn', 'with --check: warn about improperly formatted checksum lines')
+    .option('--audit <FILE>', 'compare the tree (the PATH operands; none: the paths FILE names) with manifest FILE: new, missing, changed and moved files')
     .option('--exclude <PATTERN>', 'leave out paths matching a gitignore-style pattern (repeatable)', collect, [])
     .option('-L, --follow', 'follow symbolic links (loops are detected and not followed)')
     .option('-j, --jobs <N>', 'number of workers (default: number of CPUs)', positiveInt)
@@ -81,9 +105,9 @@ interface Raw {
   tag?: boolean;
   json?: boolean;
   ndjson?: boolean;
-  check?: string;
-  quiet?: boolean;
-  status?: boolean;
+  check?: string | true;
+  ignoreMissing?: boolean;
+  strict?: boolean;
   audit?: string;
   exclude: string[];
   follow?: boolean;
@@ -99,6 +123,15 @@ interface Raw {
  */
 export function parseArgs(argv: string[], writeOut: (text: string) => void): Parsed {
   const program = buildProgram().configureOutput({ writeOut, writeErr: writeOut, outputError: () => undefined });
+  // --quiet, --status and --warn cancel each other, the last one given wins (coreutils' rule):
+  // commander keeps each flag on its own, so their order is taken from its events.
+  let verbosity: Verbosity | null = null;
+  for (const flag of ['quiet', 'status', 'warn'] as const) program.on(`option:${flag}`, () => (verbosity = flag));
+  // `-c FILE`: FILE is a manifest like the operands, in command-line order (`x -c a`: x, then a).
+  const checkValues: Array<{ file: string; at: number }> = [];
+  program.on('option:check', (value: string | null) => {
+    if (typeof value === 'string') checkValues.push({ file: value, at: program.operandsSeen });
+  });
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
@@ -106,23 +139,51 @@ export function parseArgs(argv: string[], writeOut: (text: string) => void): Par
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { kind: 'exit' };
     throw new UsageError(error.message.replace(/^error: /, ''));
   }
-  return { kind: 'run', options: validate(program.opts<Raw>(), program.args) };
+  return { kind: 'run', options: validate(program.opts<Raw>(), program.args, verbosity, checkValues) };
 }
 
-function validate(raw: Raw, operands: string[]): CliOptions {
+/** The operands with each `-c FILE` value put back where it was given. */
+function inOrder(operands: string[], values: Array<{ file: string; at: number }>): string[] {
+  const out: string[] = [];
+  let v = 0;
+  operands.forEach((operand, i) => {
+    while (v < values.length && values[v]!.at <= i) out.push(values[v++]!.file);
+    out.push(operand);
+  });
+  while (v < values.length) out.push(values[v++]!.file);
+  return out;
+}
+
+type Verbosity = 'quiet' | 'status' | 'warn';
+
+/** The options that mean something only with --check, by the name coreutils' message uses. */
+const CHECK_ONLY: Array<[keyof Raw, string]> = [
+  ['ignoreMissing', '--ignore-missing'],
+  ['strict', '--strict'],
+];
+
+function validate(raw: Raw, operands: string[], verbosity: Verbosity | null, checkValues: Array<{ file: string; at: number }>): CliOptions {
   const mode: Mode = raw.check !== undefined ? 'check' : raw.audit !== undefined ? 'audit' : 'digest';
-  if (mode !== 'check' && (raw.quiet || raw.status)) throw new UsageError('--quiet and --status only apply with --check');
-  if (mode === 'check' && operands.length > 0) throw new UsageError('--check takes no PATH operands (the paths come from the manifest)');
+  if (mode !== 'check') {
+    const given = verbosity !== null ? `--${verbosity}` : CHECK_ONLY.find(([key]) => raw[key])?.[1];
+    if (given) throw new UsageError(`the ${given} option is meaningful only when verifying checksums`);
+  }
   if (mode === 'check' && (raw.exclude.length > 0 || raw.follow)) throw new UsageError('--exclude and --follow do not apply with --check');
   if (mode === 'audit' && (raw.tag || raw.json || raw.ndjson)) throw new UsageError('--audit has its own report format');
+  if (mode === 'audit' && operands.includes('-')) throw new UsageError('--audit compares directory trees: - (standard input) is not one');
   const format: Format = raw.tag ? 'bsd' : raw.json ? 'json' : raw.ndjson ? 'ndjson' : 'gnu';
+  const manifests = inOrder(operands, checkValues);
   return {
     mode,
-    paths: mode !== 'digest' || operands.length > 0 ? operands : ['.'],
+    paths: mode === 'check' ? [] : mode === 'audit' || operands.length > 0 ? operands : ['.'],
     format,
-    manifest: raw.check ?? raw.audit ?? null,
-    quiet: raw.quiet ?? false,
-    status: raw.status ?? false,
+    manifest: mode === 'audit' ? raw.audit! : null,
+    manifests: mode !== 'check' ? [] : manifests.length > 0 ? manifests : ['-'],
+    quiet: verbosity === 'quiet',
+    status: verbosity === 'status',
+    warn: verbosity === 'warn',
+    strict: raw.strict ?? false,
+    ignoreMissing: raw.ignoreMissing ?? false,
     exclude: raw.exclude,
     follow: raw.follow ?? false,
     jobs: raw.jobs,

@@ -2,7 +2,7 @@
  * The process around a run: stdout, stderr (diagnostics and the progress bar) and stdin, as one
  * object so that tests can run main() in-process with everything captured.
  */
-import { readFileSync, writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import type { Issue } from '../errors.js';
 import { FdOutput, type Output } from '../output.js';
 import type { Progress } from '../progress.js';
@@ -15,10 +15,11 @@ export interface Io {
   err(text: string): void;
   /** The stream to draw progress on, and whether it is a terminal. */
   progressStream: NodeJS.WriteStream | null;
-  /** Reads all of stdin. */
-  readStdin(): Buffer;
-  /** Stdin as it arrives (for `--check -` and `--audit -`, which stream the manifest). */
-  stdinChunks(): AsyncIterable<Buffer>;
+  /**
+   * Stdin as a stream, read as it arrives: for the `-` operand (hashed) and for a manifest on
+   * stdin (`-c -`, `--audit -`, streamed). @throws when stdin cannot be read (a directory).
+   */
+  stdinStream(): NodeJS.ReadableStream;
   /** Cancels the run (SIGINT in the real process). */
   signal?: AbortSignal;
 }
@@ -35,8 +36,11 @@ export function processIo(signal?: AbortSignal): Io {
       }
     },
     progressStream: process.stderr,
-    readStdin: () => readFileSync(0),
-    stdinChunks: () => process.stdin,
+    stdinStream: () => {
+      // Node hands a directory on fd 0 over as an empty stream: say what read(2) would say.
+      if (fstatSync(0).isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' });
+      return process.stdin;
+    },
     signal,
   };
 }
@@ -51,6 +55,11 @@ export class Reporter {
     const line = `digest-tree: ${text}\n`;
     if (this.progress) this.progress.log(line);
     else this.io.err(line);
+  }
+
+  /** Like {@link say}, for text (a JS string: messages naming a command-line argument), sent as UTF-8. */
+  sayText(text: string): void {
+    this.say(Buffer.from(text, 'utf8').toString('latin1'));
   }
 
   /** `digest-tree: PATH: reason`. */

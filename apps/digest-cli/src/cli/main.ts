@@ -1,18 +1,20 @@
 /**
  * The one place that turns a command line into a run and typed errors into messages and exit
- * codes. Exit codes: 0 ok; 1 a file could not be read, a check failed, or --audit found changes;
+ * codes. Exit codes: 0 ok; 1 a file could not be read, a check failed, --audit found changes, or
+ * stdout could not be written (`write error: No space left on device`);
  * 2 usage error or unusable manifest/backend; 130 SIGINT (143 SIGTERM); 141 stdout closed early.
  */
 import { runAudit } from '../audit.js';
 import { runCheck } from '../check.js';
 import { digestTree, type RunOptions, type RunSink } from '../digest.js';
-import { InterruptedError, OutputClosedError, SetupError, UsageError } from '../errors.js';
+import { InterruptedError, ManifestError, OutputClosedError, OutputWriteError, SetupError, UsageError } from '../errors.js';
 import { ndjsonLine } from '../format/json.js';
 import { writeSorted } from '../format/report.js';
 import { DigestStore } from '../store.js';
 import { stringToBytePath } from '../paths.js';
 import { parseArgs, type CliOptions } from './args.js';
 import { processIo, Reporter, type Io } from './io.js';
+import { STDIN_OPERAND, StdinHasher } from './stdin.js';
 
 /** The exit codes (see the module comment and the README). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143, outputClosed: 141 } as const;
@@ -39,16 +41,20 @@ function exitCodeFor(error: unknown, reporter: Reporter): number {
   reporter.progress?.stop();
   reporter.progress = null;
   if (error instanceof UsageError) {
-    reporter.say(`${error.message}\nTry 'digest-tree --help' for more information.`);
+    reporter.sayText(`${error.message}\nTry 'digest-tree --help' for more information.`);
     return EXIT.usage;
   }
   if (error instanceof SetupError) {
-    reporter.say(error.message);
+    reporter.sayText(error.message);
     return EXIT.usage;
   }
   if (error instanceof OutputClosedError) return EXIT.outputClosed; // the reader left: say nothing
+  if (error instanceof OutputWriteError) {
+    reporter.sayText(`write error: ${error.message}`); // as coreutils: one line, exit 1
+    return EXIT.failed;
+  }
   if (error instanceof InterruptedError) return error.signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
-  reporter.say(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  reporter.sayText(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   return EXIT.usage;
 }
 
@@ -65,16 +71,44 @@ function runOptionsOf(options: CliOptions, io: Io, sizes: boolean): RunOptions {
 }
 
 async function runMode(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
+  if (options.mode === 'check') return runChecks(options, io, reporter);
+  const run = runOptionsOf(options, io, await startProgress(options, io, reporter));
+  if (options.mode === 'audit') return runAudit(options, run, io, reporter);
+  return runDigest(options, run, io, reporter);
+}
+
+/** Shows progress if wanted; true when it is shown (the run then looks up sizes). */
+async function startProgress(options: CliOptions, io: Io, reporter: Reporter): Promise<boolean> {
   const stream = io.progressStream;
   const wanted = options.progress ?? Boolean(stream?.isTTY);
   if (wanted && stream && !options.status) {
     const { createProgress } = await import('../progress.js'); // cli-progress only when shown
-    reporter.progress = createProgress(stream, options.progress === true);
+    // --check hashes the listed files without looking their sizes up: its percentage is of files.
+    reporter.progress = createProgress(stream, options.progress === true, options.mode !== 'check');
   }
-  const run = runOptionsOf(options, io, reporter.progress !== null);
-  if (options.mode === 'check') return runCheck(options, run, io, reporter);
-  if (options.mode === 'audit') return runAudit(options, run, io, reporter);
-  return runDigest(options, run, io, reporter);
+  return reporter.progress !== null;
+}
+
+/**
+ * `-c [FILE...]`: each manifest in turn, with its own report, as `sha512sum -c a b` does. One
+ * that cannot be read is reported and the others still run; the exit status is the worst one.
+ */
+async function runChecks(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
+  let code: number = EXIT.ok;
+  for (const manifest of options.manifests) {
+    const run = runOptionsOf(options, io, await startProgress(options, io, reporter));
+    try {
+      code = Math.max(code, await runCheck({ ...options, manifest }, run, io, reporter));
+      io.out.flush(); // this manifest's lines before the next one's messages
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      reporter.progress?.stop();
+      reporter.progress = null;
+      reporter.sayText(error.message);
+      code = EXIT.usage;
+    }
+  }
+  return code;
 }
 
 async function runDigest(options: CliOptions, run: RunOptions, io: Io, reporter: Reporter): Promise<number> {
@@ -92,7 +126,17 @@ async function runDigest(options: CliOptions, run: RunOptions, io: Io, reporter:
     },
     progress: (counts) => reporter.progress?.update(counts),
   };
-  await digestTree(options.paths.map(stringToBytePath), run, sink);
+  // `-` is stdin, hashed before the tree rather than alongside: one stream gains little from
+  // overlapping, and a read left pending (a terminal) would have to be cancelled on every error.
+  const stdin = new StdinHasher(() => io.stdinStream(), io.signal);
+  for (const path of options.paths) {
+    if (path !== STDIN_OPERAND) continue;
+    const result = await stdin.digest();
+    if (result.kind === 'digest') sink.file(STDIN_OPERAND, result.digest, 0);
+    else sink.issue(result.issue);
+  }
+  const trees = options.paths.filter((path) => path !== STDIN_OPERAND);
+  if (trees.length > 0) await digestTree(trees.map(stringToBytePath), run, sink);
   reporter.progress?.stop();
   reporter.progress = null;
   if (!streamed) writeSorted(store, options.format, io.out);

@@ -12,6 +12,11 @@ import { registerResultTests } from './results.suite.js';
 import { registerFailureTests } from './failures.suite.js';
 import { registerLifecycleTests } from './lifecycle.suite.js';
 import { registerResourceTests } from './resources.suite.js';
+import { registerDispatchTests } from './dispatch.suite.js';
+import { registerTaskModuleTests } from './task-modules.suite.js';
+import { registerTypeScriptTests } from './typescript.suite.js';
+import { registerWireTests } from './wire.suite.js';
+import { registerErrorDetailTests } from './error-detail.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -23,5 +28,10 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerFailureTests(target);
     registerLifecycleTests(target);
     registerResourceTests(target);
+    registerDispatchTests(target);
+    registerTaskModuleTests(target);
+    registerTypeScriptTests(target);
+    registerWireTests(target);
+    registerErrorDetailTests(target);
   });
 }

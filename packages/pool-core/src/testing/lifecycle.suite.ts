@@ -1,8 +1,11 @@
 /** Lifecycle and results protocol: close/terminate/join, AsyncResult, signals, recycling, validation. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AbortError, cpuCount, PoolStateError, ResultNotReadyError, TimeoutError } from '@mpool/pool-core';
-import { sleepThen, spin, sqr, squareWithWorker, whoami } from './tasks.js';
-import { poolTracker, range, rejectionOf, type ConformanceTarget } from './target.js';
+import { sleepThen, slowInitLogged, spin, sqr, squareWithWorker, whoami } from './tasks.js';
+import { poolTracker, range, rejectionOf, runInNode, type ConformanceTarget } from './target.js';
 
 export function registerLifecycleTests(target: ConformanceTarget): void {
   describe('lifecycle', () => {
@@ -40,6 +43,59 @@ export function registerLifecycleTests(target: ConformanceTarget): void {
       pool.applyAsync(sleepThen, [1000]);
       pool.close();
       expect(await rejectionOf(pool.join(50))).toBeInstanceOf(TimeoutError);
+    });
+
+    it('close() right after construction: every started worker runs its initializer to the end', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mpool-init-'));
+      try {
+        const file = join(dir, 'init.log');
+        const pool = makePool({ processes: 4, initializer: slowInitLogged, initargs: [file, 300] });
+        pool.close();
+        await pool.join(15_000);
+        expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(4);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('disposing (`await using`) with an imap nobody finished: input stops, computed results stay readable, then PoolStateError', async () => {
+      const { code, stdout, stderr } = await runInNode(
+        target,
+        `function* naturals() { for (let i = 0; ; i++) yield i; }
+        const it = pool.imap(sqr, naturals());
+        const first = (await it.next()).value;
+        await pool[Symbol.asyncDispose]();
+        const rest = [];
+        let end;
+        for (;;) {
+          try {
+            const step = await it.next();
+            if (step.done) { end = 'done'; break; }
+            rest.push(step.value);
+          } catch (error) { end = error.name + ': ' + error.message; break; }
+        }
+        const consecutive = rest.every((v, i) => v === (i + 1) * (i + 1));
+        console.log(JSON.stringify({ first, consecutive, some: rest.length > 0, end, state: pool.state }));`,
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const out = JSON.parse(stdout.trim()) as { first: number; consecutive: boolean; some: boolean; end: string; state: string };
+      expect(out).toMatchObject({ first: 0, consecutive: true, some: true, state: 'close' });
+      expect(out.end).toMatch(/^PoolStateError: .*imap/);
+    });
+
+    it('close() + join() with an imap nobody reads: join() rejects with a clear error instead of a silent exit', async () => {
+      const { code, stdout, stderr } = await runInNode(
+        target,
+        `function* naturals() { for (let i = 0; ; i++) yield i; }
+        const it = pool.imap(sqr, naturals());
+        await it.next();
+        pool.close();
+        console.log(await pool.join().then(() => 'joined', (e) => e.name + ': ' + e.message));`,
+      );
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout.trim()).toMatch(/^PoolStateError: join\(\) can never finish: .*imap/);
     });
 
     it('terminate() rejects pending results with PoolStateError and join() resolves', async () => {
@@ -123,10 +179,27 @@ export function registerLifecycleTests(target: ConformanceTarget): void {
       expect(() => target.createPool({ processes: 1, maxTasksPerChild: 0 })).toThrow(RangeError);
     });
 
-    it('a function without an address throws at once, saying how to fix it', () => {
+    it('an unknown option name throws a TypeError naming it, the closest valid name and all valid ones', async () => {
+      expect(() => target.createPool({ procesess: 2 } as never)).toThrow(
+        /^new \w+Pool: unknown option 'procesess' \(did you mean 'processes'\?\); valid options: processes, initializer, initargs, maxTasksPerChild/,
+      );
+      expect(() => target.createPool(null as never)).toThrow(/options must be an object, got null/);
+      const pool = makePool({ processes: 1 });
+      expect(() => pool.applyAsync(sqr, [1], { transferList: [] } as never)).toThrow(
+        /^applyAsync: unknown option 'transferList'; valid options: callback, errorCallback, signal$/,
+      );
+      expect(String(await rejectionOf(pool.apply(sqr, [1], { signall: undefined } as never)))).toMatch(/^TypeError: apply: unknown option 'signall' \(did you mean 'signal'\?\)/);
+      expect(String(await rejectionOf(pool.map(sqr, [1], { chunkSize: 2 } as never)))).toMatch(/^TypeError: map: unknown option 'chunkSize' \(did you mean 'chunksize'\?\)/);
+      expect(() => pool.mapAsync(sqr, [1], { bufferSize: 2 } as never)).toThrow(/^mapAsync: unknown option 'bufferSize'/);
+      expect(() => pool.imap(sqr, [1], { bufersize: 2 } as never)).toThrow(/^imap: unknown option 'bufersize' \(did you mean 'buffersize'\?\)/);
+      expect(await pool.apply(sqr, [3], { signal: undefined })).toBe(9); // a known option set to undefined is fine
+    });
+
+    it('a function without an address throws at once, saying how to fix it', async () => {
       const pool = makePool({ processes: 1 });
       const local = (x: number) => x;
-      expect(() => pool.applyAsync(local as never, [1] as never)).toThrow(/defineTasks\(import\.meta\.url/);
+      expect(() => pool.applyAsync(local as never, [1] as never)).toThrow(/^applyAsync: function local is not a pool task.*defineTasks\(import\.meta\.url/);
+      expect(String(await rejectionOf(pool.apply(local as never, [1] as never)))).toMatch(/^TypeError: apply: function local is not a pool task/);
       expect(() => pool.imap(local as never, [1] as never)).toThrow(TypeError);
     });
 

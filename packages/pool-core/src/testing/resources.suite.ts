@@ -1,12 +1,9 @@
 /** Resources: no hang, no leak, bounded read-ahead, fast terminate, no process kept alive. */
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { blob, sleepThen, sqr } from './tasks.js';
-import { poolTracker, range, type ConformanceTarget } from './target.js';
+import { poolTracker, range, runInNode, type ConformanceTarget } from './target.js';
 
 function forceGc(): () => void {
   setFlagsFromString('--expose-gc');
@@ -87,22 +84,4 @@ export function registerResourceTests(target: ConformanceTarget): void {
     });
   });
 
-}
-
-/** Runs `body` as an ES module in a fresh Node process, with `pool` (2 workers) and `sqr` in scope. */
-async function runInNode(target: ConformanceTarget, body: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const factory = target.factoryModule;
-  const script = `
-    const { createPool } = await import(${JSON.stringify(factory)});
-    const { sqr } = await import(${JSON.stringify(new URL('./tasks.js', import.meta.url).href)});
-    const pool = createPool({ processes: 2 });
-    ${body}
-  `;
-  const tsx = /\.(c|m)?ts$/.test(factory) ? ['--import', pathToFileURL(createRequire(fileURLToPath(factory)).resolve('tsx')).href] : [];
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [...tsx, '--input-type=module', '-e', script], { timeout: 15_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { taskRef, AsyncResult } from '@mpool/pool-core';
 import { add, cube, sqr, sleepThen, identity } from './tasks.js';
-import { drain, poolTracker, range, type ConformanceTarget } from './target.js';
+import { drain, poolTracker, range, untilWorkersReady, type ConformanceTarget } from './target.js';
 
 export function registerResultTests(target: ConformanceTarget): void {
   describe('results', () => {
@@ -56,6 +56,7 @@ export function registerResultTests(target: ConformanceTarget): void {
 
     it('imapUnordered yields in completion order', async () => {
       const pool = makePool({ processes: 2 });
+      await untilWorkersReady(pool, 2);
       const seen: number[] = [];
       for await (const v of pool.imapUnordered(sleepThen, [300, 10])) seen.push(v as number);
       expect(seen).toEqual([10, 300]);
@@ -63,7 +64,7 @@ export function registerResultTests(target: ConformanceTarget): void {
 
     it('a long task never strands work queued behind it while another worker is idle', async () => {
       const pool = makePool({ processes: 2 });
-      await pool.map(sqr, [1, 2]); // both workers ready
+      await untilWorkersReady(pool, 2);
       const order: unknown[] = [];
       for await (const v of pool.imapUnordered(sleepThen, [600, 40, 41, 42, 43])) order.push(v);
       expect(order).toEqual([40, 41, 42, 43, 600]);

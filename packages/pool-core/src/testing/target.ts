@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach } from 'vitest';
 import type { Pool, PoolOptions } from '@mpool/pool-core';
 
@@ -12,6 +15,13 @@ export interface ConformanceTarget {
    * Node process (e.g. "an unclosed pool does not keep the process alive"). `.ts` is loaded with tsx.
    */
   factoryModule: string;
+  /**
+   * URL of a plain-JS module that loads the backend's BUILT package (dist) and exports
+   * `createPool(options)`, `defineTasks` and `taskRef` from it, for tests that run a program the
+   * way a user does (e.g. `tsx main.ts` with `.ts` task modules). Without it those tests are not
+   * registered.
+   */
+  builtFactoryModule?: string;
 }
 
 /** Pools made through this are terminated after each test, so a failing test leaks no worker. */
@@ -44,4 +54,39 @@ export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const value of iterable) out.push(value);
   return out;
+}
+
+/**
+ * Runs `body` as an ES module in a fresh Node process (killed after 15 s), with `pool` (2 workers),
+ * `sqr` and `tasks` (every fixture task) in scope.
+ */
+export async function runInNode(target: ConformanceTarget, body: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const factory = target.factoryModule;
+  const script = `
+    const { createPool } = await import(${JSON.stringify(factory)});
+    const tasks = await import(${JSON.stringify(new URL('./tasks.js', import.meta.url).href)});
+    const { sqr } = tasks;
+    const pool = createPool({ processes: 2 });
+    ${body}
+  `;
+  const tsx = /\.(c|m)?ts$/.test(factory) ? ['--import', pathToFileURL(createRequire(fileURLToPath(factory)).resolve('tsx')).href] : [];
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [...tsx, '--input-type=module', '-e', script], { timeout: 15_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
+}
+
+/**
+ * Resolves once `pool` has shown `count` distinct ready workers: two calls at once land on two
+ * workers only if both are ready (timing tests must not depend on how fast workers start).
+ */
+export async function untilWorkersReady(pool: Pool, count: number): Promise<void> {
+  const { sleepWhoami } = await import('./tasks.js');
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const ids = await Promise.all(Array.from({ length: count }, () => pool.apply(sleepWhoami, [50])));
+    if (new Set(ids).size === count) return;
+  }
+  throw new Error(`untilWorkersReady: fewer than ${count} workers became ready`);
 }

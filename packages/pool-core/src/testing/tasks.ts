@@ -4,7 +4,10 @@
  */
 import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import { currentWorkerId, defineTasks } from '@mpool/pool-core';
+import { currentWorkerId, defineTasks, type Pool } from '@mpool/pool-core';
+import { hostileObject, hostileThrown, type HostileKind } from './hostile-values.js';
+
+export { hostileObject, hostileThrown, type HostileKind } from './hostile-values.js';
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -28,6 +31,7 @@ export const {
   sleepThen,
   spin,
   whoami,
+  sleepWhoami,
   squareWithWorker,
   throwTypeError,
   throwCustom,
@@ -41,7 +45,18 @@ export const {
   readInit,
   failInit,
   failInitLogged,
+  slowInitLogged,
+  recordRun,
+  logThenFailAt,
+  squareExceptFive,
   blob,
+  squaresInInnerPool,
+  callIt,
+  throwHostile,
+  viewLayouts,
+  returnViews,
+  returnFunctionAt,
+  returnHostile,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
   add: (a: number, b: number) => a + b,
@@ -57,6 +72,11 @@ export const {
     return ms;
   },
   whoami: () => ({ workerId: currentWorkerId(), pid: process.pid, threadId }),
+  /** The id of the worker that ran it, after `ms` (two at once land on two workers if both are ready). */
+  async sleepWhoami(ms: number) {
+    await sleepMs(ms);
+    return currentWorkerId();
+  },
   squareWithWorker: (x: number) => [x * x, currentWorkerId()] as const,
   throwTypeError(message: string) {
     throw new TypeError(message);
@@ -101,9 +121,85 @@ export const {
     appendFileSync(file, `${process.pid}:${threadId}\n`);
     throw new Error('initializer refuses');
   },
+  /** An initializer that takes `ms`, then logs that it finished (proves it ran to the end in every worker). */
+  async slowInitLogged(file: string, ms: number) {
+    await sleepMs(ms);
+    appendFileSync(file, `${process.pid}:${threadId}\n`);
+  },
+  /** Logs `tag` to `file` when it starts, then spins `ms`: the test counts how often a task ran. */
+  recordRun(file: string, tag: string, ms: number) {
+    appendFileSync(file, `${tag}\n`);
+    const end = Date.now() + ms;
+    while (Date.now() < end);
+    return tag;
+  },
+  /** Logs `i` to `file`, spins `ms`, and throws on item `failAt` (a starmap task: it shows which items ran). */
+  logThenFailAt(file: string, i: number, failAt: number, ms: number) {
+    appendFileSync(file, `${i}\n`);
+    const end = Date.now() + ms;
+    while (Date.now() < end);
+    if (i === failAt) throw new RangeError(`item ${i} refused`);
+    return i * i;
+  },
+  /** `i * i`, except for 5, which throws RangeError. */
+  squareExceptFive(i: number) {
+    if (i === 5) throw new RangeError('item 5 refused');
+    return i * i;
+  },
   /** A result of `bytes` bytes (for memory tests). */
   blob: (bytes: number) => 'x'.repeat(bytes),
+  /** Runs a pool of its own at run time (a pool inside a worker), made by the backend's factory module. */
+  async squaresInInnerPool(factoryModule: string, xs: number[]) {
+    const { createPool } = (await import(factoryModule)) as { createPool(o: { processes: number }): Pool };
+    const inner = createPool({ processes: 2 });
+    try {
+      const squares = await inner.map(sqr, xs);
+      const innerWorkers = await inner.map(whoami, [undefined, undefined], 1);
+      return { squares, outerWorker: currentWorkerId(), innerWorkers: innerWorkers.map((w) => w.workerId) };
+    } finally {
+      inner.close();
+      await inner.join(10_000);
+    }
+  },
+  /** Calls its argument if it is a function (it never is: functions cannot be sent). */
+  callIt: (f: unknown) => (typeof f === 'function' ? (f as () => unknown)() : f),
+  /** Throws a value built to break error serialization (see {@link hostileThrown}). */
+  throwHostile(kind: HostileKind) {
+    throw hostileThrown(kind);
+  },
+  /** How each typed array / Buffer / DataView argument looks inside the worker. */
+  viewLayouts: (views: ArrayBufferView[]) => views.map(layoutOf),
+  /** Typed arrays, Buffers and DataViews of every kind a task may return, including views into bigger buffers. */
+  returnViews(seed: number) {
+    const big = new Float64Array(1000).fill(seed);
+    return {
+      f64: new Float64Array([seed, 2]),
+      u8: new Uint8Array(8).fill(seed),
+      pooled: Buffer.from(`buffer ${seed}`), // Node allocates small Buffers in a shared 8 KiB pool
+      sub: big.subarray(10, 12),
+      view: new DataView(big.buffer, 80, 16),
+      nested: new Map([['k', [new Set([new Uint16Array(new ArrayBuffer(64), 2, 3)])]]]),
+    };
+  },
+  /** Returns `x`, except at `bad`, where it returns a function (which cannot be sent back). */
+  returnFunctionAt: (x: number, bad: number) => (x === bad ? () => x : x),
+  /** A result whose getter throws an error that cannot be read either: encoding it runs the getter. */
+  returnHostile: () => hostileObject('result getter'),
 });
+
+
+/** Byte layout of a view: what the tests check to prove a view owns exactly its bytes. */
+export function layoutOf(view: ArrayBufferView): { byteOffset: number; byteLength: number; bufferBytes: number } {
+  return { byteOffset: view.byteOffset, byteLength: view.byteLength, bufferBytes: view.buffer.byteLength };
+}
+
+/**
+ * Declares `lateTask` only when called: the mistake of calling defineTasks inside a function.
+ * Workers import this module but never call this, so they cannot find `lateTask`.
+ */
+export function declareLateTask() {
+  return defineTasks(import.meta.url, { lateTask: (x: number) => x + 1 });
+}
 
 /** Exported plainly (no defineTasks), for taskRef tests. */
 export function cube(x: number): number {

@@ -1,0 +1,36 @@
+/**
+ * commander, told where each option falls among the operands. `sha512sum x -c a` checks x, then
+ * a; commander keeps operands and option values apart and says nothing of their order. So
+ * {@link OrderedCommand.parseOptions} lets commander parse one stretch of options at a time (up
+ * to the next operand, with passThroughOptions) and counts the operands in between: a listener
+ * on `option:NAME` reads {@link OrderedCommand.operandsSeen} to know how many came before it.
+ */
+import { Command, type ParseOptionsResult } from 'commander';
+
+export class OrderedCommand extends Command {
+  /** Operands met so far while parsing (read it from an `option:*` listener). */
+  operandsSeen = 0;
+
+  constructor(name: string) {
+    super(name);
+    // commander then stops at the first operand and returns it with the unparsed rest.
+    this.passThroughOptions();
+  }
+
+  override parseOptions(args: string[]): ParseOptionsResult {
+    const operands: string[] = [];
+    let rest = args;
+    for (;;) {
+      const parsed = super.parseOptions(rest);
+      // An unknown option (commander reports it), or nothing left.
+      if (parsed.unknown.length > 0 || parsed.operands.length === 0) return { operands: [...operands, ...parsed.operands], unknown: parsed.unknown };
+      // Everything after `--` is an operand. (A `--` consumed as an option's value, as in
+      // `--exclude -- x`, looks the same here: options after x are then taken as operands.)
+      const start = rest.length - parsed.operands.length;
+      if (rest[start - 1] === '--') return { operands: [...operands, ...parsed.operands], unknown: [] };
+      operands.push(parsed.operands[0]!);
+      this.operandsSeen = operands.length;
+      rest = parsed.operands.slice(1);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The `-` operand: standard input, hashed on the main thread as it arrives (node:crypto, i.e.
+ * OpenSSL's SHA-512; one stream cannot use the pool) and named `-`, as `sha512sum -` does.
+ * A file really named `-` is `./-`.
+ */
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { issueFromError, type Issue } from '../errors.js';
+
+/** The operand that means stdin (after `--` too, as in coreutils). */
+export const STDIN_OPERAND = '-';
+
+/** A 64-byte digest, or why stdin could not be read. */
+export type StdinDigest = { kind: 'digest'; digest: Buffer } | { kind: 'issue'; issue: Issue };
+
+/**
+ * Hashes stdin for each `-` operand. Stdin is read once, to its end: a second `-` finds nothing
+ * more and gets the digest of no data (what `sha512sum - -` prints when stdin is a pipe or file).
+ */
+export class StdinHasher {
+  #consumed = false;
+  constructor(
+    private readonly open: () => NodeJS.ReadableStream,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  async digest(): Promise<StdinDigest> {
+    const hash = createHash('sha512');
+    if (this.#consumed) return { kind: 'digest', digest: hash.digest() };
+    this.#consumed = true;
+    try {
+      // pipeline() destroys stdin if the run is aborted (Ctrl-C while a terminal is read).
+      await pipeline(this.open(), async (source: AsyncIterable<Buffer | string>) => {
+        for await (const chunk of source) hash.update(chunk);
+      }, { signal: this.signal });
+    } catch (error) {
+      if (this.signal?.aborted) throw this.signal.reason;
+      return { kind: 'issue', issue: issueFromError(STDIN_OPERAND, error) };
+    }
+    return { kind: 'digest', digest: hash.digest() };
+  }
+}

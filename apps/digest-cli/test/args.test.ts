@@ -1,0 +1,54 @@
+/** The argument table in-process: orderings, the manifests of -c, and the --quiet/--status/--warn rule. */
+import { describe, expect, it } from 'vitest';
+import { parseArgs, type CliOptions } from '../src/cli/args.js';
+import { UsageError } from '../src/errors.js';
+
+function options(argv: string[]): CliOptions {
+  const parsed = parseArgs(argv, () => undefined);
+  if (parsed.kind !== 'run') throw new Error('expected a run');
+  return parsed.options;
+}
+
+describe('parseArgs', () => {
+  it.each([
+    [['-c'], ['-']],
+    [['-c', '-'], ['-']],
+    [['-c', 'a', 'b'], ['a', 'b']],
+    [['a', '-c', 'b'], ['a', 'b']],
+    [['a', '-c', '--quiet', 'b'], ['a', 'b']],
+    [['--check=a', 'b'], ['a', 'b']],
+    [['b', '--check=a'], ['b', 'a']],
+    [['-c', 'a', '-c', 'b', 'c'], ['a', 'b', 'c']],
+    [['x', '--quiet', 'y', '-c', 'z'], ['x', 'y', 'z']],
+    [['-c', '--', '-x', '--quiet'], ['-x', '--quiet']],
+  ])('%j checks the manifests %j, in that order', (argv, manifests) => {
+    const o = options(argv);
+    expect([o.mode, o.manifests, o.paths]).toEqual(['check', manifests, []]);
+  });
+
+  it('digest mode: operands in order, - kept as stdin, options anywhere', () => {
+    const o = options(['a', '--tag', '-', '-j', '2', 'b', '--', '--c']);
+    expect([o.mode, o.paths, o.format, o.jobs]).toEqual(['digest', ['a', '-', 'b', '--c'], 'bsd', 2]);
+  });
+
+  it.each([
+    [['-c', '--quiet', '--status'], 'status'],
+    [['-c', '--status', '--quiet'], 'quiet'],
+    [['-c', '--quiet', '-w'], 'warn'],
+    [['-c', '-w', '--status', 'm', '--quiet'], 'quiet'],
+  ])('%j: the last of --quiet/--status/--warn wins (%s)', (argv, winner) => {
+    const o = options(argv);
+    expect({ quiet: o.quiet, status: o.status, warn: o.warn }).toEqual({ quiet: winner === 'quiet', status: winner === 'status', warn: winner === 'warn' });
+  });
+
+  it('--help after an operand still shows the help', () => {
+    let text = '';
+    expect(parseArgs(['x', '--help'], (t) => (text += t))).toEqual({ kind: 'exit' });
+    expect(text).toContain('digest-tree -c [options] [FILE...]');
+  });
+
+  it('unknown options after operands are still reported, with a suggestion', () => {
+    expect(() => parseArgs(['-c', 'm', '--stats'], () => undefined)).toThrow(UsageError);
+    expect(() => parseArgs(['-c', 'm', '--stats'], () => undefined)).toThrow(/unknown option '--stats'\n\(Did you mean --status\?\)/);
+  });
+});
