@@ -1,4 +1,5 @@
 // Writes the Markdown report (bench/RESULTS.md) from the results of each section.
+import { existsSync, readFileSync } from 'node:fs';
 import { fmt, fmtRange, fmtRatio } from './stats.mjs';
 import { POOL_PEERS, poolBars } from './pools.mjs';
 
@@ -225,6 +226,9 @@ export function renderReport({ machine, meta, pools, hash, digest, openssl }) {
   }
   if (hash) lines.push(...from('hashing', hash), ...hashSection(hash, openssl));
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
+  // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
+  const memory = new URL('../memory.md', import.meta.url);
+  if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');
   if (!pools || !hash || !digest) lines.push(`Sections not run yet: ${[!pools && 'pools', !hash && 'hash', !digest && 'digest'].filter(Boolean).join(', ')} (\`pnpm bench\` runs them all).`, '');
   return `${lines.join('\n')}\n`;
 }

@@ -4,51 +4,24 @@
  * summary on stderr, exit 1 on any failure; --quiet drops the OK lines, --status prints nothing,
  * --warn names each improperly formatted line, --strict makes such lines a failure, and
  * --ignore-missing skips listed files that do not exist (but fails if none was verified).
+ *
+ * It streams, as sha512sum does: the manifest is read while the files it names are hashed,
+ * at most {@link WINDOW} lines ahead of the last line reported, and lines are reported in
+ * manifest order (--warn messages too, among the files' messages). Memory does not grow with
+ * the manifest.
  */
-import { readFileSync } from 'node:fs';
 import type { CliOptions } from './cli/args.js';
 import type { Io, Reporter } from './cli/io.js';
-import { digestFiles, type RunOptions } from './digest.js';
-import { ManifestError, issueFromError, type Issue } from './errors.js';
-import { escapeName, parseLine, type ManifestEntry } from './format/lines.js';
-import { stringToBytePath, type BytePath } from './paths.js';
+import { digestStream, type RunOptions } from './digest.js';
+import type { Issue } from './errors.js';
+import { escapeName, type ManifestEntry } from './format/lines.js';
+import { classifyLine, manifestName, openManifest } from './manifest.js';
+import type { BytePath } from './paths.js';
 
-/** A parsed manifest: its valid entries and how many lines were not checksum lines. */
-export interface Manifest {
-  entries: ManifestEntry[];
-  badLines: number;
-  /** 1-based numbers of the lines counted in `badLines` (for --warn). */
-  badLineNumbers: number[];
-}
+export { manifestLabel, manifestName } from './manifest.js';
 
-/**
- * A manifest's name in messages, as a byte string (what Reporter.say takes): stdin is
- * `'standard input'`, as coreutils calls it.
- */
-export const manifestName = (file: string): BytePath => (file === '-' ? "'standard input'" : stringToBytePath(file));
-
-/**
- * Reads and parses a manifest (`-` is stdin). Lines are byte strings, so names keep their bytes.
- * @throws ManifestError when it cannot be read.
- */
-export function readManifest(file: string, io: Io): Manifest {
-  let data: Buffer;
-  try {
-    data = file === '-' ? io.readStdin() : readFileSync(Buffer.from(stringToBytePath(file), 'latin1'));
-  } catch (error) {
-    throw new ManifestError(`${file}: ${issueFromError(stringToBytePath(file), error).message}`);
-  }
-  const lines = data.toString('latin1').split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const entries: ManifestEntry[] = [];
-  const badLineNumbers: number[] = [];
-  lines.forEach((line, i) => {
-    const entry = parseLine(line);
-    if (entry) entries.push(entry);
-    else badLineNumbers.push(i + 1);
-  });
-  return { entries, badLines: badLineNumbers.length, badLineNumbers };
-}
+/** Lines read ahead of the oldest line not yet reported (bounds memory; keeps workers busy). */
+export const WINDOW = 4096;
 
 /** A name in a check report line; like sha512sum -c, only a newline forces the escaped form. */
 export function displayName(path: BytePath): string {
@@ -58,53 +31,160 @@ export function displayName(path: BytePath): string {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-/** Runs --check; resolves with the exit code. */
-export async function runCheck(options: CliOptions, run: RunOptions, io: Io, reporter: Reporter): Promise<number> {
-  const manifest = readManifest(options.manifest!, io);
-  const name = manifestName(options.manifest!);
-  if (options.warn) for (const n of manifest.badLineNumbers) reporter.say(`${name}: ${n}: improperly formatted SHA512 checksum line`);
-  if (manifest.entries.length === 0) {
-    if (!options.status) reporter.say(`${name}: no properly formatted checksum lines found`);
-    return 1;
+/** The result for a path: its hex digest, or why it could not be hashed. */
+type Outcome = string | Issue;
+
+/** A manifest line waiting to be reported: a checksum line, or the number of an improperly formatted one (--warn). */
+type Waiting = ManifestEntry | number;
+
+/** What the window reports, in manifest order. */
+interface WindowReport {
+  entry(entry: ManifestEntry, outcome: Outcome): void;
+  /** An improperly formatted line (only queued under --warn). */
+  bad(lineNumber: number): void;
+}
+
+/**
+ * Manifest lines waiting for their file's digest, in manifest order. A path listed several
+ * times within the window is hashed once. Improperly formatted lines wait their turn too, so
+ * that --warn names them where sha512sum does: between the messages of the lines around them.
+ */
+class CheckWindow {
+  readonly #queue: Waiting[] = [];
+  #head = 0;
+  /** path -> [lines of it waiting, outcome once known] */
+  readonly #pending = new Map<BytePath, { waiting: number; outcome?: Outcome }>();
+  #space: (() => void) | null = null;
+
+  constructor(private readonly report: WindowReport) {}
+
+  get full(): boolean {
+    return this.#queue.length - this.#head >= WINDOW;
   }
-  const digests = new Map<BytePath, string>();
-  const problems = new Map<BytePath, Issue>();
-  const unique = [...new Set(manifest.entries.map((e) => e.path))];
-  await digestFiles(unique, run, {
-    file: (path, bytes, offset) => digests.set(path, Buffer.from(bytes.buffer, bytes.byteOffset + offset, 64).toString('hex')),
-    issue: (issue) => problems.set(issue.path, issue),
-    progress: (counts) => reporter.progress?.update(counts),
-  });
-  reporter.progress?.stop();
-  reporter.progress = null;
+
+  /** Adds a line; true when its path must be hashed (not already waiting). */
+  push(entry: ManifestEntry): boolean {
+    this.#queue.push(entry);
+    const known = this.#pending.get(entry.path);
+    if (known) known.waiting++;
+    else this.#pending.set(entry.path, { waiting: 1 });
+    return known === undefined;
+  }
+
+  /** Adds an improperly formatted line: reported now if nothing before it is waiting. */
+  pushBad(lineNumber: number): void {
+    if (this.unreported === 0) this.report.bad(lineNumber);
+    else this.#queue.push(lineNumber);
+  }
+
+  /** Resolves when the window has room again. */
+  space(): Promise<void> {
+    return new Promise((resolve) => (this.#space = resolve));
+  }
+
+  /** A path's outcome arrived: report every line now at the head that has one. */
+  settle(path: BytePath, outcome: Outcome): void {
+    const slot = this.#pending.get(path);
+    if (slot === undefined || slot.outcome !== undefined) return;
+    slot.outcome = outcome;
+    while (this.#head < this.#queue.length) {
+      const item = this.#queue[this.#head]!;
+      if (typeof item === 'number') {
+        this.#head++;
+        this.report.bad(item);
+        continue;
+      }
+      const head = this.#pending.get(item.path)!;
+      if (head.outcome === undefined) break;
+      this.#head++;
+      if (--head.waiting === 0) this.#pending.delete(item.path);
+      this.report.entry(item, head.outcome);
+    }
+    // Drop reported lines now and then (amortised O(1) per line).
+    if (this.#head > WINDOW && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
+    }
+    if (!this.full && this.#space) {
+      const wake = this.#space;
+      this.#space = null;
+      wake();
+    }
+  }
+
+  get unreported(): number {
+    return this.#queue.length - this.#head;
+  }
+}
+
+/** Runs --check on one manifest (`options.manifest`); resolves with the exit code. */
+export async function runCheck(options: CliOptions, run: RunOptions, io: Io, reporter: Reporter): Promise<number> {
+  const source = openManifest(options.manifest!, io);
+  const name = manifestName(options.manifest!);
+  let entries = 0;
+  let badLines = 0;
   let mismatched = 0;
   let unreadable = 0;
   let matched = 0;
-  for (const { path, hex } of manifest.entries) {
-    const actual = digests.get(path);
-    const problem = problems.get(path);
-    let verdict: string;
-    if (actual === undefined && options.ignoreMissing && problem?.code === 'ENOENT') continue;
-    if (actual === undefined) {
-      unreadable++;
-      if (!options.status && problem) reporter.issue(problem);
-      verdict = 'FAILED open or read';
-    } else if (actual !== hex) {
-      mismatched++;
-      verdict = 'FAILED';
-    } else {
-      matched++;
-      verdict = 'OK';
+  const window = new CheckWindow({
+    entry: (entry, outcome) => {
+      let verdict: string;
+      if (typeof outcome !== 'string') {
+        // --ignore-missing: a file that does not exist is left out silently (anything else fails).
+        if (options.ignoreMissing && outcome.code === 'ENOENT') return;
+        unreadable++;
+        if (!options.status) reporter.issue(outcome);
+        verdict = 'FAILED open or read';
+      } else if (outcome !== entry.hex) {
+        mismatched++;
+        verdict = 'FAILED';
+      } else {
+        matched++;
+        verdict = 'OK';
+      }
+      if (!options.status && !(options.quiet && verdict === 'OK')) io.out.write(`${displayName(entry.path)}: ${verdict}\n`, 'latin1');
+    },
+    bad: (lineNumber) => reporter.say(`${name}: ${lineNumber}: improperly formatted SHA512 checksum line`),
+  });
+  async function* toHash(): AsyncGenerator<BytePath> {
+    let lineNumber = 0;
+    for await (const line of source.lines()) {
+      lineNumber++;
+      const parsed = classifyLine(line);
+      if (parsed.kind === 'bad') {
+        badLines++;
+        if (options.warn) window.pushBad(lineNumber);
+      }
+      if (parsed.kind !== 'entry') continue;
+      entries++;
+      if (window.push(parsed.entry)) yield parsed.entry.path;
+      if (window.full) await window.space();
     }
-    if (!options.status && !(options.quiet && verdict === 'OK')) io.out.write(`${displayName(path)}: ${verdict}\n`, 'latin1');
+  }
+  try {
+    await digestStream(toHash(), run, {
+      file: (path, bytes, offset) => window.settle(path, Buffer.from(bytes.buffer, bytes.byteOffset + offset, 64).toString('hex')),
+      issue: (issue) => window.settle(issue.path, issue),
+      progress: (counts) => reporter.progress?.update(counts),
+    });
+  } finally {
+    source.close();
+  }
+  reporter.progress?.stop();
+  reporter.progress = null;
+  if (window.unreported > 0) throw new Error(`--check: ${window.unreported} lines left without a result`);
+  // As coreutils 9.1: said even with --status, since it means the manifest is not one.
+  if (entries === 0) {
+    reporter.say(`${name}: no properly formatted checksum lines found`);
+    return 1;
   }
   io.out.flush(); // the verdicts before the summary, as on a terminal with sha512sum
   if (!options.status) {
-    if (manifest.badLines > 0) reporter.say(`WARNING: ${plural(manifest.badLines, 'line is', 'lines are')} improperly formatted`);
+    if (badLines > 0) reporter.say(`WARNING: ${plural(badLines, 'line is', 'lines are')} improperly formatted`);
     if (unreadable > 0) reporter.say(`WARNING: ${plural(unreadable, 'listed file', 'listed files')} could not be read`);
     if (mismatched > 0) reporter.say(`WARNING: ${plural(mismatched, 'computed checksum', 'computed checksums')} did NOT match`);
     if (options.ignoreMissing && matched === 0) reporter.say(`${name}: no file was verified`);
   }
-  const strictFailure = options.strict && manifest.badLines > 0;
+  const strictFailure = options.strict && badLines > 0;
   return mismatched > 0 || unreadable > 0 || matched === 0 || strictFailure ? 1 : 0;
 }

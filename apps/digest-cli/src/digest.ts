@@ -5,8 +5,8 @@
  */
 import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
-import { DIGEST_BYTES, type BatchDigests, type HasherName } from './batch.js';
-import type { BytePath } from './paths.js';
+import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
+import { pathCount, unpackPath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { openPool, workTask, type Backend } from './pool.js';
 import type { WorkResult } from './tasks.js';
@@ -46,6 +46,11 @@ export interface RunProgress {
 export interface RunSink {
   /** A file's digest: `digests[offset, offset + 64)`. */
   file(path: BytePath, digests: Buffer, offset: number): void;
+  /**
+   * The same for path `i` of a packed list (most files of a walk arrive so); optional, for a
+   * sink that stores bytes and so needs no string per file. Default: {@link file}.
+   */
+  packedFile?(paths: PackedPaths, i: number, digests: Buffer, offset: number): void;
   issue(issue: Issue): void;
   progress?(counts: RunProgress): void;
 }
@@ -67,15 +72,32 @@ export async function digestTree(operands: BytePath[], options: RunOptions, sink
   });
 }
 
-/** Hashes exactly the listed paths (for --check); sizes are unknown, so batches go by count. */
-export async function digestFiles(paths: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
+/**
+ * Hashes the paths `paths` yields (for --check), exactly those, as they come: the iterable is
+ * read while files are hashed, so its producer controls how far ahead it reads (memory stays
+ * bounded). Sizes are unknown, so batches go by count.
+ */
+export async function digestStream(paths: AsyncIterable<BytePath>, options: RunOptions, sink: RunSink): Promise<void> {
   const ctx: WalkContext = { follow: true, exclude: [], sizes: false };
   // Without sizes a big file may hide in any batch: keep batches short so the work still spreads.
   const limits = options.limits ?? { ...DEFAULT_LIMITS, maxFiles: 16 };
+  let pump: Promise<void> = Promise.resolve();
   await run({ ...options, limits }, ctx, sink, (scheduler, counts) => {
-    scheduler.addFiles(paths, new Array<number>(paths.length).fill(0));
-    counts.filesFound = paths.length;
+    scheduler.startFeed();
+    pump = (async () => {
+      try {
+        for await (const path of paths) {
+          scheduler.feed([path]);
+          counts.filesFound++;
+        }
+      } finally {
+        scheduler.endFeed();
+      }
+    })();
+    // If the run fails first, nobody awaits the pump: its own failure must not go unhandled.
+    pump.catch(() => undefined);
   });
+  await pump; // a manifest that could not be read to its end
 }
 
 /** `--hasher native` must fail early and clearly when the addon is missing; `auto` is decided by each worker. */
@@ -124,8 +146,9 @@ async function run(
 function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, sink: RunSink): void {
   if (result.kind === 'hash') {
     const batch = scheduler.done(result.id)!;
-    deliver(batch.paths, result, sink);
-    counts.filesDone += batch.paths.length;
+    if (Array.isArray(batch.paths)) deliver(batch.paths, result, sink);
+    else deliverPacked(batch.paths, result, sink);
+    counts.filesDone += pathCount(batch.paths);
     counts.bytesDone += batch.bytes;
     return;
   }
@@ -133,12 +156,13 @@ function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, s
   scheduler.addDirs(result.dirs);
   scheduler.addFiles(result.sized.paths, result.sized.sizes);
   scheduler.addLoose(result.loose, result.looseBytes);
-  deliver(result.hashed.paths, result.hashed, sink);
-  let found = result.hashed.paths.length + result.sized.paths.length;
-  for (const group of result.loose) found += group.length;
-  counts.filesFound += found;
-  counts.filesDone += result.hashed.paths.length;
+  deliverPacked(result.hashed.paths, result.hashed, sink);
   // Found: everything the listing saw; done: only what it hashed (the rest comes back later).
+  const hashed = result.hashed.paths.ends.length;
+  let found = hashed + result.sized.paths.length;
+  for (const group of result.loose) found += pathCount(group);
+  counts.filesFound += found;
+  counts.filesDone += hashed;
   counts.bytesFound += result.hashed.bytes;
   counts.bytesDone += result.hashed.bytes;
   for (const size of result.sized.sizes) counts.bytesFound += size;
@@ -155,9 +179,29 @@ function deliver(paths: BytePath[], digests: BatchDigests, sink: RunSink): void 
   for (let i = 0; i < paths.length; i++) {
     const failure = failures[f]?.index === i ? failures[f++] : undefined;
     if (failure === undefined) sink.file(paths[i]!, buffer, i * DIGEST_BYTES);
-    else sink.issue({ severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error', path: paths[i]!, code: failure.code, message: failure.message });
+    else sink.issue(issueOf(paths[i]!, failure));
   }
 }
+
+/** {@link deliver} for packed paths: no string per file unless the sink wants one. */
+function deliverPacked(paths: PackedPaths, digests: BatchDigests, sink: RunSink): void {
+  const buffer = Buffer.from(digests.digests.buffer, digests.digests.byteOffset, digests.digests.byteLength);
+  const failures = digests.failures;
+  let f = 0;
+  for (let i = 0; i < paths.ends.length; i++) {
+    const failure = failures[f]?.index === i ? failures[f++] : undefined;
+    if (failure !== undefined) sink.issue(issueOf(unpackPath(paths, i), failure));
+    else if (sink.packedFile) sink.packedFile(paths, i, buffer, i * DIGEST_BYTES);
+    else sink.file(unpackPath(paths, i), buffer, i * DIGEST_BYTES);
+  }
+}
+
+const issueOf = (path: BytePath, failure: HashFailure): Issue => ({
+  severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error',
+  path,
+  code: failure.code,
+  message: failure.message,
+});
 
 /**
  * Always close + join, never terminate(): an aborted job has already had its workers killed by

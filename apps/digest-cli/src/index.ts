@@ -4,7 +4,7 @@
  * native hashing.
  */
 import { digestTree, type RunOptions } from './digest.js';
-import { DigestStore } from './format/report.js';
+import { DigestStore } from './store.js';
 import { bytePathToBuffer, bytesToBytePath, fsdecodeBytePath, stringToBytePath } from './paths.js';
 import { classifyOperand } from './walk.js';
 
@@ -58,10 +58,11 @@ export async function buildDigestMap(dir: string | Buffer, options: DigestMapOpt
   const { onIssue, onProgress, ...run } = options;
   await digestTree([root], { ...run, sizes: run.sizes ?? onProgress !== undefined }, {
     file: (path, digests, offset) => store.add(path, digests, offset),
+    packedFile: (paths, i, digests, offset) => store.addPacked(paths, i, digests, offset),
     issue: (issue) => onIssue?.({ ...issue, path: fsdecodeBytePath(issue.path), pathBytes: bytePathToBuffer(issue.path) }),
     progress: onProgress && ((counts) => onProgress({ ...counts })),
   });
   const map = new Map<string, string>();
-  for (const i of store.sorted()) map.set(fsdecodeBytePath(store.paths[i]!), store.hex(i));
+  for (const i of store.sorted()) map.set(fsdecodeBytePath(store.path(i)), store.hex(i));
   return map;
 }

@@ -14,6 +14,11 @@ export type OutputEncoding = 'latin1' | 'utf8';
 /** A sink for the program's standard output. */
 export interface Output {
   write(text: string, encoding: OutputEncoding): void;
+  /**
+   * Raw bytes, after everything written before. For large outputs formatted straight into
+   * byte blocks (format/blocks.ts): no string is made. The caller may reuse `bytes` afterwards.
+   */
+  writeBytes(bytes: Uint8Array): void;
   /** Writes anything still buffered. */
   flush(): void;
 }
@@ -40,11 +45,21 @@ export class FdOutput implements Output {
     if (this.#text.length >= BLOCK) this.flush();
   }
 
+  writeBytes(bytes: Uint8Array): void {
+    if (this.#failure) throw this.#failure;
+    this.flush();
+    this.#writeAll(bytes);
+  }
+
   flush(): void {
     if (this.#failure) throw this.#failure;
     if (this.#text.length === 0) return;
     const data = Buffer.from(this.#text, this.#encoding);
     this.#text = '';
+    this.#writeAll(data);
+  }
+
+  #writeAll(data: Uint8Array): void {
     for (let off = 0; off < data.length; ) {
       try {
         off += writeSync(this.fd, data, off);
@@ -66,6 +81,9 @@ export class MemoryOutput implements Output {
   readonly chunks: Buffer[] = [];
   write(text: string, encoding: OutputEncoding): void {
     this.chunks.push(Buffer.from(text, encoding));
+  }
+  writeBytes(bytes: Uint8Array): void {
+    this.chunks.push(Buffer.from(bytes));
   }
   flush(): void {}
   /** Everything written, as bytes. */

@@ -14,7 +14,7 @@
  * cost: few enough messages that pool overhead is noise, small enough that work divides evenly.
  */
 import type { HasherName } from './batch.js';
-import type { BytePath } from './paths.js';
+import { pathCount, type BytePath, type PackedPaths, type PathList } from './paths.js';
 import type { ListItem, HashItem, WorkItem } from './tasks.js';
 import type { DirItem, WalkContext } from './walk.js';
 
@@ -44,19 +44,26 @@ export const GROUP_FROM = 1 << 20;
  * Ctrl-C stops its worker within a chunk, where a group is one native call (~0.5 s at most).
  */
 export const GROUP_MAX = 256 << 20;
+/**
+ * Files waiting in batches beyond which hashing goes before listing. Listing first finds work
+ * early, but a walk whose listings overrun their time budget (a busy machine) hands back
+ * leftovers faster than they are hashed: on a million files that queue held ~750,000 path
+ * strings (36 MB). Past this many, batches drain first, so the queue stays O(this bound).
+ */
+export const BACKLOG_FILES = 1 << 15;
 /** Cost given to a group of files of unknown size (the worker sized the group to ~4 ms). */
 const LOOSE_COST = 4 << 20;
 
 /** Files to hash together in one task. */
 export interface Batch {
-  paths: BytePath[];
+  paths: PathList;
   bytes: number;
   cost: number;
 }
 
 /** Groups files into batches as they are found. */
 export class Batcher {
-  #open: Batch = { paths: [], bytes: 0, cost: 0 };
+  #open: Batch & { paths: BytePath[] } = { paths: [], bytes: 0, cost: 0 };
 
   constructor(
     private readonly limits: BatchLimits,
@@ -88,11 +95,14 @@ export class Batcher {
 /** A max-heap of batches by cost. */
 class BatchHeap {
   readonly #items: Batch[] = [];
+  /** Files in all the batches. */
+  files = 0;
   get size(): number {
     return this.#items.length;
   }
   push(batch: Batch): void {
     const a = this.#items;
+    this.files += pathCount(batch.paths);
     a.push(batch);
     for (let i = a.length - 1; i > 0; ) {
       const up = (i - 1) >> 1;
@@ -104,6 +114,7 @@ class BatchHeap {
   pop(): Batch | undefined {
     const a = this.#items;
     const top = a[0];
+    if (top) this.files -= pathCount(top.paths);
     const last = a.pop();
     if (a.length === 0 || last === undefined) return top;
     a[0] = last;
@@ -144,6 +155,8 @@ export class Scheduler implements AsyncIterable<WorkItem> {
   #nextId = 0;
   #wake: (() => void) | null = null;
   #stopped = false;
+  /** Files are still being fed from outside (--check reading its manifest). */
+  #feeding = false;
   /** Big files not grouped yet (see {@link LANES}). */
   #big: Array<{ path: BytePath; size: number }> = [];
   readonly #limits: BatchLimits;
@@ -180,10 +193,30 @@ export class Scheduler implements AsyncIterable<WorkItem> {
   }
 
   /**
-   * Groups of files handed back by a listing, each already about one batch of work; `bytes`
-   * (per group, when known) only count towards progress: the cost is the measured time.
+   * Files will come from outside through {@link feed} until {@link endFeed}: meanwhile the
+   * iteration waits for them instead of ending when it runs out of work.
    */
-  addLoose(groups: BytePath[][], bytes: number[] = []): void {
+  startFeed(): void {
+    this.#feeding = true;
+  }
+
+  /** Adds files from outside (sizes unknown) and wakes the iteration. */
+  feed(paths: BytePath[]): void {
+    this.addFiles(paths, new Array<number>(paths.length).fill(0));
+    this.#poke();
+  }
+
+  /** No more files will be fed. */
+  endFeed(): void {
+    this.#feeding = false;
+    this.#poke();
+  }
+
+  /**
+   * Groups of files handed back by a listing (packed), each already about one batch of work;
+   * `bytes` (per group, when known) only count towards progress: the cost is the measured time.
+   */
+  addLoose(groups: PackedPaths[], bytes: number[] = []): void {
     groups.forEach((paths, i) => this.#heap.push({ paths, bytes: bytes[i] ?? 0, cost: LOOSE_COST }));
   }
 
@@ -199,7 +232,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
 
   /** True while directories remain to be listed (the totals may still grow). */
   get walking(): boolean {
-    return this.#dirs.length > 0 || this.#listsInFlight > 0;
+    return this.#dirs.length > 0 || this.#listsInFlight > 0 || this.#feeding;
   }
 
   /** Ends the iteration early (error or abort). */
@@ -222,14 +255,14 @@ export class Scheduler implements AsyncIterable<WorkItem> {
         yield item;
         continue;
       }
-      if (this.#inflight === 0) return;
+      if (this.#inflight === 0 && !this.#feeding) return;
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }
 
   #next(): WorkItem | null {
     const { workers } = this.options;
-    if (this.#dirs.length > 0) {
+    if (this.#dirs.length > 0 && this.#heap.files < BACKLOG_FILES) {
       // Depth first (pop from the end) keeps the queue short; a few directories per message
       // (each is listed and mostly hashed there, so a message is already real work).
       const n = Math.min(8, Math.max(1, Math.ceil(this.#dirs.length / (2 * workers))));

@@ -13,7 +13,7 @@
 import { DIGEST_BYTES, type HashFailure, type HasherName } from './batch.js';
 import { hashBatch } from './hasher.js';
 import type { Issue } from './errors.js';
-import { fsPath, type BytePath } from './paths.js';
+import { fsPath, packPaths, type BytePath, type PackedPaths } from './paths.js';
 import { listDir, type DirItem, type WalkContext } from './walk.js';
 
 /** Files at least this big are not hashed in place when their size is known. */
@@ -26,6 +26,12 @@ export const IN_PLACE_MAX = 1 << 20;
 export const BUDGET_MS = 50;
 /** Aimed duration of one native hashing call, from the rate measured on the previous one. */
 const CHUNK_MS = 4;
+/**
+ * Files found after which an item lists no further directory (it hands the rest back): an item
+ * of 8 directories of 1,000 files overran its time budget on a busy machine and handed most of
+ * them back unhashed, and held 8,000 paths at once in the worker.
+ */
+export const ITEM_FILES = 1024;
 const MAX_CHUNK = 256;
 
 /** What a `list` item gives back. */
@@ -35,15 +41,19 @@ export interface ScanResult {
   issues: Issue[];
   /** Files to schedule by size (big ones). */
   sized: { paths: BytePath[]; sizes: number[] };
-  /** Files left over by the time budget, in groups of about CHUNK_MS each. */
-  loose: BytePath[][];
+  /**
+   * Files left over by the time budget, in groups of about CHUNK_MS each, packed: on a busy
+   * machine most files of a walk can come back this way.
+   */
+  loose: PackedPaths[];
   /** Bytes of each `loose` group (0 unless `ctx.sizes`): found now, done when the group is hashed. */
   looseBytes: number[];
   /**
-   * Files hashed here: digest i is `digests[64 i, 64 i + 64)` unless listed in `failures`;
-   * `bytes` are theirs only (0 unless `ctx.sizes`), not those of files handed back.
+   * Files hashed here (packed: most paths of a run cross here): digest i is
+   * `digests[64 i, 64 i + 64)` unless listed in `failures`; `bytes` are theirs only (0 unless
+   * `ctx.sizes`), not those of files handed back.
    */
-  hashed: { paths: BytePath[]; bytes: number; digests: Uint8Array; failures: HashFailure[] };
+  hashed: { paths: PackedPaths; bytes: number; digests: Uint8Array; failures: HashFailure[] };
 }
 
 /** Lists `dirs` and hashes the files found, within the time budget. */
@@ -56,7 +66,7 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
     sized: { paths: [], sizes: [] },
     loose: [],
     looseBytes: [],
-    hashed: { paths: [], bytes: 0, digests: new Uint8Array(0), failures: [] },
+    hashed: { paths: packPaths([]), bytes: 0, digests: new Uint8Array(0), failures: [] },
   };
   const hashed = new Hashed();
   // The files of all the directories are hashed together, after listing: the hasher keeps four
@@ -65,7 +75,7 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
   const here: BytePath[] = [];
   const hereSizes: number[] = [];
   for (let d = 0; d < dirs.length; d++) {
-    if (d > 0 && overdue()) {
+    if (d > 0 && (overdue() || here.length >= ITEM_FILES)) {
       out.dirs.push(...dirs.slice(d));
       break;
     }
@@ -86,7 +96,7 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
   const left = hashed.hashAll(here, hereSizes, hasher, overdue, out.sized);
   out.loose = left.groups;
   out.looseBytes = left.bytes.map((bytes) => (ctx.sizes ? bytes : 0));
-  out.hashed = { paths: hashed.paths, bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
+  out.hashed = { paths: packPaths(hashed.paths), bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
   return out;
 }
 
@@ -103,13 +113,13 @@ class Hashed {
    * Hashes `paths` (of `sizes`, 0 when unknown) in chunks sized from the measured rate; files of
    * IN_PLACE_MAX or more go to `big` instead. Returns the leftovers, grouped, with their bytes.
    */
-  hashAll(paths: BytePath[], sizes: number[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): { groups: BytePath[][]; bytes: number[] } {
+  hashAll(paths: BytePath[], sizes: number[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): { groups: PackedPaths[]; bytes: number[] } {
     let done = 0;
     while (done < paths.length) {
       if (overdue()) {
         const size = this.#chunkSize();
         const rest = groups(sizes.slice(done), size).map((g) => g.reduce((sum, n) => sum + n, 0));
-        return { groups: groups(paths.slice(done), size), bytes: rest };
+        return { groups: groups(paths.slice(done), size).map(packPaths), bytes: rest };
       }
       const end = done + this.#chunkSize();
       const chunk = paths.slice(done, end);

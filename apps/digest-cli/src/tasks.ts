@@ -7,7 +7,7 @@
 import { defineTasks } from '@mpool/pool-core';
 import type { BatchDigests, HasherName } from './batch.js';
 import { hashBatch } from './hasher.js';
-import { fsPath, type BytePath } from './paths.js';
+import { fsPath, pathAt, pathCount, type PathList } from './paths.js';
 import { scan, type ScanResult } from './scan.js';
 import type { DirItem, WalkContext } from './walk.js';
 
@@ -24,7 +24,7 @@ export interface ListItem {
 export interface HashItem {
   kind: 'hash';
   id: number;
-  paths: BytePath[];
+  paths: PathList;
   hasher: HasherName;
 }
 
@@ -38,7 +38,8 @@ export const { work } = defineTasks(import.meta.url, {
   /** Runs one work item; never throws for a per-file problem (those are part of the result). */
   work(item: WorkItem): WorkResult {
     if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher) };
-    const paths = item.paths.map(fsPath);
+    const paths: Array<string | Buffer> = [];
+    for (let i = 0; i < pathCount(item.paths); i++) paths.push(fsPath(pathAt(item.paths, i)));
     const { digests, failures } = hashBatch(paths, item.hasher);
     return { kind: 'hash', id: item.id, digests, failures };
   },

@@ -85,14 +85,16 @@ const devIno = (s: Stats): string => `${s.dev}:${s.ino}`;
 const FILTER_QUESTIONS = 100_000;
 let cachedFilter: { key: string; ig: Ignore; asked: number } | null = null;
 /**
- * One compiled matcher per worker and pattern list (patterns come with every task).
+ * One compiled matcher per worker and pattern list (patterns come with every task). Also used by
+ * --audit, to leave the same paths out of the manifest's side; `questions` is how many paths the
+ * caller is about to ask about.
  *
  * Git matches bytes: `?` and each `[...]` stand for one byte, so `caf?.log` does not match
  * `café.log` (é is two bytes in UTF-8) and `caf??.log` does. The matcher works on JS strings, so
  * it is given byte strings on both sides (one char per byte: the patterns' UTF-8 bytes, the
  * paths' raw bytes), which also lets a pattern match a name that is not UTF-8 (`bad?.bin`).
  */
-function excluder(patterns: string[], questions: number): Ignore | null {
+export function excluder(patterns: string[], questions: number): Ignore | null {
   if (patterns.length === 0) return null;
   const key = patterns.join('\0');
   if (cachedFilter?.key !== key || cachedFilter.asked > FILTER_QUESTIONS) {

@@ -77,6 +77,8 @@ describe('-c [FILE...] matches sha512sum -c', () => {
     [['-c', '-w', 'mixed.sha']],
     [['-c', '--warn', 'junk.sha']],
     [['-c', '--warn', 'ok-and-junk.sha', 'ab.sha']],
+    // ... in manifest-line order among the messages about unreadable files (line 1 is missing)
+    [['-c', '-w', 'missing-and-junk.sha']],
     // --quiet, --status and --warn: the last one wins
     [['-c', '--quiet', '--warn', 'mixed.sha']],
     [['-c', '--warn', '--quiet', 'mixed.sha']],

@@ -5,6 +5,7 @@ import type { RunProgress } from '../src/digest.js';
 import { buildDigestMap } from '../dist/index.js'; // workers load their files from dist
 import { formatDuration, progressLine } from '../src/progress.js';
 import { ProgressState, type ProgressSnapshot } from '../src/progress-state.js';
+import { pathCount } from '../src/paths.js';
 import { scan } from '../src/scan.js';
 import { bytes, cleanTempDirs, tempDir, writeTree } from './helpers.js';
 
@@ -89,9 +90,9 @@ describe('the counts a run reports', () => {
     writeTree(root, Array.from({ length: 20 }, (_, i) => [`f${i}`, bytes(1000 + i, i + 1)] as [string, Buffer]));
     const result = scan([{ path: root, relStart: root.length + 1 }], { follow: false, exclude: [], sizes: true }, 'node', 0);
     const total = Array.from({ length: 20 }, (_, i) => 1000 + i).reduce((a, b) => a + b, 0);
-    expect(result.hashed.paths).toEqual([]); // a budget of 0: everything handed back
+    expect(pathCount(result.hashed.paths)).toBe(0); // a budget of 0: everything handed back
     expect(result.hashed.bytes).toBe(0);
-    expect(result.loose.flat()).toHaveLength(20);
+    expect(result.loose.reduce((n, group) => n + pathCount(group), 0)).toBe(20);
     expect(result.looseBytes.reduce((a, b) => a + b, 0)).toBe(total);
   });
 

@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashBatch } from '../src/hasher.js';
-import { compare } from '../src/audit.js';
+import { compareStores } from '../src/audit-compare.js';
+import { DigestStore } from '../src/store.js';
 import { bsdLine, gnuLine, parseLine } from '../src/format/lines.js';
 import { fsdecode, fsencode, isUtf8BytePath, joinBytePath } from '../src/paths.js';
 import { Batcher, GROUP_MAX, Scheduler, type Batch } from '../src/plan.js';
@@ -142,22 +143,49 @@ describe('Scheduler', () => {
 });
 
 describe('audit comparison', () => {
-  const e = (path: string, hex: string) => ({ path, hex });
+  const store = (entries: Array<[string, string]>) => {
+    const s = new DigestStore();
+    for (const [path, digit] of entries) s.addHex(path, digit.repeat(128));
+    return s;
+  };
+  const all = () => true;
 
   it('finds changed, missing, moved and new files; pairs moves deterministically', () => {
-    const before = [e('same', '1'), e('edit', '2'), e('gone', '3'), e('mv-b', '4'), e('mv-a', '4')];
-    const now = new Map([
-      ['same', '1'],
-      ['edit', '9'],
-      ['z-new', '4'],
-      ['fresh', '5'],
-    ]);
-    expect(compare(before, now)).toEqual({ changed: ['edit'], missing: ['gone', 'mv-b'], moved: [['mv-a', 'z-new']], added: ['fresh'], unchanged: 1 });
+    const before = store([['same', '1'], ['edit', '2'], ['gone', '3'], ['mv-b', '4'], ['mv-a', '4']]);
+    const now = store([['same', '1'], ['edit', '9'], ['z-new', '4'], ['fresh', '5']]);
+    expect(compareStores(before, now, all)).toEqual({ changed: ['edit'], missing: ['gone', 'mv-b'], moved: [['mv-a', 'z-new']], added: ['fresh'], unchanged: 1 });
   });
 
-  it('does not call unreadable paths (or files under an unreadable directory) missing', () => {
-    const report = compare([e('locked/f', '1'), e('secret', '2')], new Map(), new Set(['locked', 'secret']));
-    expect(report.missing).toEqual([]);
+  it('leaves out-of-scope manifest paths (unreadable, excluded) out, and counts a path listed twice once', () => {
+    const report = compareStores(store([['locked/f', '1'], ['secret', '2'], ['kept', '3'], ['kept', '3']]), store([['kept', '3']]), (key) => !['locked/f', 'secret'].includes(key));
+    expect(report).toEqual({ changed: [], missing: [], moved: [], added: [], unchanged: 1 });
+  });
+});
+
+describe('DigestStore', () => {
+  it('sorts bytewise (prefixes first, bytes above 0x7f last), keeps equal paths in insertion order, and survives chunk ends', () => {
+    const s = new DigestStore();
+    const long = `${'x/'.repeat(600_000)}end`; // longer than an arena chunk (1 MiB): a chunk of its own
+    const paths = ['b', 'a/b', 'a', 'a-c', '\xe9t\xe9', long, 'a/b', `${long}2`, 'z'];
+    paths.forEach((p, i) => s.addHex(p, (i % 10).toString().repeat(128)));
+    const order = [...s.sorted()];
+    const sorted = [...paths.keys()].sort((x, y) => Buffer.compare(Buffer.from(paths[x]!, 'latin1'), Buffer.from(paths[y]!, 'latin1')) || x - y);
+    expect(order).toEqual(sorted);
+    expect(order.map((i) => s.path(i))).toEqual(sorted.map((i) => paths[i]));
+    expect(s.hex(5)).toBe('5'.repeat(128));
+  });
+
+  it('sorts a large random set like a bytewise comparison does', () => {
+    const s = new DigestStore();
+    const paths: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const raw = bytes(1 + (i % 23), i + 1);
+      const p = raw.toString('latin1').replace(/\//g, 'a');
+      paths.push(i % 7 === 0 ? `common/prefix/${p}` : p);
+      s.addHex(paths[i]!, HEX);
+    }
+    const expected = [...paths].sort((x, y) => Buffer.compare(Buffer.from(x, 'latin1'), Buffer.from(y, 'latin1')));
+    expect([...s.sorted()].map((i) => s.path(i))).toEqual(expected);
   });
 });
 

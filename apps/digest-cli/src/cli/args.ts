@@ -16,7 +16,7 @@ export type Mode = 'digest' | 'check' | 'audit';
 /** The parsed command line. */
 export interface CliOptions {
   mode: Mode;
-  /** Operands (default `.`; `-` is stdin); empty for --check. */
+  /** Operands (default `.`; `-` is stdin); empty for --check, and for --audit without PATH (the manifest says). */
   paths: string[];
   format: Format;
   /** The manifest of --audit, or of the one --check run at hand (`-` is stdin). */
@@ -86,7 +86,7 @@ function buildProgram(): OrderedCommand {
     .option('--status', "with --check: don't output anything, the exit status tells")
     .option('--strict', 'with --check: exit non-zero for improperly formatted checksum lines')
     .option('-w, --warn', 'with --check: warn about improperly formatted checksum lines')
-    .option('--audit <FILE>', 'compare the tree with manifest FILE: new, missing, changed and moved files')
+    .option('--audit <FILE>', 'compare the tree (the PATH operands; none: the paths FILE names) with manifest FILE: new, missing, changed and moved files')
     .option('--exclude <PATTERN>', 'leave out paths matching a gitignore-style pattern (repeatable)', collect, [])
     .option('-L, --follow', 'follow symbolic links (loops are detected and not followed)')
     .option('-j, --jobs <N>', 'number of workers (default: number of CPUs)', positiveInt)
@@ -175,7 +175,7 @@ function validate(raw: Raw, operands: string[], verbosity: Verbosity | null, che
   const manifests = inOrder(operands, checkValues);
   return {
     mode,
-    paths: mode === 'check' ? [] : operands.length > 0 ? operands : ['.'],
+    paths: mode === 'check' ? [] : mode === 'audit' || operands.length > 0 ? operands : ['.'],
     format,
     manifest: mode === 'audit' ? raw.audit! : null,
     manifests: mode !== 'check' ? [] : manifests.length > 0 ? manifests : ['-'],

@@ -2,7 +2,7 @@
  * The process around a run: stdout, stderr (diagnostics and the progress bar) and stdin, as one
  * object so that tests can run main() in-process with everything captured.
  */
-import { fstatSync, readFileSync, writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import type { Issue } from '../errors.js';
 import { FdOutput, type Output } from '../output.js';
 import type { Progress } from '../progress.js';
@@ -15,9 +15,10 @@ export interface Io {
   err(text: string): void;
   /** The stream to draw progress on, and whether it is a terminal. */
   progressStream: NodeJS.WriteStream | null;
-  /** Reads all of stdin (for `--check -`). */
-  readStdin(): Buffer;
-  /** Stdin as a stream (for the `-` operand, hashed as it arrives). */
+  /**
+   * Stdin as a stream, read as it arrives: for the `-` operand (hashed) and for a manifest on
+   * stdin (`-c -`, `--audit -`, streamed). @throws when stdin cannot be read (a directory).
+   */
   stdinStream(): NodeJS.ReadableStream;
   /** Cancels the run (SIGINT in the real process). */
   signal?: AbortSignal;
@@ -35,7 +36,6 @@ export function processIo(signal?: AbortSignal): Io {
       }
     },
     progressStream: process.stderr,
-    readStdin: () => readFileSync(0),
     stdinStream: () => {
       // Node hands a directory on fd 0 over as an empty stream: say what read(2) would say.
       if (fstatSync(0).isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' });

@@ -9,7 +9,8 @@ import { runCheck } from '../check.js';
 import { digestTree, type RunOptions, type RunSink } from '../digest.js';
 import { InterruptedError, ManifestError, OutputClosedError, OutputWriteError, SetupError, UsageError } from '../errors.js';
 import { ndjsonLine } from '../format/json.js';
-import { DigestStore, writeSorted } from '../format/report.js';
+import { writeSorted } from '../format/report.js';
+import { DigestStore } from '../store.js';
 import { stringToBytePath } from '../paths.js';
 import { parseArgs, type CliOptions } from './args.js';
 import { processIo, Reporter, type Io } from './io.js';
@@ -118,6 +119,7 @@ async function runDigest(options: CliOptions, run: RunOptions, io: Io, reporter:
     file: streamed
       ? (path, digests, offset) => io.out.write(ndjsonLine(path, Buffer.from(digests.buffer, digests.byteOffset + offset, 64).toString('hex')), 'utf8')
       : (path, digests, offset) => store.add(path, digests, offset),
+    packedFile: streamed ? undefined : (paths, i, digests, offset) => store.addPacked(paths, i, digests, offset),
     issue: (issue) => {
       if (issue.severity === 'error') failed = true;
       reporter.issue(issue);

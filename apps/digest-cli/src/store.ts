@@ -1,0 +1,250 @@
+/**
+ * Paths and digests of a run (or of a manifest), compactly. A million files must fit in well
+ * under 200 MiB with the workers and the runtime, so there is no object, string or Buffer per
+ * file here:
+ * - a path is its directory prefix (`dir/`, kept once per directory) and its name, whose bytes
+ *   go into 1 MiB arena chunks (a V8 string per path would cost a 16-byte header, an array slot
+ *   and rounding: ~56 MB for a million 30-byte paths, against ~24 MB here);
+ * - each path is three 32-bit integers: directory, start of the name, length of the name;
+ * - digests are 64 raw bytes each, in 1 MiB chunks of 16,384, so growing never copies (a
+ *   doubling Buffer holds old + new, 96 MiB at a million files, while it grows).
+ * Sorting is a multikey quicksort over those bytes (path-sort.ts): bytewise order, with no
+ * string built.
+ */
+import { DIGEST_BYTES } from './batch.js';
+import type { BytePath, PackedPaths } from './paths.js';
+import { multikeySort } from './path-sort.js';
+
+const ARENA_SHIFT = 20;
+const ARENA_CHUNK = 1 << ARENA_SHIFT;
+/** Chunks a 32-bit start can address (4 GiB of names). */
+const MAX_CHUNKS = 1 << (32 - ARENA_SHIFT);
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+const DIGEST_CHUNK_SHIFT = 14; // 16,384 digests = 1 MiB per chunk
+const DIGEST_CHUNK = 1 << DIGEST_CHUNK_SHIFT;
+
+/** A growable Uint32Array (doubling: the old copy is short-lived and 4 bytes per entry). */
+class U32List {
+  data = new Uint32Array(1024);
+  push(at: number, value: number): void {
+    if (at === this.data.length) {
+      const bigger = new Uint32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[at] = value;
+  }
+}
+
+/** Paths (byte strings) with one SHA-512 each, added in any order and read back sorted. */
+export class DigestStore {
+  /** Directory prefixes (`dir/`, '' for none), each once: most files share theirs. */
+  readonly #dirs: BytePath[] = [];
+  readonly #dirIds = new Map<BytePath, number>();
+  #lastDir = -1;
+  readonly #arena: Buffer[] = [];
+  #arenaUsed = ARENA_CHUNK; // the first add opens a chunk
+  readonly #dirOf = new U32List();
+  /** Where each name starts: chunk << ARENA_SHIFT | offset. */
+  readonly #startOf = new U32List();
+  readonly #lengthOf = new U32List();
+  readonly #digests: Buffer[] = [];
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Adds `path` with the digest `digests[offset, offset + 64)`. */
+  add(path: BytePath, digests: Buffer, offset: number): void {
+    digests.copy(this.#digestSlot(), (this.#size & (DIGEST_CHUNK - 1)) * DIGEST_BYTES, offset, offset + DIGEST_BYTES);
+    this.#addPath(path);
+  }
+
+  /** Adds path `i` of a packed list (bytes copied, no string made unless its directory is new). */
+  addPacked(paths: PackedPaths, i: number, digests: Buffer, offset: number): void {
+    // Buffer#copy: no view object per file.
+    digests.copy(this.#digestSlot(), (this.#size & (DIGEST_CHUNK - 1)) * DIGEST_BYTES, offset, offset + DIGEST_BYTES);
+    const bytes = paths.bytes;
+    const start = i === 0 ? 0 : paths.ends[i - 1]!;
+    const end = paths.ends[i]!;
+    let cut = end;
+    while (cut > start && bytes[cut - 1] !== 0x2f) cut--;
+    // Same directory as the last file (the usual case): compared in place, no string.
+    const last = this.#lastDir >= 0 ? this.#dirs[this.#lastDir]! : null;
+    let same = last !== null && last.length === cut - start;
+    for (let k = 0; same && k < cut - start; k++) same = last!.charCodeAt(k) === bytes[start + k];
+    const dir = same ? this.#lastDir : this.#dirId(Buffer.from(bytes.buffer, bytes.byteOffset + start, cut - start).toString('latin1'));
+    const chunk = this.#reserve(end - cut);
+    // A byte loop: names are short, and a subarray per name would be an object per file.
+    for (let k = cut, at = this.#arenaUsed; k < end; k++, at++) chunk[at] = bytes[k]!;
+    this.#record(dir, end - cut);
+  }
+
+  /** Adds `path` with a digest given in hex (a manifest line). */
+  addHex(path: BytePath, hex: string): void {
+    this.#digestSlot().write(hex, (this.#size & (DIGEST_CHUNK - 1)) * DIGEST_BYTES, DIGEST_BYTES, 'hex');
+    this.#addPath(path);
+  }
+
+  #digestSlot(): Buffer {
+    const chunk = this.#size >>> DIGEST_CHUNK_SHIFT;
+    if (chunk === this.#digests.length) this.#digests.push(Buffer.allocUnsafeSlow(DIGEST_CHUNK * DIGEST_BYTES));
+    return this.#digests[chunk]!;
+  }
+
+  #addPath(path: BytePath): void {
+    const cut = path.lastIndexOf('/') + 1;
+    const last = this.#lastDir >= 0 ? this.#dirs[this.#lastDir]! : null;
+    const dir = last !== null && last.length === cut && path.startsWith(last) ? this.#lastDir : this.#dirId(path.slice(0, cut));
+    const length = path.length - cut;
+    this.#reserve(length).write(path.slice(cut), this.#arenaUsed, length, 'latin1');
+    this.#record(dir, length);
+  }
+
+  #dirId(prefix: BytePath): number {
+    let id = this.#dirIds.get(prefix);
+    if (id === undefined) {
+      // A copy: a slice of a manifest line would keep the whole 64 KiB block it came from.
+      const own = Buffer.from(prefix, 'latin1').toString('latin1');
+      id = this.#dirs.push(own) - 1;
+      this.#dirIds.set(own, id);
+    }
+    this.#lastDir = id;
+    return id;
+  }
+
+  /** The arena chunk where the next `length` bytes go (at `#arenaUsed`). */
+  #reserve(length: number): Buffer {
+    // Walked names are at most 255 bytes and manifest lines at most MAX_LINE (1 MiB).
+    if (length > ARENA_CHUNK) throw new RangeError(`a file name of ${length} bytes is too long to keep`);
+    if (this.#arenaUsed + length > ARENA_CHUNK) {
+      if (this.#arena.length === MAX_CHUNKS) throw new RangeError('more than 4 GiB of file names to keep');
+      this.#arena.push(Buffer.allocUnsafeSlow(ARENA_CHUNK));
+      this.#arenaUsed = 0;
+    }
+    return this.#arena[this.#arena.length - 1]!;
+  }
+
+  /** Records the name just written at `#arenaUsed`, after its digest. */
+  #record(dir: number, length: number): void {
+    const i = this.#size++;
+    this.#dirOf.push(i, dir);
+    this.#startOf.push(i, (((this.#arena.length - 1) << ARENA_SHIFT) | this.#arenaUsed) >>> 0);
+    this.#lengthOf.push(i, length);
+    this.#arenaUsed += length;
+  }
+
+  /** Path `i` as a byte string. */
+  path(i: number): BytePath {
+    const start = this.#startOf.data[i]!;
+    const offset = start & (ARENA_CHUNK - 1);
+    return this.#dirs[this.#dirOf.data[i]!]! + this.#arena[start >>> ARENA_SHIFT]!.toString('latin1', offset, offset + this.#lengthOf.data[i]!);
+  }
+
+  /** Length of path `i` in bytes. */
+  pathLength(i: number): number {
+    return this.#dirs[this.#dirOf.data[i]!]!.length + this.#lengthOf.data[i]!;
+  }
+
+  /** Copies the bytes of path `i` to `target[at..]`; true if it holds `\\`, `\n` or `\r` (it must then be escaped). */
+  copyPath(i: number, target: Uint8Array, at: number): boolean {
+    const dir = this.#dirs[this.#dirOf.data[i]!]!;
+    let special = false;
+    for (let k = 0; k < dir.length; k++) {
+      const c = dir.charCodeAt(k);
+      if (c === 0x5c || c === 0x0a || c === 0x0d) special = true;
+      target[at++] = c;
+    }
+    const start = this.#startOf.data[i]!;
+    const chunk = this.#arena[start >>> ARENA_SHIFT]!;
+    const from = start & (ARENA_CHUNK - 1);
+    const end = from + this.#lengthOf.data[i]!;
+    for (let k = from; k < end; k++) {
+      const c = chunk[k]!;
+      if (c === 0x5c || c === 0x0a || c === 0x0d) special = true;
+      target[at++] = c;
+    }
+    return special;
+  }
+
+  /** Writes digest `i` as 128 lowercase hex digits at `target[at..]`. */
+  copyHex(i: number, target: Uint8Array, at: number): void {
+    const chunk = this.#digests[i >>> DIGEST_CHUNK_SHIFT]!;
+    const start = (i & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
+    for (let k = start; k < start + DIGEST_BYTES; k++) {
+      const b = chunk[k]!;
+      target[at++] = HEX_DIGITS[b >>> 4]!;
+      target[at++] = HEX_DIGITS[b & 15]!;
+    }
+  }
+
+  /** Digest `i` in lowercase hex. */
+  hex(i: number): string {
+    const at = (i & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
+    return this.#digests[i >>> DIGEST_CHUNK_SHIFT]!.toString('hex', at, at + DIGEST_BYTES);
+  }
+
+  /** Bytewise comparison of digest `i` with digest `j` of `other` (which may be this store). */
+  compareDigest(i: number, other: DigestStore, j: number): number {
+    const a = this.#digests[i >>> DIGEST_CHUNK_SHIFT]!;
+    const b = other.#digests[j >>> DIGEST_CHUNK_SHIFT]!;
+    const at = (i & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
+    const bt = (j & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
+    return a.compare(b, bt, bt + DIGEST_BYTES, at, at + DIGEST_BYTES);
+  }
+
+  /** The first 4 bytes of digest `i` as a number: a cheap first sort key for digests. */
+  digestPrefix(i: number): number {
+    return this.#digests[i >>> DIGEST_CHUNK_SHIFT]!.readUInt32BE((i & (DIGEST_CHUNK - 1)) * DIGEST_BYTES);
+  }
+
+  /**
+   * The same entries with each path replaced by `rename(path)`; the digests are shared, not
+   * copied, and so is everything when no path changes (the usual case: a manifest written from
+   * here). This store must not be added to afterwards.
+   */
+  renamed(rename: (path: BytePath) => BytePath): DigestStore {
+    let i = 0;
+    let first: BytePath | null = null;
+    for (; i < this.#size && first === null; i++) {
+      const path = this.path(i);
+      const key = rename(path);
+      if (key !== path) first = key;
+    }
+    if (first === null) return this;
+    const out = new DigestStore();
+    out.#digests.push(...this.#digests);
+    for (let k = 0; k < i - 1; k++) out.#addPath(this.path(k));
+    out.#addPath(first);
+    for (; i < this.#size; i++) out.#addPath(rename(this.path(i)));
+    return out;
+  }
+
+  /**
+   * Indices in bytewise path order; equal paths (`digest-tree a a`) keep the order they were
+   * added in, so the result is deterministic.
+   */
+  sorted(): Uint32Array {
+    const order = new Uint32Array(this.#size);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    const dirs = this.#dirs;
+    const dirLength = Uint32Array.from(dirs, (d) => d.length);
+    const arena = this.#arena;
+    const dirOf = this.#dirOf.data;
+    const startOf = this.#startOf.data;
+    const lengthOf = this.#lengthOf.data;
+    // Byte `depth` of path i (directory prefix, then name), -1 past the end: a path sorts
+    // before any longer path it is a prefix of.
+    multikeySort(order, (i, depth) => {
+      const dir = dirOf[i]!;
+      const dl = dirLength[dir]!;
+      if (depth < dl) return dirs[dir]!.charCodeAt(depth);
+      const d = depth - dl;
+      if (d >= lengthOf[i]!) return -1;
+      const start = startOf[i]!;
+      return arena[start >>> ARENA_SHIFT]![(start & (ARENA_CHUNK - 1)) + d]!;
+    });
+    return order;
+  }
+}
