@@ -45,7 +45,7 @@ export class Engine implements JobHost {
   #refd = false;
   #startFailures = 0;
   readonly #joins = new Set<JoinWaiter>();
-  readonly #signals = new AbortWatch((jobs, reason) => this.#abort(jobs, reason));
+  readonly #signals = new AbortWatch((jobs, error) => this.#abort(jobs, error));
 
   constructor(
     private readonly transport: Transport,
@@ -75,7 +75,7 @@ export class Engine implements JobHost {
   }
 
   /**
-   * The job needs no more results. Its queued batches are dropped lazily (see the file comment);
+   * The job needs no more results. Its queued batches are dropped lazily (see dispatch.ts);
    * with `stopRunning`, the workers holding its batches are replaced.
    */
   cancel(job: Job, stopRunning: boolean): void {
@@ -99,12 +99,8 @@ export class Engine implements JobHost {
     return this.#signals.watch(job, signal);
   }
 
-  /**
-   * One AbortError per aborted signal, shared by every call it aborts: its stack shows where
-   * abort() was called, and aborting 40,000 calls does not build 40,000 stack traces.
-   */
-  #abort(jobs: Job[], reason: unknown): void {
-    const error = new AbortError('the operation was aborted', { cause: reason });
+  /** The jobs' signal fired: they fail with its AbortError (one per signal, see AbortWatch). */
+  #abort(jobs: Job[], error: AbortError): void {
     for (const job of jobs) job.fail(null, [], error);
     this.#stopWorkersOf(new Set(jobs));
     this.#afterChange();
@@ -213,7 +209,8 @@ export class Engine implements JobHost {
   /**
    * Stops a worker on purpose. `exit` asks it to leave once it is done (after its initializer, if
    * that still runs); `kill` ends it now; `requeue` ends it now and puts what it held back in the
-   * queue (by the dispatch rules that is only the aborted job's work, which is settled and dropped).
+   * queue (by the dispatch rules that is only the aborted job's own work: the job is settled, so
+   * nothing comes back; the filter is a safety net).
    */
   #stop(w: WorkerSlot, why: Exclude<Leaving, null>): void {
     if (w.leaving !== null) return;

@@ -11,7 +11,10 @@ import { isAsyncIterable } from './inputs.js';
 /** What an imap job needs from the engine. */
 export interface JobHost {
   submit(batch: Batch): void;
-  /** Drops the job's queued batches; with `stopRunning`, also stops workers running them. */
+  /**
+   * The job needs no more results: its queued batches are dropped (lazily, once it is settled);
+   * with `stopRunning`, the workers holding its batches are replaced (jobs with an AbortSignal).
+   */
   cancel(job: Job, stopRunning: boolean): void;
   /** The job may still submit batches until `jobClosed` (close() waits for it). */
   jobOpened(job: Job): void;
@@ -81,8 +84,9 @@ export class ImapJob<T> implements Job, AsyncIterableIterator<T> {
     return this;
   }
 
+  /** Finished, or failed as a whole (aborted, terminated): the engine drops and re-runs none of its work. */
   get settled(): boolean {
-    return this.#finished;
+    return this.#finished || this.#fatal !== null;
   }
 
   [Symbol.asyncIterator](): this {
@@ -121,8 +125,14 @@ export class ImapJob<T> implements Job, AsyncIterableIterator<T> {
 
   fail(batch: Batch | null, values: unknown[], error: unknown): void {
     if (batch === null) {
-      // The whole job failed (aborted, terminated): the next read throws at once.
+      // The whole job failed (aborted, terminated): the next read throws at once, and no more
+      // input is read, whether or not a reader is waiting now.
       this.#fatal ??= { error };
+      if (!this.#inputDone) {
+        this.#inputDone = true;
+        this.#closeInput();
+      }
+      this.host.jobClosed(this);
       this.#wake();
       return;
     }
@@ -210,7 +220,7 @@ export class ImapJob<T> implements Job, AsyncIterableIterator<T> {
     if (this.#pumping || this.#inputDone || this.#finished) return;
     this.#pumping = true;
     try {
-      while (!this.#inputDone && !this.#finished && this.#submitted - this.#consumed < this.buffersize) {
+      while (!this.#inputDone && !this.settled && this.#submitted - this.#consumed < this.buffersize) {
         const items: unknown[] = [];
         try {
           while (items.length < this.chunksize) {

@@ -155,10 +155,11 @@ export function serve(port: WorkerPort): void {
       case 'exit':
         // A worker asked to leave while its initializer runs (close() right after the pool was
         // made) lets it finish first: Python runs the initializer once in every worker it started.
-        void initialized.then(() => {
+        const leave = () => {
           flush();
           port.exit();
-        });
+        };
+        void initialized.then(leave, leave);
         return;
     }
   });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError } from '@mpool/pool-core';
-import { logThenFailAt, recordRun, sleepThen, spin, sqr, squareExceptFive, throwTypeError } from './tasks.js';
+import { logItem, logThenFailAt, recordRun, sleepThen, spin, sqr, squareExceptFive, throwTypeError } from './tasks.js';
 import { poolTracker, range, rejectionOf, type ConformanceTarget } from './target.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,6 +73,24 @@ export function registerDispatchTests(target: ConformanceTarget): void {
       expect(await running.get(5000).catch((e: unknown) => e)).toBeInstanceOf(AbortError);
       expect(await behind.get(10_000)).toBe('behind');
       expect(runs(file)).toEqual(['behind']);
+    });
+
+    it('aborting an imap while nobody reads it: nothing more runs, nothing runs twice, the next read throws', async () => {
+      const pool = makePool({ processes: 2 });
+      const file = runLog();
+      const controller = new AbortController();
+      const items = range(200).map((i) => ({ file, i, ms: 40 }));
+      const it = pool.imap(logItem, items, { signal: controller.signal, buffersize: 50 });
+      expect((await it.next()).value).toBe(0);
+      await sleep(60); // the pool works on the read-ahead; the reader is busy elsewhere
+      controller.abort();
+      const atAbort = runs(file).length;
+      await sleep(600); // ~30 more of the 50 read ahead would have started by now
+      const ran = runs(file);
+      expect(ran.length).toBeLessThanOrEqual(atAbort + 2); // tasks already starting when abort() ran
+      expect(new Set(ran).size).toBe(ran.length); // none twice (a killed chunk is not re-run)
+      expect(await rejectionOf(it.next())).toBeInstanceOf(AbortError);
+      expect(await pool.apply(sqr, [7])).toBe(49);
     });
 
     it('a cold pool never packs short tasks behind a long one while another worker idles', async () => {

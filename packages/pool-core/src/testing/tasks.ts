@@ -48,6 +48,7 @@ export const {
   slowInitLogged,
   recordRun,
   logThenFailAt,
+  logItem,
   squareExceptFive,
   blob,
   squaresInInnerPool,
@@ -140,6 +141,13 @@ export const {
     while (Date.now() < end);
     if (i === failAt) throw new RangeError(`item ${i} refused`);
     return i * i;
+  },
+  /** Logs `i` to `file` when it starts, spins `ms`, returns `i` (a one-argument task for imap). */
+  logItem({ file, i, ms }: { file: string; i: number; ms: number }) {
+    appendFileSync(file, `${i}\n`);
+    const end = Date.now() + ms;
+    while (Date.now() < end);
+    return i;
   },
   /** `i * i`, except for 5, which throws RangeError. */
   squareExceptFive(i: number) {
