@@ -56,7 +56,7 @@ export function checkOptionNames(options: unknown, valid: readonly string[], whe
 }
 
 /** Levenshtein distance, for "did you mean" hints (names are short: O(|a|·|b|) is nothing). */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];

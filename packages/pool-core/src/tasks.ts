@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { TopLevelPoolError } from './errors.js';
+import { editDistance } from './inputs.js';
 import type { TaskAddress } from './protocol.js';
 import { importingTaskModule } from './task-import.js';
 import { ensureTsLoader, isTypeScriptUrl, noTsLoaderError } from './ts-loader.js';
@@ -160,17 +161,6 @@ function closestName(name: string, names: string[]): string | undefined {
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 /**
