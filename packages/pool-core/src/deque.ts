@@ -1,4 +1,4 @@
-/** A FIFO queue with O(1) push, shift and unshift (arrays shift in O(n)). */
+/** A FIFO queue with O(1) push and shift (arrays shift in O(n)). */
 export class Deque<T> {
   #items: Array<T | undefined> = [];
   #head = 0;
@@ -9,13 +9,7 @@ export class Deque<T> {
   push(item: T): void {
     this.#items.push(item);
   }
-  /** Puts items back at the front, keeping their order. */
-  unshiftAll(items: readonly T[]): void {
-    if (items.length === 0) return;
-    const rest = this.#items.slice(this.#head) as T[];
-    this.#items = [...items, ...rest];
-    this.#head = 0;
-  }
+
   peek(): T | undefined {
     return this.#items[this.#head];
   }

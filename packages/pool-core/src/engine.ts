@@ -110,7 +110,7 @@ export class Engine implements JobHost {
   #stopWorkersOf(jobs: Set<Job>): void {
     for (const w of this.#workers) {
       const solo = w.held.peek()?.solo;
-      if (solo && jobs.has(solo)) this.#stop(w, 'requeue');
+      if (solo && jobs.has(solo)) this.#stop(w, 'kill');
     }
   }
 
@@ -208,9 +208,9 @@ export class Engine implements JobHost {
 
   /**
    * Stops a worker on purpose. `exit` asks it to leave once it is done (after its initializer, if
-   * that still runs); `kill` ends it now; `requeue` ends it now and puts what it held back in the
-   * queue (by the dispatch rules that is only the aborted job's own work: the job is settled, so
-   * nothing comes back; the filter is a safety net).
+   * that still runs); `kill` ends it now. Nothing a stopped worker held is ever queued again:
+   * re-running a task that may have started is worse than failing it (an aborted job's worker
+   * holds only that job's work, which is settled, so failing it changes nothing).
    */
   #stop(w: WorkerSlot, why: Exclude<Leaving, null>): void {
     if (w.leaving !== null) return;
@@ -230,9 +230,7 @@ export class Engine implements JobHost {
   #onExit(w: WorkerSlot, info: ExitInfo): void {
     this.#workers.delete(w);
     const held = w.held.drain();
-    if (w.leaving === 'requeue') {
-      this.#queue.unshiftAll(held.filter((b) => !b.job.settled));
-    } else if (held.length > 0 || w.leaving === null) {
+    if (held.length > 0 || w.leaving === null) {
       const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.exitCode}`;
       const error = new WorkerCrashedError(`worker ${w.id} ${how} while holding this task`, { ...info, workerId: w.id });
       if (info.error !== undefined) Object.defineProperty(error, 'cause', { value: info.error, configurable: true, writable: true });

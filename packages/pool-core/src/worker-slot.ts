@@ -10,7 +10,7 @@ import { unsentArgumentsError } from './unsendable.js';
 export const PREFETCH_MAX_MS = 10;
 
 /** Why the engine stopped a worker; `null` while it serves. */
-export type Leaving = null | 'exit' | 'kill' | 'requeue';
+export type Leaving = null | 'exit' | 'kill';
 
 /** One worker as the engine sees it: what it holds, how it is doing, how to feed it. */
 export class WorkerSlot {

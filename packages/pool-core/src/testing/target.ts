@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach } from 'vitest';
 import type { Pool, PoolOptions } from '@mpool/pool-core';
+import { runNodeScript, type ScriptRun } from './node-script.js';
 
 /** What the conformance suite needs to know about a backend. */
 export interface ConformanceTarget {
@@ -57,10 +57,10 @@ export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 }
 
 /**
- * Runs `body` as an ES module in a fresh Node process (killed after 15 s), with `pool` (2 workers),
- * `sqr` and `tasks` (every fixture task) in scope.
+ * Runs `body` as an ES module in a fresh Node process (through runNodeScript: its process group
+ * is killed after 15 s), with `pool` (2 workers), `sqr` and `tasks` (every fixture) in scope.
  */
-export async function runInNode(target: ConformanceTarget, body: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runInNode(target: ConformanceTarget, body: string): Promise<ScriptRun> {
   const factory = target.factoryModule;
   const script = `
     const { createPool } = await import(${JSON.stringify(factory)});
@@ -70,12 +70,7 @@ export async function runInNode(target: ConformanceTarget, body: string): Promis
     ${body}
   `;
   const tsx = /\.(c|m)?ts$/.test(factory) ? ['--import', pathToFileURL(createRequire(fileURLToPath(factory)).resolve('tsx')).href] : [];
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [...tsx, '--input-type=module', '-e', script], { timeout: 15_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
+  return runNodeScript([...tsx, '--input-type=module', '-e', script], { hangMs: 15_000 });
 }
 
 /**
