@@ -11,7 +11,7 @@ import type { JobHost } from './imap-job.js';
 import { describeStuck, JoinWaiter } from './join-waiter.js';
 import type { Batch, Job } from './job.js';
 import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
-import type { ExitInfo, Transport } from './transport.js';
+import type { ExitInfo, Transport, TransportHost } from './transport.js';
 import { replyError } from './unsendable.js';
 import { TaskTable } from './task-table.js';
 import { WorkerSlot, type Leaving } from './worker-slot.js';
@@ -27,11 +27,19 @@ export interface EngineOptions {
 /** Lifecycle of a pool: `run` takes work; `close` finishes what it has; `terminate` stopped everything. */
 export type PoolState = 'run' | 'close' | 'terminate';
 
+/** The WorkerCrashedErrors the engine made for a worker that exited (not ones a task threw). */
+const workerLosses = new WeakSet<object>();
+
+/** True for the error a call got because the worker holding it exited (see relay.ts). */
+export function isWorkerLoss(error: unknown): error is WorkerCrashedError {
+  return typeof error === 'object' && error !== null && workerLosses.has(error);
+}
+
 /** Workers that exit before they are ready this many times in a row mean the pool cannot start. */
 const MAX_START_FAILURES = 3;
 
 /** The private engine behind a Pool (see the file comment). */
-export class Engine implements JobHost {
+export class Engine implements JobHost, TransportHost {
   state: PoolState = 'run';
   /** Set when the pool can never run a task (initializer failed, workers cannot start). */
   broken: Error | null = null;
@@ -51,6 +59,7 @@ export class Engine implements JobHost {
     private readonly transport: Transport,
     private readonly options: EngineOptions,
   ) {
+    transport.bind?.(this);
     for (let i = 0; i < options.processes; i++) this.#spawn();
   }
 
@@ -234,6 +243,7 @@ export class Engine implements JobHost {
       const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.exitCode}`;
       const error = new WorkerCrashedError(`worker ${w.id} ${how} while holding this task`, { ...info, workerId: w.id });
       if (info.error !== undefined) Object.defineProperty(error, 'cause', { value: info.error, configurable: true, writable: true });
+      workerLosses.add(error);
       for (const batch of held) this.#failBatch(batch, [], error);
       if (!w.ready && w.leaving === null && ++this.#startFailures >= MAX_START_FAILURES) {
         const failure = new WorkerCrashedError(`${this.transport.name} workers exit during start-up (last: worker ${w.id} ${how})`, { ...info, workerId: w.id });
@@ -294,6 +304,12 @@ export class Engine implements JobHost {
     this.#openJobs.clear();
     for (const job of jobs) job.fail(null, [], error);
     for (const w of this.#workers) this.#stop(w, 'kill');
+  }
+
+  failPending(error: Error): void {
+    if (this.state === 'terminate' || this.broken) return;
+    this.#failAll(error);
+    this.#afterChange();
   }
 
   #break(error: Error): void {

@@ -38,7 +38,10 @@ export { serve } from './serve.js';
 export { ownViews } from './own-views.js';
 export { siblingWorkerEntry } from './worker-entry.js';
 export type { WorkerEntry } from './worker-entry.js';
-export type { Transport, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';
+export type { Transport, TransportHost, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';
+// For backends that relay work from remote callers (see relay.ts).
+export { relayBatch } from './relay.js';
+export type { RelayedBatch, RelayOutcome, Relaying } from './relay.js';
 export type { ParentMessage, WorkerMessage, WireBatch, TaskAddress, BatchReply } from './protocol.js';
 // For backends: start workers with the tsx the program runs under (see ts-loader.ts).
 export { tsxOfParent, tsxFrom, tsxInArgv, TS_LOADER_GLOBAL } from './ts-loader.js';

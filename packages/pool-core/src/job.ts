@@ -23,6 +23,11 @@ export interface Batch {
    * AbortSignal, see Engine.submit), or null: the batch may share a worker with any other.
    */
   solo: Job | null;
+  /**
+   * The worker id the task sees (`currentWorkerId()`), when it is not the id of the worker that
+   * runs it: a relayed batch (see relay.ts) names the pool slot it was sent for on the caller.
+   */
+  as?: number;
 }
 
 /** A piece of submitted work; each kind (apply, map, imap) takes its batches' outcomes its own way. */

@@ -9,6 +9,7 @@ import { ImapJob } from './imap-job.js';
 import { checkIterable, checkOptionNames, checkPositiveInt, collect, defaultChunksize, type AnyIterable } from './inputs.js';
 import { makeBatch, type Job } from './job.js';
 import { ApplyJob, MapJob } from './result-jobs.js';
+import { RELAY, RelayJob, type RelayedBatch, type RelayOutcome } from './relay.js';
 import { addressOf, type AnyFn, type TaskLike } from './tasks.js';
 import { refusePoolDuringTaskImport } from './task-import.js';
 import type { Transport } from './transport.js';
@@ -235,6 +236,16 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
     const job = new ImapJob<R>(this.#engine, { address, spread: false, input, chunksize: chunk, buffersize, ordered, label: where });
     job.onFinish = this.#engine.watchSignal(job, options.signal);
     return job.start();
+  }
+
+  /** @internal See relay.ts: one batch from a remote caller, through this pool's engine. */
+  [RELAY](relayed: RelayedBatch, signal?: AbortSignal): Promise<RelayOutcome> {
+    this.#check('relay');
+    const job = new RelayJob();
+    const unwatch = this.#engine.watchSignal(job, signal);
+    if (!job.settled) this.#engine.submit(job.batchOf(relayed));
+    void job.outcome.then(unwatch);
+    return job.outcome;
   }
 
   #watch<T>(job: Job, result: AsyncResult<T>, signal: AbortSignal | undefined): void {

@@ -21,6 +21,8 @@ export interface WireBatch {
   /** `true`: each item is an argument list (`apply`, `starmap`); `false`: the item is the argument. */
   spread: boolean;
   items: unknown[];
+  /** What `currentWorkerId()` returns while this batch runs, when not the worker's own id (relayed work). */
+  as?: number;
 }
 
 /** Main → worker. */

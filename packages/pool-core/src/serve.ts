@@ -88,7 +88,11 @@ export function serve(port: WorkerPort): void {
     return batch;
   };
 
+  /** This worker's own id (from `init`); a relayed batch shows another while it runs. */
+  let ownId: number | undefined;
+
   const start = (batch: WireBatch): BatchReply | Promise<BatchReply> => {
+    setCurrentWorkerId((batch.as ?? ownId)!);
     try {
       const fn = taskFor(batch);
       return typeof fn === 'function' ? runBatch(batch, fn) : fn.then((f) => runBatch(batch, f));
@@ -136,6 +140,7 @@ export function serve(port: WorkerPort): void {
   port.onMessage((msg: ParentMessage) => {
     switch (msg.type) {
       case 'init':
+        ownId = msg.workerId;
         setCurrentWorkerId(msg.workerId);
         initialized = initialize(port, msg).then((ok) => {
           ready = ok;

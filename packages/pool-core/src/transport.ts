@@ -45,12 +45,30 @@ export interface WorkerHandle {
   kill(): Promise<void>;
 }
 
-/** The main side of a backend. */
+/**
+ * What a transport may ask of the pool as a whole, for failures that belong to no one worker
+ * (a broker that stayed unreachable, see `@mpool/pool-bullmq`).
+ */
+export interface TransportHost {
+  /**
+   * Fails every pending call (queued or held) with `error` and replaces every worker; the pool
+   * stays usable, so later calls run once the cause is gone.
+   */
+  failPending(error: Error): void;
+}
+
+/**
+ * The main side of a backend. A worker need not be a thread or a process the pool owns: it is
+ * whatever runs the `run` messages sent to its handle in order and answers each batch in order
+ * (a remote backend's worker is a slot of jobs in flight on a fleet).
+ */
 export interface Transport {
   /** A short name for messages and test titles, e.g. `threads` or `procs`. */
   readonly name: string;
   /** Start one worker. Its entry must call `serve()` with a port over the same channel. */
   spawn(events: WorkerEvents): WorkerHandle;
+  /** Called once, before the first `spawn`, with the pool's side of the seam. */
+  bind?(host: TransportHost): void;
 }
 
 /** The worker side of a backend: the channel to the main side, as `serve()` sees it. */

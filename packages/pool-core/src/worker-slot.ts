@@ -79,7 +79,9 @@ export class WorkerSlot {
       if (!this.#known.has(index) && !define.some((d) => d.index === index)) define.push({ index, address: batch.address });
       batch.id = nextId();
       batch.task = index;
-      wire.push({ id: batch.id, task: index, spread: batch.spread, items: batch.items });
+      const entry: WireBatch = { id: batch.id, task: index, spread: batch.spread, items: batch.items };
+      if (batch.as !== undefined) entry.as = batch.as;
+      wire.push(entry);
     }
     try {
       this.handle.send({ type: 'run', define, batches: wire });

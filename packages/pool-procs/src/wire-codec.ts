@@ -109,11 +109,19 @@ const STRING_MAX_BYTES = 4096;
 
 /** Encodes one message for the IPC channel. Throws DataCloneError (synchronously) for a value that cannot be sent. */
 export function encodeMessage(message: unknown): Buffer | string {
+  const bytes = encodeBytes(message);
+  return bytes.length <= STRING_MAX_BYTES ? bytes.toString('latin1') : bytes;
+}
+
+/**
+ * Encodes `value` as bytes, for channels other than IPC (a broker: @mpool/pool-bullmq); decode
+ * with {@link decodeMessage}. Throws DataCloneError (synchronously) for a value that cannot be sent.
+ */
+export function encodeBytes(value: unknown): Buffer {
   const serializer = new MessageSerializer();
   serializer.writeHeader();
-  serializer.writeValue(message);
-  const bytes = serializer.releaseBuffer();
-  return bytes.length <= STRING_MAX_BYTES ? bytes.toString('latin1') : bytes;
+  serializer.writeValue(value);
+  return serializer.releaseBuffer();
 }
 
 /** Decodes a message made by {@link encodeMessage}. Throws if it is not one. */

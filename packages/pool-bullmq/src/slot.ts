@@ -1,0 +1,138 @@
+/**
+ * One worker of a BullmqPool, as the engine sees it: a slot of jobs in flight on the fleet. Each
+ * `run` message the engine sends becomes one BullMQ job; the slot answers the engine in the order
+ * it sent, whichever fleet worker ran which job, so the engine cannot tell it from a local worker.
+ *
+ * - A slot of a pool without an initializer or `maxTasksPerChild` is *shared*: its jobs run in
+ *   whatever worker process of the fleet is free, and is ready at once.
+ * - Otherwise it is *dedicated*: its first job (`start`) makes a fleet worker start a process of
+ *   its own for this slot, which runs the initializer; the slot is ready when that answers. Its
+ *   jobs run in such a process (one per fleet worker that gets them), ended when the slot ends,
+ *   so recycling (`maxTasksPerChild`) and initializers mean what they mean locally.
+ * - A task's process that dies ends the slot as a worker that exited (the engine fails what it
+ *   held with WorkerCrashedError and starts another slot); so does `kill()` (abort, terminate).
+ */
+import type { ExitInfo, ParentMessage, TaskAddress, WorkerEvents, WorkerHandle } from '@mpool/pool-core';
+import { assertSendable, deserializeError } from '@mpool/pool-procs';
+import type { FleetClient, OutcomeSink } from './fleet-client.js';
+import { encodePayload, type JobOutcome, type JobPayload, type SlotInit } from './wire.js';
+
+export class Slot implements WorkerHandle, OutcomeSink {
+  readonly assertSendable = assertSendable;
+  #id = 0;
+  #init: SlotInit | null = null;
+  /** Task addresses by the engine's task-table index (the engine sends each once per worker). */
+  readonly #tasks = new Map<number, TaskAddress>();
+  /** Jobs in the order they were sent; outcomes are passed on in this order. */
+  readonly #order: string[] = [];
+  readonly #arrived = new Map<string, JobOutcome>();
+  #head = 0;
+  #starting: string | null = null;
+  #exitAsked = false;
+  #refd = true;
+  #ended = false;
+  readonly #gone: Promise<void>;
+  #markGone!: () => void;
+
+  constructor(
+    private readonly fleet: FleetClient,
+    private readonly events: WorkerEvents,
+    private readonly dedicated: boolean,
+  ) {
+    this.#gone = new Promise((resolve) => (this.#markGone = resolve));
+    fleet.hold(true);
+  }
+
+  send(msg: ParentMessage): void {
+    switch (msg.type) {
+      case 'init':
+        this.#id = msg.workerId;
+        if (!this.dedicated) {
+          queueMicrotask(() => this.#ended || this.events.message({ type: 'ready' }));
+          return;
+        }
+        this.#init = { initializer: msg.initializer, initargs: msg.initargs };
+        this.#starting = this.#addJob('mpool:start', { kind: 'start', slot: this.#id, init: this.#init, batches: [] });
+        return;
+      case 'run': {
+        for (const { index, address } of msg.define) this.#tasks.set(index, address);
+        const batches = msg.batches.map((b) => ({ id: b.id, address: this.#tasks.get(b.task)!, spread: b.spread, items: b.items }));
+        const first = batches[0]!.address;
+        this.#addJob(`${first.module}#${first.name}`, { kind: 'run', slot: this.#id, init: this.#init, batches });
+        return;
+      }
+      case 'exit':
+        // As a local worker: it leaves once its start-up (initializer) is over.
+        this.#exitAsked = true;
+        if (this.#starting === null) this.#end({ exitCode: 0, signal: null });
+        return;
+    }
+  }
+
+  /** Throws (synchronously) DataCloneError when the payload cannot be encoded: the engine's EncodingError. */
+  #addJob(name: string, payload: JobPayload): string {
+    const m = encodePayload(payload);
+    const jobId = this.fleet.add(this, name, m);
+    this.#order.push(jobId);
+    return jobId;
+  }
+
+  outcome(jobId: string, outcome: JobOutcome): void {
+    if (this.#ended) return;
+    this.#arrived.set(jobId, outcome);
+    while (this.#head < this.#order.length && !this.#ended) {
+      const next = this.#arrived.get(this.#order[this.#head]!);
+      if (next === undefined) return;
+      this.#arrived.delete(this.#order[this.#head]!);
+      this.#order[this.#head++] = '';
+      this.#take(next);
+    }
+    if (this.#head === this.#order.length) {
+      this.#order.length = 0;
+      this.#head = 0;
+    }
+  }
+
+  #take(outcome: JobOutcome): void {
+    for (const reply of outcome.replies) this.events.message(reply);
+    if (outcome.initFailed !== undefined) {
+      this.events.message({ type: 'init-failed', error: outcome.initFailed });
+    } else if (outcome.lost !== undefined) {
+      const { exitCode, signal, cause } = outcome.lost;
+      const info: ExitInfo = { exitCode, signal };
+      if (cause !== undefined) info.error = deserializeError(cause);
+      this.#end(info);
+    } else if (outcome.ready) {
+      this.#starting = null;
+      this.events.message({ type: 'ready' });
+      if (this.#exitAsked) this.#end({ exitCode: 0, signal: null });
+    }
+  }
+
+  ref(): void {
+    if (!this.#refd && !this.#ended) this.fleet.hold((this.#refd = true));
+  }
+
+  unref(): void {
+    if (this.#refd && !this.#ended) this.fleet.hold((this.#refd = false));
+  }
+
+  kill(): Promise<void> {
+    this.#end({ exitCode: null, signal: 'SIGKILL' });
+    return this.#gone;
+  }
+
+  /** Ends the slot once: jobs still in flight are cancelled, the fleet drops its process, the engine hears `exit`. */
+  #end(info: ExitInfo): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.fleet.cancel(this.#order.slice(this.#head).filter(Boolean));
+    if (this.dedicated) this.fleet.publish({ slotGone: { pool: this.fleet.pool, slot: this.#id } });
+    if (this.#refd) this.fleet.hold(false);
+    // Never inside the engine's own call (kill() comes from it): exit is an event, as for a process.
+    queueMicrotask(() => {
+      this.events.exit(info);
+      this.#markGone();
+    });
+  }
+}
