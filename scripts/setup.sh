@@ -21,6 +21,8 @@ command -v sha512sum >/dev/null || need_apt+=(coreutils)
 # digest-cli's --exclude tests compare with `git ls-files -o --exclude=...`.
 command -v git >/dev/null || need_apt+=(git)
 [ -x /usr/bin/time ] || need_apt+=(time)
+# @mpool/pool-bullmq's tests run a real Redis (Debian's 7.0.x); its package does not start a daemon here.
+command -v redis-server >/dev/null || need_apt+=(redis-server)
 if ! command -v cargo >/dev/null; then
   # rustup's toolchain if the machine has one, else Debian's cargo.
   if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; else need_apt+=(cargo); fi

@@ -11,6 +11,8 @@ export default defineConfig({
     'testing/index': 'src/testing/index.ts',
     'testing/tasks': 'src/testing/tasks.ts',
     'testing/entry-script': 'src/testing/entry-script.ts',
+    'testing/entry-script-guarded': 'src/testing/entry-script-guarded.ts',
+    'testing/entry-script-main': 'src/testing/entry-script-main.ts',
     'testing/throwing-module': 'src/testing/throwing-module.ts',
   },
   format: ['esm'],

@@ -127,11 +127,12 @@ export class FleetClient {
     if (this.#aliveTimer) clearInterval(this.#aliveTimer);
     const links = this.#links;
     if (links === null) return;
+    links.hold.set(true); // the awaits below must keep the process alive (join() at a script's top level)
     links.reader.disconnect();
     if (this.#downSince === null) {
-      await Promise.race([links.cmd.del(this.#resultsKey, this.keys.alive(this.pool)).catch(() => undefined), sleep(1000)]);
-      await Promise.race([links.queue.close().catch(() => undefined), sleep(1000)]);
-      await Promise.race([links.cmd.quit().catch(() => undefined), sleep(1000)]);
+      await Promise.race([links.cmd.del(this.#resultsKey, this.keys.alive(this.pool)).catch(() => undefined), sleep(1000, true)]);
+      await Promise.race([links.queue.close().catch(() => undefined), sleep(1000, true)]);
+      await Promise.race([links.cmd.quit().catch(() => undefined), sleep(1000, true)]);
     }
     links.cmd.disconnect();
   }
@@ -267,4 +268,9 @@ export class FleetClient {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** A timer that keeps the process alive only when `hold` (bounded waits during close do). */
+const sleep = (ms: number, hold = false) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (!hold) timer.unref();
+  });

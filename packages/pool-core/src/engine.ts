@@ -200,7 +200,8 @@ export class Engine implements JobHost, TransportHost {
     this.#tasks.timed(batch.task, ms);
     if (batch.job.settled) return;
     try {
-      if (reply.type === 'done') batch.job.deliver(batch, reply.values);
+      if (batch.job.takeReply) batch.job.takeReply(batch, reply);
+      else if (reply.type === 'done') batch.job.deliver(batch, reply.values);
       else this.#failBatch(batch, reply.values, replyError(batch, reply));
     } catch (bug) {
       // A job must not be able to desynchronise the engine; surface the bug instead.

@@ -2,7 +2,7 @@
  * What the engine knows about a piece of submitted work. Like CPython's result objects, every job
  * kind differs only in how it takes the outcome of one batch (`deliver` / `fail`).
  */
-import type { TaskAddress } from './protocol.js';
+import type { BatchReply, TaskAddress } from './protocol.js';
 
 /** One chunk of a job's items, queued in the engine and then held by one worker. */
 export interface Batch {
@@ -43,6 +43,11 @@ export interface Job {
    * (`batch === null`, e.g. the pool was terminated).
    */
   fail(batch: Batch | null, values: unknown[], error: unknown): void;
+  /**
+   * When present, takes a worker's reply to one of its batches as it came, instead of `deliver` /
+   * `fail` (a relay passes replies on untouched: see relay.ts).
+   */
+  takeReply?(batch: Batch, reply: BatchReply): void;
   /**
    * Stop reading input (the pool is being disposed): what was submitted still completes, and a
    * reader gets `error` where the input was cut. Only jobs that read input lazily have it.

@@ -9,7 +9,7 @@
 import { isWorkerLoss } from './engine.js';
 import { AbortError, InitializerError, serializeError, type SerializedError } from './errors.js';
 import { makeBatch, type Batch, type Job } from './job.js';
-import type { TaskAddress } from './protocol.js';
+import type { BatchReply, TaskAddress } from './protocol.js';
 
 /** A batch as a relay receives it. */
 export interface RelayedBatch {
@@ -68,6 +68,11 @@ export class RelayJob implements Job {
 
   deliver(_batch: Batch, values: unknown[]): void {
     this.#settle({ type: 'done', values });
+  }
+
+  /** The worker's reply goes on as it came: the caller's engine builds its errors (it knows where the batch starts). */
+  takeReply(_batch: Batch, reply: BatchReply): void {
+    this.#settle(reply.type === 'done' ? { type: 'done', values: reply.values } : { type: 'failed', values: reply.values, error: reply.error });
   }
 
   fail(batch: Batch | null, values: unknown[], error: unknown): void {

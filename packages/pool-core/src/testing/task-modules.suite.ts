@@ -68,13 +68,16 @@ export function registerTaskModuleTests(target: ConformanceTarget): void {
   });
 }
 
-/** URL of `entry-script` next to this file (`.ts` from source, `.js` from dist). */
-const entryScriptUrl = () => new URL(`./entry-script${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const SCRIPT_OF_GUARD = { none: 'entry-script', isPoolWorker: 'entry-script-guarded', 'main-module': 'entry-script-main' } as const;
 
-/** Runs `entry-script` in a Node process of its own. */
-async function runEntryScript(target: ConformanceTarget, guard: 'none' | 'isPoolWorker' | 'main-module'): Promise<ScriptRun> {
-  const script = fileURLToPath(entryScriptUrl());
+/** URL of the entry script with `guard`, next to this file (`.ts` from source, `.js` from dist). */
+const entryScriptUrl = (guard: keyof typeof SCRIPT_OF_GUARD = 'none') =>
+  new URL(`./${SCRIPT_OF_GUARD[guard]}${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+
+/** Runs the entry script with `guard` in a Node process of its own. */
+async function runEntryScript(target: ConformanceTarget, guard: keyof typeof SCRIPT_OF_GUARD): Promise<ScriptRun> {
+  const script = fileURLToPath(entryScriptUrl(guard));
   const factory = target.factoryModule;
   const tsx = /\.(c|m)?ts$/.test(factory) || script.endsWith('.ts') ? ['--import', pathToFileURL(createRequire(fileURLToPath(factory)).resolve('tsx')).href] : [];
-  return runNodeScript([...tsx, script], { env: { MPOOL_TEST_FACTORY: factory, MPOOL_TEST_GUARD: guard }, hangMs: HANG_MS });
+  return runNodeScript([...tsx, script], { env: { MPOOL_TEST_FACTORY: factory }, hangMs: HANG_MS });
 }

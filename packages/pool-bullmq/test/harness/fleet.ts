@@ -1,0 +1,73 @@
+/** A fleet of `mpool-worker` processes (the built bin) for tests, stopped by pid. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+/** The repository root: the conformance suite's task modules live under it. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/**
+ * The fleet runs under tsx, as the README says to run it for TypeScript task code: the suite's
+ * task modules are TypeScript, and a .js task module may import a .ts one (entry-script imports
+ * the .ts factory), which only a loader present from the start can load.
+ */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+export interface FleetWorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+  /** SIGTERM (the graceful stop); resolves with its exit code once it exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface FleetOptions {
+  url: string;
+  queue: string;
+  /** Extra flags for every worker. Default: --concurrency 2 --lock-ms 2000 --stalled-ms 2000. */
+  flags?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts one mpool-worker and resolves once it serves the queue. */
+export async function startWorker({ url, queue, flags = [], env = process.env }: FleetOptions): Promise<FleetWorkerProcess> {
+  const args = ['--import', TSX, BIN, '--redis', url, '--queue', queue, '--concurrency', '2', '--lock-ms', '2000', '--stalled-ms', '2000', '--root', REPO_ROOT, '--root', tmpdir(), ...flags];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`mpool-worker did not start within 15 s:\n${err}`)), 15_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('mpool-worker: serving')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`mpool-worker exited with code ${code} before serving:\n${err}`));
+    });
+  });
+  child.stdout!.resume();
+  return {
+    child,
+    pid: child.pid!,
+    stderr: () => err,
+    stop: (signal = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      return exited.finally(() => clearTimeout(timer));
+    },
+  };
+}
+
+export async function startFleet(options: FleetOptions, size = 2): Promise<FleetWorkerProcess[]> {
+  return Promise.all(Array.from({ length: size }, () => startWorker(options)));
+}
