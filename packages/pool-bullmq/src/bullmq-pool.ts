@@ -52,6 +52,14 @@ export class BullmqPool<Init extends AnyFn = AnyFn> extends Pool<Init> {
     this.#fleet = fleet;
   }
 
+  /**
+   * This pool's id: its BullMQ job ids are `<id>-<n>` (what dashboards show), its result list and
+   * alive key end in it.
+   */
+  get id(): string {
+    return this.#fleet.pool;
+  }
+
   /** As {@link Pool.join}, then closes this pool's Redis connections (and deletes its result list). */
   override async join(timeoutMs?: number): Promise<void> {
     await super.join(timeoutMs);

@@ -64,7 +64,8 @@ export class LoopHold {
     this.#clients = clients;
     for (const client of clients) {
       client.on('connect', () => this.#apply(client));
-      client.on('reconnecting', () => this.#apply(client));
+      // ioredis sets its reconnect timer right after emitting this.
+      client.on('reconnecting', () => process.nextTick(() => this.#apply(client)));
     }
   }
 
@@ -75,12 +76,14 @@ export class LoopHold {
   }
 
   #apply(client: Redis): void {
-    const internals = client as unknown as { stream?: { ref?(): void; unref?(): void }; reconnectTimeout?: NodeJS.Timeout };
+    const internals = client as unknown as { stream?: { connecting?: boolean; ref?(): void; unref?(): void }; reconnectTimeout?: NodeJS.Timeout };
+    // A socket still connecting would queue one listener per call; 'connect' applies the state then.
+    const stream = internals.stream?.connecting ? undefined : internals.stream;
     if (this.#held) {
-      internals.stream?.ref?.();
+      stream?.ref?.();
       internals.reconnectTimeout?.ref?.();
     } else {
-      internals.stream?.unref?.();
+      stream?.unref?.();
       internals.reconnectTimeout?.unref?.();
     }
   }

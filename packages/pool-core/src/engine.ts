@@ -304,7 +304,8 @@ export class Engine implements JobHost, TransportHost {
     for (const w of this.#workers) for (const b of w.held.drain()) jobs.add(b.job);
     this.#openJobs.clear();
     for (const job of jobs) job.fail(null, [], error);
-    for (const w of this.#workers) this.#stop(w, 'kill');
+    // A copy: stopping a worker may start its replacement (failPending), which must not be stopped too.
+    for (const w of [...this.#workers]) this.#stop(w, 'kill');
   }
 
   failPending(error: Error): void {

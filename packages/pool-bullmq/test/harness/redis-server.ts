@@ -13,8 +13,10 @@ export interface RedisServer {
   url: string;
   port: number;
   pid: number;
-  /** Stops it (SIGTERM, then SIGKILL after 2 s); resolves once it exited. */
+  /** Stops it for good (SIGTERM, then SIGKILL after 2 s) and removes its folder; resolves once it exited. */
   stop(): Promise<void>;
+  /** Stops it by pid, as an outage would (SIGKILL); `restart()` brings it back. */
+  kill(): Promise<void>;
   /** Starts it again on the same port (empty: there is no persistence). */
   restart(): Promise<void>;
 }
@@ -67,10 +69,10 @@ export async function startRedis(): Promise<RedisServer> {
     });
     await untilPing(port);
   };
-  const stopChild = async () => {
+  const stopChild = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
     await exited;
     clearTimeout(timer);
@@ -86,6 +88,7 @@ export async function startRedis(): Promise<RedisServer> {
       await stopChild();
       rmSync(dir, { recursive: true, force: true });
     },
+    kill: () => stopChild('SIGKILL'),
     restart: async () => {
       await stopChild();
       await launch();

@@ -1,0 +1,101 @@
+/**
+ * What crosses the broker and what is left behind: value and error fidelity, no result lost or
+ * doubled while the caller is blocked, nothing left in Redis after terminate or close.
+ */
+import { describe, expect, it } from 'vitest';
+import { AbortError, PoolStateError } from '../src/index.js';
+import { echo, sleepEcho } from './fixtures/fleet-tasks.js';
+import { privateFleet } from './harness/private-fleet.js';
+
+const fleet = privateFleet('delivery');
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe('values and errors cross the broker as structured clones', () => {
+  it('Map, Set, BigInt, Date, typed arrays, Buffers and undefined arrive as they were sent, both ways', async () => {
+    const pool = fleet.pool();
+    const value = {
+      map: new Map<unknown, unknown>([[1, { deep: new Set([2n ** 80n]) }]]),
+      date: new Date(1_700_000_000_123),
+      bytes: new Float64Array([1.5, Number.NaN, -0]),
+      buffer: Buffer.from('héllo'),
+      nothing: undefined,
+      list: [undefined, null, -0],
+    };
+    const back = await pool.apply(echo, [value]);
+    expect(back).toEqual(value);
+    expect(Buffer.isBuffer(back.buffer)).toBe(true);
+    expect('nothing' in back).toBe(true);
+    expect(Object.is(back.list[2], -0)).toBe(true);
+    pool.close();
+    await pool.join(10_000);
+  });
+});
+
+describe('no result is lost or delivered twice', () => {
+  it("20,000 tasks completing while the caller's event loop is blocked for 3 s: every result arrives exactly once", async () => {
+    const pool = fleet.pool({ processes: 4 });
+    await pool.apply(echo, [0]);
+    const calls = new Map<number, number>();
+    const results = range(20_000).map((i) =>
+      pool.applyAsync(echo, [i], { callback: (v) => calls.set(v as number, (calls.get(v as number) ?? 0) + 1) }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the first jobs are on the fleet
+    const until = Date.now() + 3000;
+    while (Date.now() < until); // the fleet keeps completing jobs meanwhile
+    const values = await Promise.all(results.map((r) => r.get(60_000)));
+    expect(values).toEqual(range(20_000));
+    expect(calls.size).toBe(20_000);
+    expect([...calls.values()].every((n) => n === 1)).toBe(true);
+    pool.close();
+    await pool.join(10_000);
+  }, 90_000);
+});
+
+describe('nothing of a pool is left behind', () => {
+  it('terminate() with 10,000 calls queued: join() within 2 s, all reject, no job of the pool waits in Redis, its keys are gone', async () => {
+    const pool = fleet.pool({ processes: 2 });
+    const results = range(10_000).map(() => pool.applyAsync(sleepEcho, [100, 1]));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    await pool.terminate();
+    await pool.join(2000);
+    expect(Date.now() - started).toBeLessThan(2000);
+    const outcomes = await Promise.all(results.map((r) => r.get(0).then(() => 'ok', (e: unknown) => (e instanceof PoolStateError ? 'rejected' : String(e)))));
+    expect(outcomes.filter((o) => o === 'rejected').length).toBeGreaterThan(9_900);
+    // A job being cancelled may still be active for a moment on its worker.
+    let left: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      left = (await fleet.probe.pendingJobIds(fleet.queue)).filter((id) => id.startsWith(`${pool.id}-`));
+      if (left.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(left).toEqual([]);
+    expect(await fleet.probe.keys(`bull:${fleet.queue}:mpool:*${pool.id}*`)).toEqual([]);
+  });
+
+  it('close() + join() closes every connection the pool opened', async () => {
+    const before = (await fleet.probe.connectionNames()).filter((n) => n.startsWith('mpool:p'));
+    const pool = fleet.pool();
+    expect(await pool.map(echo, range(100), 10)).toEqual(range(100));
+    const during = (await fleet.probe.connectionNames()).filter((n) => n.includes(pool.id));
+    expect(during.length).toBeGreaterThan(0);
+    pool.close();
+    await pool.join(10_000);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // Redis drops a closed socket's client a moment later
+    expect((await fleet.probe.connectionNames()).filter((n) => n.startsWith('mpool:p'))).toEqual(before);
+  });
+
+  it('an AbortSignal on a queued map drops its jobs from Redis', async () => {
+    const pool = fleet.pool({ processes: 2 });
+    const controller = new AbortController();
+    const map = pool.map(sleepEcho, range(40).map(() => 200), { chunksize: 1, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    expect(await map.catch((e: unknown) => e)).toBeInstanceOf(AbortError);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await fleet.probe.pendingJobIds(fleet.queue)).filter((id) => id.startsWith(`${pool.id}-`))).toEqual([]);
+    expect(await pool.apply(echo, [5])).toBe(5);
+    pool.close();
+    await pool.join(10_000);
+  });
+});
