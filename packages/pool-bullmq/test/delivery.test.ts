@@ -2,6 +2,7 @@
  * What crosses the broker and what is left behind: value and error fidelity, no result lost or
  * doubled while the caller is blocked, nothing left in Redis after terminate or close.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AbortError, PoolStateError } from '../src/index.js';
 import { echo, sleepEcho } from './fixtures/fleet-tasks.js';
@@ -49,6 +50,38 @@ describe('no result is lost or delivered twice', () => {
     pool.close();
     await pool.join(10_000);
   }, 90_000);
+});
+
+describe('memory stays bounded', () => {
+  it('a 10^6-item imapUnordered: Redis, the caller and the workers keep bounded memory (finished jobs are removed)', async () => {
+    const pool = fleet.pool({ processes: 4 });
+    await pool.apply(echo, [0]);
+    const baseline = await fleet.probe.usedMemory();
+    const rssBefore = process.memoryUsage().rss;
+    let count = 0;
+    let sum = 0;
+    let peakRedis = 0;
+    function* items() {
+      for (let i = 0; i < 1_000_000; i++) yield i;
+    }
+    for await (const v of pool.imapUnordered(echo, items(), { chunksize: 1000 })) {
+      sum += v;
+      if (++count % 100_000 === 0) peakRedis = Math.max(peakRedis, (await fleet.probe.usedMemory()) - baseline);
+    }
+    expect(count).toBe(1_000_000);
+    expect(sum).toBe((999_999 * 1_000_000) / 2);
+    // In flight at most ~2 jobs per slot of 1,000 items (~10 KB each): a few hundred KB, not the 10^6 items.
+    expect(peakRedis).toBeLessThan(32 * 1024 * 1024);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+    for (const w of fleet.workers) {
+      const rss = Number(readFileSync(`/proc/${w.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)![1]) * 1024;
+      expect(rss).toBeLessThan(400 * 1024 * 1024);
+    }
+    const jobsLeft = (await fleet.probe.keys(`bull:${fleet.queue}:${pool.id}-*`)).length;
+    expect(jobsLeft).toBe(0);
+    pool.close();
+    await pool.join(10_000);
+  }, 120_000);
 });
 
 describe('nothing of a pool is left behind', () => {

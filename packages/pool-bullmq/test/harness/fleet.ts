@@ -27,14 +27,17 @@ export interface FleetWorkerProcess {
 export interface FleetOptions {
   url: string;
   queue: string;
-  /** Extra flags for every worker. Default: --concurrency 2 --lock-ms 2000 --stalled-ms 2000. */
+  /** Extra flags for every worker (after --concurrency 2 --lock-ms 2000 --stalled-ms 2000). */
   flags?: string[];
+  /** Its --root folders. Default: the repository and the temporary folder. */
+  roots?: string[];
   env?: NodeJS.ProcessEnv;
 }
 
 /** Starts one mpool-worker and resolves once it serves the queue. */
-export async function startWorker({ url, queue, flags = [], env = process.env }: FleetOptions): Promise<FleetWorkerProcess> {
-  const args = ['--import', TSX, BIN, '--redis', url, '--queue', queue, '--concurrency', '2', '--lock-ms', '2000', '--stalled-ms', '2000', '--root', REPO_ROOT, '--root', tmpdir(), ...flags];
+export async function startWorker({ url, queue, flags = [], roots = [REPO_ROOT, tmpdir()], env = process.env }: FleetOptions): Promise<FleetWorkerProcess> {
+  const rootFlags = roots.flatMap((root) => ['--root', root]);
+  const args = ['--import', TSX, BIN, '--redis', url, '--queue', queue, '--concurrency', '2', '--lock-ms', '2000', '--stalled-ms', '2000', ...rootFlags, ...flags];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));

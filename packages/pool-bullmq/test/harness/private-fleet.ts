@@ -13,7 +13,7 @@ export interface PrivateFleet {
   queue: string;
   pool(options?: PoolOptions & { connectTimeoutMs?: number }): BullmqPool;
   /** Starts one more worker on the queue (after a test killed one). */
-  addWorker(flags?: string[]): Promise<FleetWorkerProcess>;
+  addWorker(flags?: string[], roots?: string[]): Promise<FleetWorkerProcess>;
 }
 
 /** Registers beforeAll/afterAll hooks that start and stop a fleet of `size` workers on a Redis of its own. */
@@ -36,8 +36,8 @@ export function privateFleet(queue: string, size = 2, flags: string[] = []): Pri
     pools.push(pool);
     return pool;
   };
-  fleet.addWorker = async (extra = []) => {
-    const worker = await startWorker({ url: fleet.redis.url, queue, flags: [...flags, ...extra] });
+  fleet.addWorker = async (extra = [], roots) => {
+    const worker = await startWorker({ url: fleet.redis.url, queue, flags: [...flags, ...extra], roots });
     fleet.workers.push(worker);
     return worker;
   };
