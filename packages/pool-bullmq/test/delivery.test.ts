@@ -121,7 +121,7 @@ describe('nothing of a pool is left behind', () => {
   it('an AbortSignal on a queued map drops its jobs from Redis', async () => {
     const pool = fleet.pool({ processes: 2 });
     const controller = new AbortController();
-    const map = pool.map(sleepEcho, range(40).map(() => 200), { chunksize: 1, signal: controller.signal });
+    const map = pool.starmap(sleepEcho, range(40).map((i) => [200, i] as [number, number]), { chunksize: 1, signal: controller.signal });
     await new Promise((resolve) => setTimeout(resolve, 100));
     controller.abort();
     expect(await map.catch((e: unknown) => e)).toBeInstanceOf(AbortError);
