@@ -123,6 +123,22 @@ describe('engine dispatch', () => {
     await pool.terminate();
   });
 
+  it('TransportHost.failPending: every pending call fails with the error, each worker is replaced once, the pool carries on', async () => {
+    const transport = new LoopbackTransport();
+    const pool = new Pool(transport, { processes: 2 });
+    const running = range(2).map(() => pool.applyAsync(wait, [5000]));
+    const queued = range(50).map((i) => pool.applyAsync(double, [i]));
+    await tick();
+    const outage = new Error('broker unreachable');
+    transport.host!.failPending(outage);
+    const outcomes = await Promise.all([...running, ...queued].map((r) => r.get(1000).catch((e: unknown) => e)));
+    expect(outcomes.every((o) => o === outage)).toBe(true);
+    expect(transport.workers).toHaveLength(4); // 2 stopped, 2 replacements (no loop of replacing replacements)
+    expect(pool.state).toBe('run');
+    expect(await pool.apply(double, [4])).toBe(8);
+    await pool.terminate();
+  });
+
   it('a transport that cannot start workers fails the pool with a clear error', async () => {
     const transport = new LoopbackTransport();
     transport.failSpawn = new Error('no threads here');
