@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 /** The redis-server on PATH, or undefined. */
 export function redisServerBinary() {
-  return spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || undefined;
+  return (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout ?? '').trim() || undefined;
 }
 
 /** A TCP port nobody listens on right now (the OS picks it). */
