@@ -2,6 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fmt, fmtRange, fmtRatio } from './stats.mjs';
 import { POOL_PEERS, poolBars } from './pools.mjs';
+import { bullmqBars } from './bullmq.mjs';
+import { bullmqSection } from './bullmq-report.mjs';
 
 const n = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const med = (s) => s?.median;
@@ -206,8 +208,8 @@ function digestSection(d, openssl) {
   return lines;
 }
 
-/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, hash?, digest?, openssl? }. */
-export function renderReport({ machine, meta, pools, hash, digest, openssl }) {
+/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, openssl? }. */
+export function renderReport({ machine, meta, pools, bullmq, hash, digest, openssl }) {
   const lines = [
     '# mpool benchmark results',
     '',
@@ -224,11 +226,17 @@ export function renderReport({ machine, meta, pools, hash, digest, openssl }) {
     for (const b of bars) lines.push(`- **${b.pass === null ? 'N/A' : b.pass ? 'PASS' : 'FAIL'}** ${b.name}: ${b.detail}`);
     lines.push('', ...poolsSection(pools));
   }
+  if (bullmq) {
+    lines.push('## Bars (BullmqPool)', '', ...from('bullmq', bullmq));
+    for (const b of bullmqBars(bullmq)) lines.push(`- **${b.pass === null ? 'N/A' : b.pass ? 'PASS' : 'FAIL'}** ${b.name}: ${b.detail}`);
+    lines.push('', ...bullmqSection(bullmq));
+  }
   if (hash) lines.push(...from('hashing', hash), ...hashSection(hash, openssl));
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
   // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
   const memory = new URL('../memory.md', import.meta.url);
   if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');
-  if (!pools || !hash || !digest) lines.push(`Sections not run yet: ${[!pools && 'pools', !hash && 'hash', !digest && 'digest'].filter(Boolean).join(', ')} (\`pnpm bench\` runs them all).`, '');
+  const missing = Object.entries({ pools, bullmq, hash, digest }).filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length) lines.push(`Sections not run yet: ${missing.join(', ')} (\`pnpm bench\` runs them all).`, '');
   return `${lines.join('\n')}\n`;
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The benchmark harness: `pnpm bench` (root) → `node bench/src/run.mjs [options]`.
-// Sections: pools (mpool vs piscina/tinypool/workerpool/Python), hash (sha512-native vs
-// node:crypto), digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit).
+// Sections: pools (mpool vs piscina/tinypool/workerpool/Python), bullmq (BullmqPool on its own
+// redis-server and mpool-worker fleet vs plain BullMQ), hash (sha512-native vs node:crypto),
+// digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultCorpusRoot, ensureCorpora } from './corpus.mjs';
 import { digestTools, ensureRhash, runDigest } from './digest.mjs';
+import { bullmqBars, runBullmq } from './bullmq.mjs';
 import { runHash } from './hash.mjs';
 import { opensslSpeed } from './limits.mjs';
 import { machineInfo } from './machine.mjs';
@@ -17,8 +19,8 @@ import { BENCH_DIR, REPO_ROOT } from './workspace.mjs';
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [options])
 
   --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
-  --only LIST            sections to run, comma-separated: pools,hash,digest (default: all)
-  --runs N               runs per figure (pool rounds, hash runs, digest runs); default 3/5/3, quick 1/2/1
+  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest (default: all)
+  --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs); default 3/3/5/3, quick 1/1/2/1
   --corpus DIR           corpus folder (env MPOOL_CORPUS; default \${TMPDIR:-/tmp}/mpool-corpus[-quick])
   --make-corpus PATH     make-corpus.sh (env MPOOL_MAKE_CORPUS; default <repo>/../shared/bench/make-corpus.sh)
   --python-peer PATH     python_pool_digest.py (env MPOOL_PYTHON_PEER; default <repo>/../shared/bench/peers/...)
@@ -44,7 +46,7 @@ if (args.help) {
 }
 
 const quick = args.quick;
-const SECTIONS = ['pools', 'hash', 'digest'];
+const SECTIONS = ['pools', 'bullmq', 'hash', 'digest'];
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
@@ -65,6 +67,9 @@ const settings = {
   pools: quick
     ? { rounds: runsOverride ?? 1, tasks: 20_000, latencyN: 1000, payloadN: 30, startups: 3, warmup: 1000 }
     : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 200, startups: 10, warmup: 2000 },
+  bullmq: quick
+    ? { rounds: runsOverride ?? 1, mapItems: 100_000, plainItems: 2_000, latencyN: 100, tasks: 2_000, payloadN: 20 }
+    : { rounds: runsOverride ?? 3, mapItems: 1_000_000, plainItems: 20_000, latencyN: 500, tasks: 20_000, payloadN: 100 },
   hash: quick ? { runs: runsOverride ?? 2, blockMiB: 64 } : { runs: runsOverride ?? 5, blockMiB: 256 },
   digest: { runs: runsOverride ?? (quick ? 1 : 3) },
   openssl: quick ? { runs: 1, seconds: 1 } : { runs: 2, seconds: 3 },
@@ -103,6 +108,17 @@ if (only.includes('pools')) {
   for (const b of poolBars(pools)) log(`  ${b.pass === null ? 'N/A ' : b.pass ? 'PASS' : 'FAIL'} ${b.name}: ${b.detail}`);
 }
 
+if (only.includes('bullmq')) {
+  const b = settings.bullmq;
+  log(`bullmq: ${b.rounds} round(s): BullmqPool (map of ${b.mapItems.toLocaleString('en-US')} items, ${b.latencyN} applies, ${b.tasks.toLocaleString('en-US')} applyAsync, ${b.payloadN} × 1 MiB) vs plain BullMQ (${b.plainItems.toLocaleString('en-US')} jobs)`);
+  // the pools section's p50s are printed beside BullmqPool's only when it ran in this same run
+  const bullmq = await runBullmq({ ...b, log, pools: results.sections.pools });
+  bullmq.at = date;
+  results.sections.bullmq = bullmq;
+  if (bullmq.skipped) log(`  skipped: ${bullmq.skipped}`);
+  for (const bar of bullmqBars(bullmq)) log(`  ${bar.pass === null ? 'N/A ' : bar.pass ? 'PASS' : 'FAIL'} ${bar.name}: ${bar.detail}`);
+}
+
 if (only.includes('hash')) {
   log('hash: sha512-native vs node:crypto');
   const hash = await runHash({ root: settings.corpus, ...settings.hash, log });
@@ -131,7 +147,7 @@ const fileDate = date.replaceAll(':', '-');
 writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(results, null, 1)}\n`);
 // the report merges the latest result of each section (so `--only hash` keeps the pool tables)
 const latest = {};
-for (const name of ['pools', 'hash', 'digest', 'openssl']) {
+for (const name of ['pools', 'bullmq', 'hash', 'digest', 'openssl']) {
   const file = join(rawDir, `latest-${mode}-${name}.json`);
   if (results.sections[name]) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
   if (existsSync(file)) latest[name] = JSON.parse(readFileSync(file, 'utf8'));
