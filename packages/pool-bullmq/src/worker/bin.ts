@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RedisOptions } from 'ioredis';
+import { cpuCount } from '@mpool/pool-core';
 import { redactUrl, redisOptions } from '../connection.js';
 import { FleetWorker } from './fleet-worker.js';
 
@@ -47,12 +48,11 @@ async function main(): Promise<void> {
     return program.error(`error: ${(error as Error).message}`);
   }
   if (opts.queue === '' || opts.queue.includes(':')) program.error(`error: --queue must be a non-empty name without ':', got ${JSON.stringify(opts.queue)}`);
-  const { availableParallelism } = await import('node:os');
   const worker = new FleetWorker({
     redis,
     queue: opts.queue,
     prefix: opts.prefix,
-    concurrency: opts.concurrency ?? availableParallelism(),
+    concurrency: opts.concurrency ?? cpuCount(),
     backend: opts.backend,
     roots: opts.root ?? [process.cwd()],
     lockMs: opts.lockMs,
