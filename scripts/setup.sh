@@ -23,6 +23,8 @@ command -v git >/dev/null || need_apt+=(git)
 [ -x /usr/bin/time ] || need_apt+=(time)
 # @mpool/pool-bullmq's tests run a real Redis (Debian's 7.0.x); its package does not start a daemon here.
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+# …and its TLS test makes a throw-away CA and server certificate with the openssl command.
+command -v openssl >/dev/null || need_apt+=(openssl)
 if ! command -v cargo >/dev/null; then
   # rustup's toolchain if the machine has one, else Debian's cargo.
   if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; else need_apt+=(cargo); fi

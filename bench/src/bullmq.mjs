@@ -21,9 +21,9 @@ const RUNS = [
 ];
 
 function config(id, opts, url, queue, round) {
-  if (id === 'plain') return { url, queue: `plain-${round}-${Date.now().toString(36)}`, n: opts.plainItems, batch: 1000, workers: 2, concurrency: 10, loneN: opts.latencyN };
+  if (id === 'plain') return { url, queue: `plain-${round}-${Date.now().toString(36)}`, n: opts.plainItems, batch: 1000, workers: 2, concurrency: 10, loneN: opts.latencyN, loneWarmup: opts.latencyWarmup };
   const n = { map: opts.mapItems, latency: opts.latencyN, throughput: opts.tasks, payload: opts.payloadN }[id];
-  return { url, queue, processes: FLEET.workers * FLEET.concurrency, scenario: id, n, inFlight: 4 };
+  return { url, queue, processes: FLEET.workers * FLEET.concurrency, scenario: id, n, inFlight: 4, warmup: opts.latencyWarmup };
 }
 
 const line = (id, r) => {

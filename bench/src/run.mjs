@@ -68,8 +68,8 @@ const settings = {
     ? { rounds: runsOverride ?? 1, tasks: 20_000, latencyN: 1000, payloadN: 30, startups: 3, warmup: 1000 }
     : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 200, startups: 10, warmup: 2000 },
   bullmq: quick
-    ? { rounds: runsOverride ?? 1, mapItems: 100_000, plainItems: 2_000, latencyN: 100, tasks: 2_000, payloadN: 20 }
-    : { rounds: runsOverride ?? 3, mapItems: 1_000_000, plainItems: 20_000, latencyN: 500, tasks: 20_000, payloadN: 100 },
+    ? { rounds: runsOverride ?? 1, mapItems: 100_000, plainItems: 2_000, latencyN: 100, latencyWarmup: 200, tasks: 2_000, payloadN: 20 }
+    : { rounds: runsOverride ?? 3, mapItems: 1_000_000, plainItems: 20_000, latencyN: 1000, latencyWarmup: 1000, tasks: 20_000, payloadN: 100 },
   hash: quick ? { runs: runsOverride ?? 2, blockMiB: 64 } : { runs: runsOverride ?? 5, blockMiB: 256 },
   digest: { runs: runsOverride ?? (quick ? 1 : 3) },
   openssl: quick ? { runs: 1, seconds: 1 } : { runs: 2, seconds: 3 },

@@ -74,8 +74,8 @@ export async function startRedis(binary) {
  * Starts one `node <bin> --redis URL --queue NAME --concurrency N --root DIR` and resolves with
  * { pid, stderr(), stop() } once it printed "mpool-worker: serving" (its sign of readiness).
  */
-export function startWorker({ bin, url, queue, concurrency, root }) {
-  const args = [bin, '--redis', url, '--queue', queue, '--concurrency', String(concurrency), '--root', root];
+export function startWorker({ bin, url, queue, concurrency, root, extraArgs = [] }) {
+  const args = [bin, '--redis', url, '--queue', queue, '--concurrency', String(concurrency), '--root', root, ...extraArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.setEncoding('utf8').on('data', (d) => {

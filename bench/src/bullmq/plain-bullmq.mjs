@@ -107,6 +107,7 @@ try {
   await once(queue, events, 1000, 0); // warm-up: workers' connections and code paths
   await new Promise((resolve) => setTimeout(resolve, 250));
   const res = await once(queue, events, cfg.n, 1000);
+  await lone(queue, events, cfg.loneWarmup ?? 0); // warm-up of the one-at-a-time path, as BullmqPool's
   res.lone = await lone(queue, events, cfg.loneN);
   await stopWorkers();
   await events.close();

@@ -17,7 +17,7 @@
 import { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { TransportHost } from '@mpool/pool-core';
-import { createClient, describeRedis, LoopHold } from './connection.js';
+import { configurationFault, createClient, describeRedis, LoopHold } from './connection.js';
 import { RedisUnavailableError } from './errors.js';
 import { decodeOutcome, fleetKeys, WIRE_VERSION, type ControlMessage, type FleetKeys, type JobData, type JobOutcome } from './wire.js';
 
@@ -168,6 +168,7 @@ export class FleetClient {
 
   #onReady(cmd: Redis): void {
     this.#downSince = null;
+    this.#lastError = null; // an old refusal must not fail calls on a later, unrelated outage
     this.#updateWatch();
     cmd
       .info('server')
@@ -261,8 +262,13 @@ export class FleetClient {
   #check(): void {
     if (this.#downSince === null || this.#inFlight.size === 0) return;
     const down = Date.now() - this.#downSince;
-    if (down < this.#options.connectTimeoutMs) return;
     const where = describeRedis(this.#options.redis);
+    const fault = configurationFault(this.#lastError);
+    if (fault !== null) {
+      // Waiting cannot mend it: fail now, with the fix in the message.
+      return this.#host?.failPending(new RedisUnavailableError(`cannot use Redis at ${where}: ${fault}`, { cause: this.#lastError ?? undefined }));
+    }
+    if (down < this.#options.connectTimeoutMs) return;
     const why = this.#lastError ? `: ${this.#lastError.message}` : '';
     this.#host?.failPending(new RedisUnavailableError(`Redis at ${where} has been unreachable for ${Math.round(down / 1000)} s (connectTimeoutMs ${this.#options.connectTimeoutMs})${why}`, { cause: this.#lastError ?? undefined }));
   }

@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RedisOptions } from 'ioredis';
 import { cpuCount } from '@mpool/pool-core';
-import { redactUrl, redisOptions } from '../connection.js';
+import { configurationFault, redactUrl, redisOptions } from '../connection.js';
 import { FleetWorker } from './fleet-worker.js';
 
 const int = (min: number) => (value: string): number => {
@@ -48,6 +48,15 @@ async function main(): Promise<void> {
     return program.error(`error: ${(error as Error).message}`);
   }
   if (opts.queue === '' || opts.queue.includes(':')) program.error(`error: --queue must be a non-empty name without ':', got ${JSON.stringify(opts.queue)}`);
+  let failing = false;
+  const fatal = (why: string) => {
+    if (failing) return;
+    failing = true;
+    // Credentials or certificates: every retry fails the same way, so say so once and exit 1
+    // (the jobs it held are taken over by the other workers once their locks expire).
+    process.stderr.write(`mpool-worker: cannot use Redis at ${redactUrl(opts.redis)}: ${why}\n`);
+    void worker.stop().finally(() => process.exit(1));
+  };
   const worker = new FleetWorker({
     redis,
     queue: opts.queue,
@@ -60,6 +69,7 @@ async function main(): Promise<void> {
     maxStalled: opts.maxStalled,
     graceMs: opts.graceMs,
     log: (line) => process.stderr.write(`${line}\n`),
+    fatal,
   });
   const stop = (signal: string) => {
     process.stderr.write(`mpool-worker: ${signal}: finishing the running jobs (up to ${opts.graceMs} ms), then exiting\n`);
@@ -73,7 +83,13 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  await worker.start();
+  try {
+    await worker.start();
+  } catch (error) {
+    const why = configurationFault(error);
+    if (why === null) throw error;
+    return fatal(why); // said once, whichever connection saw it first
+  }
   process.stdout.write(`mpool-worker: serving queue ${opts.queue} on ${redactUrl(opts.redis)}, ${opts.backend}, roots ${worker.roots.join(', ')}\n`);
 }
 

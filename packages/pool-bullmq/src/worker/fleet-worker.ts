@@ -9,7 +9,7 @@
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { relayBatch, serializeError, type BatchReply, type Pool, type RelayOutcome } from '@mpool/pool-core';
-import { createClient } from '../connection.js';
+import { configurationFault, createClient } from '../connection.js';
 import { decodePayload, encodeOutcome, fleetKeys, type ControlMessage, type FleetKeys, type JobData, type JobOutcome, type JobPayload } from '../wire.js';
 import { LocalPools, type LocalBackend } from './local-pools.js';
 import { TaskRoots } from './roots.js';
@@ -27,6 +27,8 @@ export interface FleetWorkerOptions {
   graceMs: number;
   /** Logs one line (stderr). */
   log(line: string): void;
+  /** A connection failure retrying cannot mend (see configurationFault): the worker cannot serve. */
+  fatal(why: string): void;
 }
 
 /** Cancels remembered for jobs not started yet (a cancel can overtake the job it names). */
@@ -68,6 +70,8 @@ export class FleetWorker {
     this.#control = createClient(redis, 'mpool-worker:control');
     let lastLog = 0;
     const onError = (error: Error) => {
+      const fault = configurationFault(error);
+      if (fault !== null) return this.#options.fatal(fault);
       if (Date.now() - lastLog < 5000) return; // one line per outage, not one per retry
       lastLog = Date.now();
       this.#options.log(`mpool-worker: ${error.message}`);
@@ -98,7 +102,8 @@ export class FleetWorker {
   }
 
   async #stop(): Promise<void> {
-    const closing = this.#worker.close();
+    // Before start() got through (Redis not reachable yet) there is no BullMQ Worker to close.
+    const closing = this.#worker?.close() ?? Promise.resolve();
     const finished = await Promise.race([closing.then(() => true, () => true), sleep(this.#options.graceMs).then(() => false)]);
     if (!finished) {
       this.#handingBack = true; // the processors move their jobs back to the queue (see #process)
@@ -107,7 +112,7 @@ export class FleetWorker {
     }
     await this.#pools.terminateAll();
     await Promise.race([Promise.all([this.#out.quit(), this.#control.quit()]).catch(() => undefined), sleep(1000)]);
-    for (const client of [this.#out, this.#control, this.#bullmq]) client.disconnect();
+    for (const client of [this.#out, this.#control, this.#bullmq]) client?.disconnect();
   }
 
   #onControl(text: string): void {

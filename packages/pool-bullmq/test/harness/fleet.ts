@@ -20,6 +20,8 @@ export interface FleetWorkerProcess {
   pid: number;
   /** Everything it wrote to stderr so far. */
   stderr(): string;
+  /** Everything it wrote to stdout so far (its serving line). */
+  stdout(): string;
   /** SIGTERM (the graceful stop); resolves with its exit code once it exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -41,8 +43,8 @@ export async function startWorker({ url, queue, flags = [], roots = [REPO_ROOT, 
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  let out = '';
   await new Promise<void>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error(`mpool-worker did not start within 15 s:\n${err}`)), 15_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -56,11 +58,14 @@ export async function startWorker({ url, queue, flags = [], roots = [REPO_ROOT, 
       reject(new Error(`mpool-worker exited with code ${code} before serving:\n${err}`));
     });
   });
-  child.stdout!.resume();
+  child.stdout!.on('data', (d: Buffer) => {
+    if (out.length < 1 << 16) out += d.toString();
+  });
   return {
     child,
     pid: child.pid!,
     stderr: () => err,
+    stdout: () => out,
     stop: (signal = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
