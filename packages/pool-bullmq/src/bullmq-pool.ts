@@ -19,9 +19,16 @@ export interface BullmqFleetOptions {
    * RedisUnavailableError (checked every 250 ms). Default 10,000 ms; a shorter outage is waited out.
    */
   connectTimeoutMs?: number;
+  /**
+   * How long calls may wait while no `mpool-worker` serves the queue at all (none started, or the
+   * last one stopped or died: a dead worker counts until its `--lock-ms` has passed) before they
+   * fail with NoWorkerError; checked every second while calls are pending. Default 30,000 ms.
+   * `Infinity` waits for ever (workers started on demand from the queue's length).
+   */
+  noWorkerTimeoutMs?: number;
 }
 
-const FLEET_OPTION_NAMES = ['connection', 'queue', 'prefix', 'connectTimeoutMs'];
+const FLEET_OPTION_NAMES = ['connection', 'queue', 'prefix', 'connectTimeoutMs', 'noWorkerTimeoutMs'];
 
 /**
  * A pool whose workers are the `mpool-worker` processes of a BullMQ queue, on any number of
@@ -38,7 +45,7 @@ export class BullmqPool<Init extends AnyFn = AnyFn> extends Pool<Init> {
   constructor(options: BullmqPoolOptions<Init>) {
     const where = 'new BullmqPool';
     if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, got ${options === null ? 'null' : typeof options}`);
-    const { connection, queue, prefix = 'bull', connectTimeoutMs = 10_000 } = options;
+    const { connection, queue, prefix = 'bull', connectTimeoutMs = 10_000, noWorkerTimeoutMs = 30_000 } = options;
     if (connection === undefined) throw new TypeError(`${where}: connection is required (a Redis URL such as redis://127.0.0.1:6379, or ioredis options)`);
     const redis = redisOptions(connection, where);
     if (typeof queue !== 'string' || queue === '' || queue.includes(':')) {
@@ -46,7 +53,8 @@ export class BullmqPool<Init extends AnyFn = AnyFn> extends Pool<Init> {
     }
     if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`${where}: prefix must be a non-empty string, got ${JSON.stringify(prefix)}`);
     if (typeof connectTimeoutMs !== 'number' || !(connectTimeoutMs > 0)) throw new RangeError(`${where}: connectTimeoutMs must be a number > 0, got ${String(connectTimeoutMs)}`);
-    const fleet = new FleetClient({ redis, queue, prefix, connectTimeoutMs });
+    if (typeof noWorkerTimeoutMs !== 'number' || !(noWorkerTimeoutMs > 0)) throw new RangeError(`${where}: noWorkerTimeoutMs must be a number > 0 (Infinity: wait for ever), got ${String(noWorkerTimeoutMs)}`);
+    const fleet = new FleetClient({ redis, queue, prefix, connectTimeoutMs, noWorkerTimeoutMs });
     const dedicated = options.initializer != null || options.maxTasksPerChild != null;
     super(new BullmqTransport(fleet, () => dedicated), options, FLEET_OPTION_NAMES);
     this.#fleet = fleet;

@@ -18,7 +18,8 @@ import { Queue } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { TransportHost } from '@mpool/pool-core';
 import { configurationFault, createClient, describeRedis, LoopHold } from './connection.js';
-import { RedisUnavailableError } from './errors.js';
+import { NoWorkerError, RedisUnavailableError } from './errors.js';
+import { countWorkers, PresenceWatch } from './fleet-registry.js';
 import { decodeOutcome, fleetKeys, WIRE_VERSION, type ControlMessage, type FleetKeys, type JobData, type JobOutcome } from './wire.js';
 
 /** Who gets a job's outcome (a pool slot). */
@@ -31,6 +32,8 @@ export interface FleetClientOptions {
   queue: string;
   prefix: string;
   connectTimeoutMs: number;
+  /** Pending calls fail with NoWorkerError after this long without any worker (Infinity: never). */
+  noWorkerTimeoutMs: number;
 }
 
 interface Links {
@@ -76,11 +79,23 @@ export class FleetClient {
   #aliveTimer: NodeJS.Timeout | null = null;
   /** The alive key was set on this connection since it last (re)connected. */
   #aliveSet = false;
+  readonly #presence: PresenceWatch;
 
   constructor(options: FleetClientOptions) {
     this.#options = options;
     this.keys = fleetKeys(options.prefix, options.queue);
     this.#resultsKey = this.keys.results(this.pool);
+    this.#presence = new PresenceWatch(options.noWorkerTimeoutMs, {
+      pending: () => this.#inFlight.size > 0 && !this.#closed,
+      count: () => (this.#links !== null && this.#downSince === null ? countWorkers(this.#links.cmd, this.keys.workers) : null),
+      noWorker: (ms) => {
+        const { queue, prefix } = this.#options;
+        const redis = describeRedis(this.#options.redis);
+        this.#host?.failPending(
+          new NoWorkerError(`no mpool-worker has served queue ${JSON.stringify(queue)} (prefix ${prefix}) on ${redis} for ${Math.round(ms / 1000)} s (noWorkerTimeoutMs ${this.#options.noWorkerTimeoutMs}): start one with \`mpool-worker --redis ${redis} --queue ${queue}${prefix === 'bull' ? '' : ` --prefix ${prefix}`}\``),
+        );
+      },
+    });
   }
 
   bind(host: TransportHost): void {
@@ -95,6 +110,7 @@ export class FleetClient {
     if (this.#toAdd.length === 0) queueMicrotask(() => this.#flushAdds());
     this.#toAdd.push({ name, data, opts: { jobId } });
     this.#startReading();
+    this.#presence.arm();
     return jobId;
   }
 
@@ -123,6 +139,7 @@ export class FleetClient {
     if (this.#closed) return;
     this.#closed = true;
     this.#inFlight.clear();
+    this.#presence.stop();
     if (this.#watch) clearInterval(this.#watch);
     if (this.#aliveTimer) clearInterval(this.#aliveTimer);
     const links = this.#links;

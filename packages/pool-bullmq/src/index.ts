@@ -1,5 +1,5 @@
 export { BullmqPool } from './bullmq-pool.js';
 export type { BullmqPoolOptions, BullmqFleetOptions } from './bullmq-pool.js';
 export type { RedisConnection } from './connection.js';
-export { RedisUnavailableError } from './errors.js';
+export { NoWorkerError, RedisUnavailableError } from './errors.js';
 export * from '@mpool/pool-core';

@@ -80,11 +80,13 @@ export interface FleetKeys {
   results(pool: string): string;
   /** Exists while the pool is open (refreshed with a TTL): workers push results only then. */
   alive(pool: string): string;
+  /** The fleet registry: a sorted set of the workers serving the queue (see fleet-registry.ts). */
+  workers: string;
 }
 
 export function fleetKeys(prefix: string, queue: string): FleetKeys {
   const base = `${prefix}:${queue}:mpool`;
-  return { control: `${base}:control`, results: (pool) => `${base}:out:${pool}`, alive: (pool) => `${base}:alive:${pool}` };
+  return { control: `${base}:control`, results: (pool) => `${base}:out:${pool}`, alive: (pool) => `${base}:alive:${pool}`, workers: `${base}:workers` };
 }
 
 /** Encodes a payload for {@link JobData.m}. Throws DataCloneError for what cannot be sent. */

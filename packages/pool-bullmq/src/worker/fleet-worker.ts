@@ -6,6 +6,8 @@
  * to BullMQ (a job that stalled more than `maxStalled` times), and reported to the caller as a
  * lost worker.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { relayBatch, serializeError, type BatchReply, type Pool, type RelayOutcome } from '@mpool/pool-core';
@@ -13,6 +15,7 @@ import { configurationFault, createClient } from '../connection.js';
 import { decodePayload, encodeOutcome, fleetKeys, type ControlMessage, type FleetKeys, type JobData, type JobOutcome, type JobPayload } from '../wire.js';
 import { LocalPools, type LocalBackend } from './local-pools.js';
 import { TaskRoots } from './roots.js';
+import { WorkerRegistration } from '../fleet-registry.js';
 
 export interface FleetWorkerOptions {
   redis: RedisOptions;
@@ -49,6 +52,7 @@ export class FleetWorker {
   #control!: Redis;
   #worker!: Worker;
   #bullmq!: Redis;
+  #registration: WorkerRegistration | null = null;
   #handingBack = false;
   #stopping: Promise<void> | null = null;
 
@@ -94,6 +98,10 @@ export class FleetWorker {
       if (job) void this.#push(job as Job<JobData>, { job: job.id!, replies: [], lost: { exitCode: null, signal: null, cause: serializeError(error) } });
     });
     await this.#worker.waitUntilReady();
+    // Last: a pool counts this worker only once it can take jobs.
+    const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.#registration = new WorkerRegistration(this.#out, this.#keys.workers, id, lockMs);
+    await this.#registration.join();
   }
 
   /** Stop taking jobs; let the running ones finish for `graceMs`, then hand them back to the queue. */
@@ -102,6 +110,8 @@ export class FleetWorker {
   }
 
   async #stop(): Promise<void> {
+    // Out of the registry first: it takes no new job from now on.
+    const leaving = this.#registration?.leave().catch(() => undefined);
     // Before start() got through (Redis not reachable yet) there is no BullMQ Worker to close.
     const closing = this.#worker?.close() ?? Promise.resolve();
     const finished = await Promise.race([closing.then(() => true, () => true), sleep(this.#options.graceMs).then(() => false)]);
@@ -111,6 +121,7 @@ export class FleetWorker {
       await Promise.race([closing.catch(() => undefined), sleep(3000)]);
     }
     await this.#pools.terminateAll();
+    await Promise.race([leaving, sleep(1000)]);
     await Promise.race([Promise.all([this.#out.quit(), this.#control.quit()]).catch(() => undefined), sleep(1000)]);
     for (const client of [this.#out, this.#control, this.#bullmq]) client?.disconnect();
   }

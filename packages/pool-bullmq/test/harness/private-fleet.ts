@@ -11,7 +11,7 @@ export interface PrivateFleet {
   workers: FleetWorkerProcess[];
   probe: RedisProbe;
   queue: string;
-  pool(options?: PoolOptions & { connectTimeoutMs?: number }): BullmqPool;
+  pool(options?: PoolOptions & { connectTimeoutMs?: number; noWorkerTimeoutMs?: number }): BullmqPool;
   /** Starts one more worker on the queue (after a test killed one). */
   addWorker(flags?: string[], roots?: string[]): Promise<FleetWorkerProcess>;
 }
