@@ -13,7 +13,7 @@ import type { Deque } from './deque.js';
 import type { Batch } from './job.js';
 import type { BatchReply } from './protocol.js';
 
-/** How many recent samples `runTime` and `waitTime` summarise (one sample per batch). */
+/** How many recent samples `runTime` and `waitTime` summarise (one sample per batch); a power of 2. */
 export const STATS_WINDOW = 1024;
 
 /** A summary of recent durations, in milliseconds. All fields are 0 while `count` is 0. */
@@ -96,7 +96,7 @@ class TimeWindow {
   #written = 0;
 
   add(ms: number): void {
-    this.#ring[this.#written++ % STATS_WINDOW] = ms;
+    this.#ring[this.#written++ & (STATS_WINDOW - 1)] = ms;
   }
 
   summary(): TimeSummary {
