@@ -73,6 +73,24 @@ function poolsSection(p) {
       `| ${label(d.id)} | ${fmtRange(s)} | ${fmt(1e6 / med(s))} | ${d.id === 'mpool-threads' ? '' : fmtRatio(med(S('mpool-threads', 'throughput.perSecond')), med(s))} | ${d.id === 'mpool-procs' ? '' : fmtRatio(med(S('mpool-procs', 'throughput.perSecond')), med(s))} |`,
     );
   }
+  const statsRows = rows.filter((d) => S(d.id, 'throughputStatsOff.perSecond'));
+  if (statsRows.length) {
+    lines.push(
+      '',
+      '### Cost of `pool.stats()`: one-task-per-call throughput with and without collection',
+      '',
+      `The same scenario (${n(cfg.tasks / 4)} tasks per run) on the pool above (stats on, the default) and on a second pool made with \`stats: false\`, ` +
+        '4 runs each in the order on, off, off, on, on, off, off, on; median of the 4 (min–max over rounds of the medians). A few percent is within the noise of a shared machine.',
+      '',
+      '| pool | stats on (tasks/s) | stats: false (tasks/s) | on ÷ off |',
+      '|---|---|---|---|',
+    );
+    for (const d of statsRows) {
+      const on = S(d.id, 'throughputStatsOn.perSecond');
+      const off = S(d.id, 'throughputStatsOff.perSecond');
+      lines.push(`| ${label(d.id)} | ${fmtRange(on)} | ${fmtRange(off)} | ${fmtRatio(med(on), med(off))} |`);
+    }
+  }
   lines.push(
     '',
     `### map of ${n(cfg.tasks)} trivial items`,

@@ -2,12 +2,13 @@
 // Called as `node --expose-gc <peer>.mjs '<config json>'` by src/pools.mjs.
 //
 // An adapter is { load(), create(lib, workers), call(pool, a, b), echo(pool, buf),
-// echoTransfer?(pool, buf), map?(pool, items, chunksize), destroy(pool) }; `load` throws
+// echoTransfer?(pool, buf), map?(pool, items, chunksize), destroy(pool),
+// createWithoutStats?(lib, workers) (mpool: `stats: false`) }; `load` throws
 // NotBuilt when the library is not available, and the runner then prints { skipped }.
 import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { NotBuilt } from '../workspace.mjs';
-import { percentile } from '../stats.mjs';
+import { median, percentile } from '../stats.mjs';
 
 const MiB = 1 << 20;
 /**
@@ -72,6 +73,30 @@ async function payload(adapter, pool, n, transfer) {
   return { roundTrips: n, seconds: s, perSecond: n / s, MBps: (n * MiB) / 1e6 / s };
 }
 
+/**
+ * The cost of collecting `pool.stats()`: one-task-per-call throughput of `pool` (stats on, the
+ * default) against a second pool with `stats: false`. The difference is a few percent at most,
+ * less than the noise of one run on a shared machine, so each side runs 4 times (a quarter of the
+ * throughput scenario's tasks each), in the order on, off, off, on, on, off, off, on: a drift of
+ * the machine's speed weighs on both sides alike. Each side reports its median and its runs.
+ */
+async function statsCost(adapter, lib, pool, cfg) {
+  const n = Math.max(1000, Math.round((cfg.tasks ?? 200_000) / 4));
+  const bare = await adapter.createWithoutStats(lib, cfg.workers);
+  try {
+    await throughput(adapter, bare, cfg.warmup ?? 2000); // its workers started, its code paths warm
+    const runs = { on: [], off: [] };
+    for (const side of ['on', 'off', 'off', 'on', 'on', 'off', 'off', 'on']) {
+      await gc();
+      runs[side].push((await throughput(adapter, side === 'on' ? pool : bare, n)).perSecond);
+    }
+    const side = (xs) => ({ tasks: n, runs: xs.map(Math.round), perSecond: median(xs) });
+    return { throughputStatsOn: side(runs.on), throughputStatsOff: side(runs.off) };
+  } finally {
+    await adapter.destroy(bare);
+  }
+}
+
 /** Start-up mode: load the library, create the pool, run one task, print timings, exit. */
 async function startup(adapter, cfg) {
   const lib = await adapter.load();
@@ -108,6 +133,7 @@ export async function drive(adapter) {
     if (want.has('throughput')) {
       await gc();
       res.throughput = await throughput(adapter, pool, cfg.tasks ?? 200_000);
+      if (adapter.createWithoutStats) Object.assign(res, await statsCost(adapter, lib, pool, cfg));
     }
     if (want.has('map') && adapter.map) {
       await gc();

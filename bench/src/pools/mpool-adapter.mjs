@@ -19,6 +19,8 @@ export function mpoolAdapter(name, pkg, dir, className) {
       return lib;
     },
     create: (lib, workers) => new lib[className]({ processes: workers }),
+    // The same pool without stats collection: the bench shows what collecting costs.
+    createWithoutStats: (lib, workers) => new lib[className]({ processes: workers, stats: false }),
     call: (pool, a, b) => pool.applyAsync(add, [a, b]).get(),
     map: (pool, items, chunksize) => (chunksize === undefined ? pool.map(inc, items) : pool.map(inc, items, chunksize)),
     echo: (pool, buf) => pool.applyAsync(echo, [buf]).get(),

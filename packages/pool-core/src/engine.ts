@@ -4,7 +4,6 @@
  * What goes to which worker, and when, is decided by the rules in dispatch.ts.
  */
 import { AbortWatch } from './abort-watch.js';
-import { Deque } from './deque.js';
 import { nextMessage } from './dispatch.js';
 import { AbortError, deserializeError, InitializerError, PoolStateError, WorkerCrashedError } from './errors.js';
 import type { JobHost } from './imap-job.js';
@@ -14,6 +13,8 @@ import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
 import type { ExitInfo, Transport, TransportHost } from './transport.js';
 import { replyError } from './unsendable.js';
 import { TaskTable } from './task-table.js';
+import { StatsCollector, type PoolStats } from './pool-stats.js';
+import { TaskQueue } from './task-queue.js';
 import { WorkerSlot, type Leaving } from './worker-slot.js';
 
 /** The engine's settings, validated by the Pool facade. */
@@ -22,6 +23,8 @@ export interface EngineOptions {
   initializer: TaskAddress | null;
   initargs: unknown[];
   maxTasksPerChild: number | null;
+  /** Collect `pool.stats()` (the `stats` pool option). */
+  stats: boolean;
 }
 
 /** Lifecycle of a pool: `run` takes work; `close` finishes what it has; `terminate` stopped everything. */
@@ -44,7 +47,7 @@ export class Engine implements JobHost, TransportHost {
   /** Set when the pool can never run a task (initializer failed, workers cannot start). */
   broken: Error | null = null;
   readonly #workers = new Set<WorkerSlot>();
-  readonly #queue = new Deque<Batch>();
+  readonly #queue = new TaskQueue();
   readonly #openJobs = new Set<Job>();
   readonly #tasks = new TaskTable();
   #nextWorkerId = 0;
@@ -54,12 +57,14 @@ export class Engine implements JobHost, TransportHost {
   #startFailures = 0;
   readonly #joins = new Set<JoinWaiter>();
   readonly #signals = new AbortWatch((jobs, error) => this.#abort(jobs, error));
+  readonly #stats: StatsCollector | null;
 
   constructor(
     private readonly transport: Transport,
     private readonly options: EngineOptions,
   ) {
     transport.bind?.(this);
+    this.#stats = options.stats ? new StatsCollector() : null;
     for (let i = 0; i < options.processes; i++) this.#spawn();
   }
 
@@ -69,6 +74,7 @@ export class Engine implements JobHost, TransportHost {
     const refusal = this.broken ?? (this.state === 'terminate' ? terminated() : null);
     if (refusal) return batch.job.fail(batch, [], refusal);
     if (this.#signals.isAbortable(batch.job)) batch.solo = batch.job;
+    this.#stats?.accepted(batch);
     this.#dropSettledHead();
     this.#queue.push(batch);
     if (this.#queue.length === 1 && !this.#flushScheduled) {
@@ -144,6 +150,7 @@ export class Engine implements JobHost, TransportHost {
       const batches = nextMessage(this.#queue, w, this.#tasks, this.options);
       if (batches.length === 0) return;
       const unsent = w.sendBatches(batches, (a) => this.#tasks.indexOf(a), () => ++this.#nextBatchId);
+      this.#stats?.sent(batches, unsent);
       for (const [batch, error] of unsent) this.#failBatch(batch, [], error);
       if (unsent.length < batches.length) return;
     }
@@ -163,6 +170,7 @@ export class Engine implements JobHost, TransportHost {
       this.#workers.delete(w);
       this.#break(new WorkerCrashedError(`cannot start a ${this.transport.name} worker: ${(error as Error).message}`, { exitCode: null, signal: null, workerId: w.id }));
     }
+    this.#stats?.resized(this.#workers.size);
   }
 
   #onMessage(w: WorkerSlot, msg: WorkerMessage): void {
@@ -198,6 +206,7 @@ export class Engine implements JobHost, TransportHost {
     }
     w.held.shift();
     this.#tasks.timed(batch.task, ms);
+    this.#stats?.answered(batch, reply, ms);
     if (batch.job.settled) return;
     try {
       if (batch.job.takeReply) batch.job.takeReply(batch, reply);
@@ -240,6 +249,7 @@ export class Engine implements JobHost, TransportHost {
   #onExit(w: WorkerSlot, info: ExitInfo): void {
     this.#workers.delete(w);
     const held = w.held.drain();
+    this.#stats?.exited(w, held, w.leaving === null, this.#workers.size);
     if (held.length > 0 || w.leaving === null) {
       const how = info.signal ? `was killed by ${info.signal}` : `exited with code ${info.exitCode}`;
       const error = new WorkerCrashedError(`worker ${w.id} ${how} while holding this task`, { ...info, workerId: w.id });
@@ -263,6 +273,11 @@ export class Engine implements JobHost, TransportHost {
     let serving = 0;
     for (const w of this.#workers) if (w.leaving === null) serving++;
     for (; serving < this.options.processes; serving++) this.#spawn();
+  }
+
+  /** See {@link PoolStats}; null when the pool was created with `stats: false`. */
+  stats(): PoolStats | null {
+    return this.#stats?.snapshot(this.#workers, this.#queue.tasks) ?? null;
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

@@ -13,6 +13,8 @@ export type {
   ArgsThenOptions,
 } from './pool.js';
 export type { PoolState } from './engine.js';
+export type { PoolStats, TimeSummary } from './pool-stats.js';
+export { STATS_WINDOW } from './pool-stats.js';
 export { AsyncResult } from './async-result.js';
 export type { ResultCallbacks } from './async-result.js';
 export { defineTasks, taskRef, toModuleUrl } from './tasks.js';

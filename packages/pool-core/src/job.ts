@@ -14,6 +14,8 @@ export interface Batch {
   id: number;
   /** Index of its task in the engine's task table, set when the batch is sent. */
   task: number;
+  /** performance.now() when it was queued (for `pool.stats().waitTime`; 0 when stats are off). */
+  queuedAt: number;
   /** Position of this batch within its job (0, 1, 2, ...). */
   readonly seq: number;
   /** Index of the batch's first item within the job's input. */
@@ -57,5 +59,5 @@ export interface Job {
 
 /** A batch of `items` for `job`, not yet sent. */
 export function makeBatch(job: Job, address: TaskAddress, spread: boolean, items: unknown[], seq: number, start: number): Batch {
-  return { job, address, spread, items, seq, start, id: 0, task: -1, solo: null };
+  return { job, address, spread, items, seq, start, id: 0, task: -1, queuedAt: 0, solo: null };
 }

@@ -49,6 +49,11 @@ export class WorkerSlot {
     return this.held.length <= this.#lastSent && isQuick(this.held.peek()!) && isQuick(this.held.peekLast()!);
   }
 
+  /** performance.now() since which the worker has worked on what it holds (for `pool.stats()`). */
+  get busySince(): number {
+    return this.#busySince;
+  }
+
   /** Records that `count` batches were answered now; returns the time each took, on average. */
   answered(count: number): number {
     const now = performance.now();
