@@ -13,6 +13,7 @@ export type {
   ArgsThenOptions,
 } from './pool.js';
 export type { PoolState } from './engine.js';
+export type { RoomOptions } from './queue-room.js';
 export { AsyncResult } from './async-result.js';
 export type { ResultCallbacks } from './async-result.js';
 export { defineTasks, taskRef, toModuleUrl } from './tasks.js';
@@ -20,6 +21,8 @@ export type { Task, TaskRef, TaskLike, AnyFn } from './tasks.js';
 export type { AnyIterable } from './inputs.js';
 export { currentWorkerId, isPoolWorker } from './worker-info.js';
 export { cpuCount } from './cpu.js';
+// For tests (the conformance suite): the pool's current worker count.
+export { poolWorkerCount } from './elastic-size.js';
 export {
   PoolError,
   TimeoutError,
@@ -30,6 +33,7 @@ export {
   EncodingError,
   InitializerError,
   AbortError,
+  QueueFullError,
   serializeError,
   deserializeError,
 } from './errors.js';
