@@ -17,6 +17,8 @@ import { registerTaskModuleTests } from './task-modules.suite.js';
 import { registerTypeScriptTests } from './typescript.suite.js';
 import { registerWireTests } from './wire.suite.js';
 import { registerErrorDetailTests } from './error-detail.suite.js';
+import { registerElasticTests } from './elastic.suite.js';
+import { registerBackPressureTests } from './back-pressure.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -33,5 +35,7 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerTypeScriptTests(target);
     registerWireTests(target);
     registerErrorDetailTests(target);
+    registerElasticTests(target);
+    registerBackPressureTests(target);
   });
 }
