@@ -18,7 +18,8 @@ export function mpoolAdapter(name, pkg, dir, className) {
       echo = lib.taskRef(TASKS, 'echo');
       return lib;
     },
-    create: (lib, workers) => new lib[className]({ processes: workers }),
+    // `poolOptions`: the start-up variants' extra options (pools.mjs, STARTUP_VARIANTS).
+    create: (lib, workers, poolOptions = {}) => new lib[className]({ processes: workers, ...poolOptions }),
     call: (pool, a, b) => pool.applyAsync(add, [a, b]).get(),
     map: (pool, items, chunksize) => (chunksize === undefined ? pool.map(inc, items) : pool.map(inc, items, chunksize)),
     echo: (pool, buf) => pool.applyAsync(echo, [buf]).get(),
