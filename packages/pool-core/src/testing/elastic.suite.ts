@@ -78,11 +78,15 @@ export function registerElasticTests(target: ConformanceTarget): void {
       try {
         const pool = makePool({ processes: 2, minProcesses: 0, idleTimeoutMs: 100, initializer: slowInitLogged, initargs: [log, 0] });
         const lines = () => readFileSync(log, 'utf8').trim().split('\n');
+        // At least once per new worker: a BullMQ slot runs it in each fleet process that takes the
+        // slot's jobs (see pool-bullmq's README), a local worker exactly once.
         await Promise.all(range(2).map(() => pool.apply(sleepThen, [400])));
         await untilWorkerCount(pool, 0); // a worker leaves only once it is ready: its initializer ran
-        expect(lines()).toHaveLength(2);
+        const grown = lines().length;
+        expect(grown).toBeGreaterThanOrEqual(2);
         expect(await pool.apply(sqr, [3])).toBe(9);
-        expect(lines()).toHaveLength(3);
+        expect(lines().length).toBeGreaterThan(grown);
+        if (target.name !== 'bullmq') expect(lines()).toHaveLength(3);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
