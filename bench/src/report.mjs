@@ -1,7 +1,7 @@
 // Writes the Markdown report (bench/RESULTS.md) from the results of each section.
 import { existsSync, readFileSync } from 'node:fs';
 import { fmt, fmtRange, fmtRatio } from './stats.mjs';
-import { POOL_PEERS, poolBars } from './pools.mjs';
+import { POOL_PEERS, poolBars, STARTUP_VARIANTS } from './pools.mjs';
 import { bullmqBars } from './bullmq.mjs';
 import { bullmqSection } from './bullmq-report.mjs';
 
@@ -148,19 +148,21 @@ function poolsSection(p) {
     `### Start-up: ${cfg.startups} fresh processes each`,
     '',
     'Spawn of a new `node` / `python3` → library imported → pool created (2 workers) → first trivial result back in the parent; measured by the parent from spawn to the child\'s first stdout line. ' +
-      'The second column is the part inside the child from the pool constructor to the first result.',
+      'The second column is the part inside the child from the pool constructor to the first result; the third, the constructor alone ' +
+      '(mpool `minProcesses: 0` rows: a pool that starts no worker until its first call, which then starts one).',
     '',
-    '| pool | spawn → first result (ms) | pool created → first result (ms) |',
-    '|---|---|---|',
+    '| pool | spawn → first result (ms) | pool created → first result (ms) | constructor (ms) |',
+    '|---|---|---|---|',
   );
-  for (const d of rows) {
+  for (const d of [...rows, ...STARTUP_VARIANTS.filter((v) => p.peers[v.id])]) {
     if (p.peers[d.id].skipped) {
-      lines.push(`| ${label(d.id)} | skipped: ${why(p.peers[d.id].skipped)} | |`);
+      lines.push(`| ${label(d.id)} | skipped: ${why(p.peers[d.id].skipped)} | | |`);
       continue;
     }
-    lines.push(`| ${label(d.id)} | ${fmtRange(S(d.id, 'startup.spawnToFirstMs'))} | ${fmtRange(S(d.id, 'startup.createToFirstMs'))} |`);
+    const ctor = S(d.id, 'startup.constructorMs');
+    lines.push(`| ${label(d.id)} | ${fmtRange(S(d.id, 'startup.spawnToFirstMs'))} | ${fmtRange(S(d.id, 'startup.createToFirstMs'))} | ${ctor ? fmtRange(ctor) : '–'} |`);
   }
-  const errs = rows.flatMap((d) => p.peers[d.id].errors.map((e) => `- ${label(d.id)}: ${String(e).split('\n')[0].slice(0, 200)}`));
+  const errs = [...rows, ...STARTUP_VARIANTS.filter((v) => p.peers[v.id])].flatMap((d) => p.peers[d.id].errors.map((e) => `- ${label(d.id)}: ${String(e).split('\n')[0].slice(0, 200)}`));
   if (errs.length) lines.push('', 'Errors:', '', ...errs);
   lines.push('');
   return lines;

@@ -101,7 +101,7 @@ async function statsCost(adapter, lib, pool, cfg) {
 async function startup(adapter, cfg) {
   const lib = await adapter.load();
   const tLoaded = performance.now();
-  const pool = await adapter.create(lib, cfg.workers);
+  const pool = await adapter.create(lib, cfg.workers, cfg.poolOptions);
   const tCreated = performance.now();
   const r = await adapter.call(pool, 1, 2);
   const tFirst = performance.now();

@@ -18,7 +18,8 @@ export function mpoolAdapter(name, pkg, dir, className) {
       echo = lib.taskRef(TASKS, 'echo');
       return lib;
     },
-    create: (lib, workers) => new lib[className]({ processes: workers }),
+    // `poolOptions`: the start-up variants' extra options (pools.mjs, STARTUP_VARIANTS).
+    create: (lib, workers, poolOptions = {}) => new lib[className]({ processes: workers, ...poolOptions }),
     // The same pool without stats collection: the bench shows what collecting costs.
     createWithoutStats: (lib, workers) => new lib[className]({ processes: workers, stats: false }),
     call: (pool, a, b) => pool.applyAsync(add, [a, b]).get(),

@@ -15,6 +15,7 @@ export type {
 export type { PoolState } from './engine.js';
 export type { PoolStats, TimeSummary } from './pool-stats.js';
 export { STATS_WINDOW } from './pool-stats.js';
+export type { RoomOptions } from './queue-room.js';
 export { AsyncResult } from './async-result.js';
 export type { ResultCallbacks } from './async-result.js';
 export { defineTasks, taskRef, toModuleUrl } from './tasks.js';
@@ -22,6 +23,7 @@ export type { Task, TaskRef, TaskLike, AnyFn } from './tasks.js';
 export type { AnyIterable } from './inputs.js';
 export { currentWorkerId, isPoolWorker } from './worker-info.js';
 export { cpuCount } from './cpu.js';
+// For tests (the conformance suite): the pool's current worker count.
 export {
   PoolError,
   TimeoutError,
@@ -32,6 +34,7 @@ export {
   EncodingError,
   InitializerError,
   AbortError,
+  QueueFullError,
   serializeError,
   deserializeError,
 } from './errors.js';

@@ -58,9 +58,10 @@ export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 /**
  * Runs `body` as an ES module in a fresh Node process (through runNodeScript: its process group
- * is killed after 15 s), with `pool` (2 workers), `sqr` and `tasks` (every fixture) in scope.
+ * is killed after `hangMs`, default 15 s), with `createPool`, `pool` (2 workers), `sqr` and
+ * `tasks` (every fixture) in scope.
  */
-export async function runInNode(target: ConformanceTarget, body: string): Promise<ScriptRun> {
+export async function runInNode(target: ConformanceTarget, body: string, { hangMs = 15_000 }: { hangMs?: number } = {}): Promise<ScriptRun> {
   const factory = target.factoryModule;
   const script = `
     const { createPool } = await import(${JSON.stringify(factory)});
@@ -70,7 +71,7 @@ export async function runInNode(target: ConformanceTarget, body: string): Promis
     ${body}
   `;
   const tsx = /\.(c|m)?ts$/.test(factory) ? ['--import', pathToFileURL(createRequire(fileURLToPath(factory)).resolve('tsx')).href] : [];
-  return runNodeScript([...tsx, '--input-type=module', '-e', script], { hangMs: 15_000 });
+  return runNodeScript([...tsx, '--input-type=module', '-e', script], { hangMs });
 }
 
 /**
