@@ -36,6 +36,11 @@ export class HeldBatches {
     return this.#blocking.size;
   }
 
+  /** @internal Entries kept in send order, answered ones (tombstones) included: bounded by 2 × length + 32. */
+  get retained(): number {
+    return this.#order.length;
+  }
+
   push(batch: Batch, mayBlock = false): void {
     this.#order.push(batch);
     if (this.#byId === null) return;
