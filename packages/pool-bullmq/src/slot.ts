@@ -16,6 +16,8 @@
  *   async (the `async` message) as soon as it first sends it. Synchronous tasks then run side by
  *   side too, in different fleet processes (one after another within each process). A dedicated
  *   slot's process is started with the same N, so its batches overlap there while they await.
+ *   Outcomes are then passed on as they arrive (the engine matches replies by id), so a job that
+ *   lost its process ends the slot at once instead of after the jobs sent before it.
  */
 import type { ExitInfo, ParentMessage, TaskAddress, WorkerEvents, WorkerHandle } from '@mpool/pool-core';
 import { assertSendable, deserializeError } from '@mpool/pool-procs';
@@ -30,10 +32,12 @@ export class Slot implements WorkerHandle, OutcomeSink {
   #concurrency = 1;
   /** Task addresses by the engine's task-table index (the engine sends each once per worker). */
   readonly #tasks = new Map<number, TaskAddress>();
-  /** Jobs in the order they were sent; outcomes are passed on in this order. */
+  /** Jobs in the order they were sent; outcomes are passed on in this order (one at a time: N = 1). */
   readonly #order: string[] = [];
   readonly #arrived = new Map<string, JobOutcome>();
   #head = 0;
+  /** Jobs in flight, when outcomes are passed on as they arrive (N > 1). */
+  readonly #unordered = new Set<string>();
   #starting: string | null = null;
   #exitAsked = false;
   #refd = true;
@@ -86,12 +90,17 @@ export class Slot implements WorkerHandle, OutcomeSink {
   #addJob(name: string, payload: JobPayload): string {
     const m = encodePayload(payload);
     const jobId = this.fleet.add(this, name, m);
-    this.#order.push(jobId);
+    if (this.#concurrency > 1) this.#unordered.add(jobId);
+    else this.#order.push(jobId);
     return jobId;
   }
 
   outcome(jobId: string, outcome: JobOutcome): void {
     if (this.#ended) return;
+    if (this.#concurrency > 1) {
+      if (this.#unordered.delete(jobId)) this.#take(outcome);
+      return;
+    }
     this.#arrived.set(jobId, outcome);
     while (this.#head < this.#order.length && !this.#ended) {
       const next = this.#arrived.get(this.#order[this.#head]!);
@@ -139,7 +148,7 @@ export class Slot implements WorkerHandle, OutcomeSink {
   #end(info: ExitInfo): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.fleet.cancel(this.#order.slice(this.#head).filter(Boolean));
+    this.fleet.cancel([...this.#order.slice(this.#head).filter(Boolean), ...this.#unordered]);
     if (this.dedicated) this.fleet.publish({ slotGone: { pool: this.fleet.pool, slot: this.#id } });
     if (this.#refd) this.fleet.hold(false);
     // Never inside the engine's own call (kill() comes from it): exit is an event, as for a process.
