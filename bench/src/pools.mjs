@@ -41,6 +41,7 @@ const METRICS = [
   ['mapChunk1', 'perSecond'],
   ['payload', 'perSecond'],
   ['payloadTransfer', 'perSecond'],
+  ['io', 'perSecond'],
 ];
 
 /**
@@ -50,7 +51,8 @@ const METRICS = [
  */
 export async function runPools(opts) {
   const { log } = opts;
-  const cfg = { workers: 2, tasks: opts.tasks, latencyN: opts.latencyN, payloadN: opts.payloadN, warmup: opts.warmup };
+  const cfg = { workers: 2, tasks: opts.tasks, latencyN: opts.latencyN, payloadN: opts.payloadN, warmup: opts.warmup, ioTasks: opts.ioTasks, ioPerWorker: opts.ioPerWorker };
+  if (opts.scenarios) cfg.scenarios = opts.scenarios;
   const chosen = (p) => !opts.only || opts.only.includes(p.id);
   const peers = Object.fromEntries(
     [...POOL_PEERS, ...STARTUP_VARIANTS].filter(chosen).map((p) => [p.id, { label: p.label, reference: !!p.reference, mpool: !!p.mpool, errors: [], runs: [] }]),
@@ -94,7 +96,8 @@ export async function runPools(opts) {
           (res.throughputStatsOff ? ` (stats on ${f(res.throughputStatsOn.perSecond)}/s, off ${f(res.throughputStatsOff.perSecond)}/s)` : '') +
           (res.mapDefault ? `, map ${f(res.mapDefault.perSecond)}/s (chunksize 1: ${f(res.mapChunk1?.perSecond)}/s)` : '') +
           (res.payload ? `, 1 MiB ${f(res.payload.perSecond)}/s` : '') +
-          (res.payloadTransfer ? ` (transfer ${f(res.payloadTransfer.perSecond)}/s)` : ''),
+          (res.payloadTransfer ? ` (transfer ${f(res.payloadTransfer.perSecond)}/s)` : '') +
+          (res.io ? `, I/O-bound ${f(res.io.perSecond)} tasks/s (${res.io.perWorker} per worker)` : ''),
       );
     }
   }

@@ -143,6 +143,21 @@ function poolsSection(p) {
     const st = status(d.id);
     lines.push(st ? `| ${label(d.id)} | ${st} | |` : `| ${label(d.id)} | ${fmtRange(S(d.id, 'payload.perSecond'))} | ${S(d.id, 'payloadTransfer.perSecond') ? fmtRange(S(d.id, 'payloadTransfer.perSecond')) : 'n/a'} |`);
   }
+  const ioRows = rows.filter((d) => S(d.id, 'io.perSecond'));
+  if (ioRows.length) {
+    const perWorker = ioRows.map((d) => p.peers[d.id].runs.find((r) => r.io)?.io.perWorker).find(Boolean);
+    lines.push(
+      '',
+      `### I/O-bound tasks: ${n(cfg.ioTasks)} tasks awaiting a 1 ms timer, submitted at once, concurrentTasksPerWorker ${perWorker}`,
+      '',
+      'Each pool with `concurrentTasksPerWorker` set (mpool, piscina, tinypool: the same option name and meaning), so a worker keeps that many tasks waiting at once. ' +
+        `The ideal is ${n((2 * perWorker * 1000) / 1.1)}/s or so (2 workers × ${perWorker} at once / ~1.1 ms per timer).`,
+      '',
+      '| pool | tasks/s |',
+      '|---|---|',
+    );
+    for (const d of ioRows) lines.push(`| ${label(d.id)} | ${fmtRange(S(d.id, 'io.perSecond'))} |`);
+  }
   lines.push(
     '',
     `### Start-up: ${cfg.startups} fresh processes each`,

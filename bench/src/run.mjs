@@ -20,6 +20,8 @@ const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [o
 
   --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
   --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest (default: all)
+  --scenarios LIST       pools scenarios to run, comma-separated: latency,throughput,map,payload,io,startup
+                         (default: all); the report then goes to bench/results/raw/RESULTS-partial.md
   --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs); default 3/3/5/3, quick 1/1/2/1
   --corpus DIR           corpus folder (env MPOOL_CORPUS; default \${TMPDIR:-/tmp}/mpool-corpus[-quick])
   --make-corpus PATH     make-corpus.sh (env MPOOL_MAKE_CORPUS; default <repo>/../shared/bench/make-corpus.sh)
@@ -33,6 +35,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     runs: { type: 'string' },
+    scenarios: { type: 'string' },
     corpus: { type: 'string' },
     'make-corpus': { type: 'string' },
     'python-peer': { type: 'string' },
@@ -65,8 +68,8 @@ const settings = {
   makeCorpus: resolve(args['make-corpus'] ?? process.env.MPOOL_MAKE_CORPUS ?? join(sharedBench, 'make-corpus.sh')),
   pythonPeer: resolve(args['python-peer'] ?? process.env.MPOOL_PYTHON_PEER ?? join(sharedBench, 'peers/python_pool_digest.py')),
   pools: quick
-    ? { rounds: runsOverride ?? 1, tasks: 20_000, latencyN: 1000, payloadN: 30, startups: 3, warmup: 1000 }
-    : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 200, startups: 10, warmup: 2000 },
+    ? { rounds: runsOverride ?? 1, tasks: 20_000, latencyN: 1000, payloadN: 30, startups: 3, warmup: 1000, ioTasks: 5_000, ioPerWorker: 16 }
+    : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 200, startups: 10, warmup: 2000, ioTasks: 20_000, ioPerWorker: 16 },
   bullmq: quick
     ? { rounds: runsOverride ?? 1, mapItems: 100_000, plainItems: 2_000, latencyN: 100, latencyWarmup: 200, tasks: 2_000, payloadN: 20 }
     : { rounds: runsOverride ?? 3, mapItems: 1_000_000, plainItems: 20_000, latencyN: 1000, latencyWarmup: 1000, tasks: 20_000, payloadN: 100 },
@@ -74,6 +77,20 @@ const settings = {
   digest: { runs: runsOverride ?? (quick ? 1 : 3) },
   openssl: quick ? { runs: 1, seconds: 1 } : { runs: 2, seconds: 3 },
 };
+
+/** Only some pools scenarios: the report goes to bench/results/raw/RESULTS-partial.md (see below). */
+const partial = args.scenarios !== undefined && only.includes('pools');
+if (args.scenarios !== undefined) {
+  const POOL_SCENARIOS = ['latency', 'throughput', 'map', 'payload', 'io', 'startup'];
+  const scenarios = args.scenarios.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = scenarios.filter((x) => !POOL_SCENARIOS.includes(x));
+  if (bad.length || scenarios.length === 0) {
+    console.error(`unknown pools scenario(s): ${bad.join(', ') || '(none given)'} (use ${POOL_SCENARIOS.join(',')})`);
+    process.exit(2);
+  }
+  settings.pools.scenarios = scenarios.filter((x) => x !== 'startup');
+  if (!scenarios.includes('startup')) settings.pools.startups = 0;
+}
 
 const t0 = Date.now();
 const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s]`;
@@ -149,12 +166,13 @@ writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(result
 const latest = {};
 for (const name of ['pools', 'bullmq', 'hash', 'digest', 'openssl']) {
   const file = join(rawDir, `latest-${mode}-${name}.json`);
-  if (results.sections[name]) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
+  // A run of some pools scenarios (--scenarios) is partial: it does not replace the full figures.
+  if (results.sections[name] && !(partial && name === 'pools')) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
   if (existsSync(file)) latest[name] = JSON.parse(readFileSync(file, 'utf8'));
 }
 const pythonStartMethod = latest.pools?.peers?.python?.startMethod;
 const command = `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
-const md = renderReport({ machine, meta: { date, quick, minutes, command, pythonStartMethod }, ...latest });
-const reportFile = quick ? join(rawDir, 'RESULTS-quick.md') : join(BENCH_DIR, 'RESULTS.md');
+const md = renderReport({ machine, meta: { date, quick, minutes, command, pythonStartMethod }, ...latest, ...(partial ? { pools: results.sections.pools } : {}) });
+const reportFile = partial ? join(rawDir, 'RESULTS-partial.md') : quick ? join(rawDir, 'RESULTS-quick.md') : join(BENCH_DIR, 'RESULTS.md');
 writeFileSync(reportFile, md);
 log(`done in ${minutes.toFixed(1)} min: ${reportFile.slice(REPO_ROOT.length + 1)}, raw JSON in bench/results/raw/`);

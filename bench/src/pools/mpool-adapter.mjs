@@ -6,7 +6,7 @@ import { importWorkspace, NotBuilt, REPO_ROOT } from '../workspace.mjs';
 const TASKS = new URL('./tasks/mpool-tasks.mjs', import.meta.url).href;
 
 export function mpoolAdapter(name, pkg, dir, className) {
-  let add, inc, echo;
+  let add, inc, echo, wait1;
   return {
     name,
     version: () => JSON.parse(readFileSync(join(REPO_ROOT, dir, 'package.json'), 'utf8')).version,
@@ -16,6 +16,7 @@ export function mpoolAdapter(name, pkg, dir, className) {
       add = lib.taskRef(TASKS, 'add');
       inc = lib.taskRef(TASKS, 'inc');
       echo = lib.taskRef(TASKS, 'echo');
+      wait1 = lib.taskRef(TASKS, 'wait1');
       return lib;
     },
     // `poolOptions`: the start-up variants' extra options (pools.mjs, STARTUP_VARIANTS).
@@ -26,5 +27,7 @@ export function mpoolAdapter(name, pkg, dir, className) {
     map: (pool, items, chunksize) => (chunksize === undefined ? pool.map(inc, items) : pool.map(inc, items, chunksize)),
     echo: (pool, buf) => pool.applyAsync(echo, [buf]).get(),
     destroy: (pool) => pool.terminate(),
+    createConcurrent: (lib, workers, perWorker) => new lib[className]({ processes: workers, concurrentTasksPerWorker: perWorker }),
+    callIo: (pool) => pool.applyAsync(wait1).get(),
   };
 }

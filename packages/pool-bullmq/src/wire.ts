@@ -20,6 +20,12 @@ export const WIRE_VERSION = 1;
 export interface SlotInit {
   initializer: TaskAddress | null;
   initargs: unknown[];
+  /**
+   * The pool's `concurrentTasksPerWorker`, when > 1: the slot's process runs that many of its
+   * batches at once while they await. Absent: one at a time (and what a worker of an older
+   * version does with it: it ignores it, so the batches still run right, one after another).
+   */
+  concurrentTasksPerWorker?: number;
 }
 
 /** One batch of a job, as the caller's engine sent it to its slot. */

@@ -33,6 +33,8 @@ export interface EngineOptions {
   idleTimeoutMs: number | null;
   /** Most tasks waiting for a worker (queue-room.ts); null: unbounded. */
   maxQueue: number | null;
+  /** Batches a worker may run at once when their task returns a promise (see serve.ts, worker-slot.ts). */
+  concurrentTasksPerWorker: number;
 }
 
 /** Lifecycle of a pool: `run` takes work; `close` finishes what it has; `terminate` stopped everything. */
@@ -159,7 +161,14 @@ export class Engine implements JobHost, TransportHost {
     this.#flushScheduled = false;
     // Idle workers first, then the ones that may prefetch.
     for (const w of this.#workers) if (w.held.length === 0 && w.wantsWork(this.#tasks.isQuick)) this.#feed(w);
-    for (const w of this.#workers) if (w.held.length > 0 && w.wantsWork(this.#tasks.isQuick)) this.#feed(w);
+    for (const w of this.#workers) {
+      // A worker with room for several batches at once (concurrentTasksPerWorker) is fed until full.
+      while (w.held.length > 0 && this.#queue.length > 0 && w.wantsWork(this.#tasks.isQuick)) {
+        const before = w.assigned;
+        this.#feed(w);
+        if (w.assigned === before) break;
+      }
+    }
     // Work no worker could take: an elastic pool grows (a fixed one replaces workers in #stop/#onExit).
     if (this.#queue.length > 0 && this.options.minProcesses < this.options.processes) this.#replenish();
     this.#afterChange();
@@ -180,13 +189,13 @@ export class Engine implements JobHost, TransportHost {
   // ---- workers ------------------------------------------------------------------------------
 
   #spawn(): void {
-    const w = new WorkerSlot(++this.#nextWorkerId);
+    const w = new WorkerSlot(++this.#nextWorkerId, this.options.concurrentTasksPerWorker, this.#tasks.isAsync);
     this.#workers.add(w);
     try {
       w.handle = this.transport.spawn({ message: (m) => this.#onMessage(w, m), exit: (info) => this.#onExit(w, info) });
       if (!this.#refd) w.handle.unref();
-      const { initializer, initargs } = this.options;
-      w.handle.send({ type: 'init', workerId: w.id, initializer, initargs });
+      const { initializer, initargs, concurrentTasksPerWorker } = this.options;
+      w.handle.send({ type: 'init', workerId: w.id, initializer, initargs, concurrentTasksPerWorker });
     } catch (error) {
       this.#workers.delete(w);
       this.#break(new WorkerCrashedError(`cannot start a ${this.transport.name} worker: ${(error as Error).message}`, { exitCode: null, signal: null, workerId: w.id }));
@@ -204,6 +213,10 @@ export class Engine implements JobHost, TransportHost {
         const cause = deserializeError(msg.error);
         return this.#break(new InitializerError(`the pool's initializer failed in worker ${w.id}: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
       }
+      case 'async':
+        this.#tasks.markAsync(msg.task);
+        w.held.unblock(msg.task);
+        break;
       case 'replies': {
         const ms = w.answered(msg.replies.length);
         for (const reply of msg.replies) this.#settle(w, reply, ms);
@@ -219,14 +232,14 @@ export class Engine implements JobHost, TransportHost {
   }
 
   #settle(w: WorkerSlot, reply: BatchReply, ms: number): void {
-    const batch = w.held.peek();
-    if (batch === undefined || batch.id !== reply.id) {
+    // In send order, unless the worker runs several batches at once (see held-batches.ts).
+    const batch = w.held.take(reply.id);
+    if (batch === undefined) {
       // A worker being stopped may still answer what terminate() already failed: nothing to do.
       if (w.leaving !== null) return;
-      process.emitWarning(`mpool: worker ${w.id} answered batch ${reply.id} out of order; stopping it`, 'MpoolProtocolWarning');
+      process.emitWarning(`mpool: worker ${w.id} answered batch ${reply.id}, which it does not hold (or out of order); stopping it`, 'MpoolProtocolWarning');
       return this.#stop(w, 'kill'); // what it held fails as a crash
     }
-    w.held.shift();
     this.#tasks.timed(batch.task, ms);
     this.#stats?.answered(batch, reply, ms);
     if (batch.job.settled) return;

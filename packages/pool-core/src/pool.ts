@@ -75,6 +75,19 @@ export interface BasePoolOptions {
    * `buffersize` instead: they neither count nor are refused. @throws RangeError unless an integer >= 1.
    */
   maxQueue?: number;
+  /**
+   * How many tasks one worker runs at once when they return promises (I/O-bound tasks awaiting
+   * the network, a database, timers); default 1. Synchronous tasks still run one after another:
+   * they hold the worker's thread until they return. A "task" here is one batch: an `apply` call,
+   * or one chunk of a `map` / `imap` (whose items run one after another, in order). So the default
+   * `chunksize` of `map` and `buffersize` of `imap` count `processes × concurrentTasksPerWorker`
+   * slots. A worker takes a second batch while the first waits only once it has seen that task
+   * return a promise; a batch of a synchronous or not yet seen task is never queued behind
+   * another, so it is never stranded while another worker idles. `maxTasksPerChild` counts every
+   * batch, concurrent or not. Like piscina's `concurrentTasksPerWorker`; Python's Pool has none.
+   * @throws RangeError if not an integer >= 1.
+   */
+  concurrentTasksPerWorker?: number;
 }
 
 /**
@@ -87,7 +100,7 @@ export type InitializerOptions<Init extends AnyFn> = [] extends Parameters<Init>
   : { initializer: TaskLike<Init>; initargs: Parameters<Init> } | { initializer?: undefined; initargs?: undefined };
 
 /** The option names of {@link PoolOptions}; backends add their own (see the Pool constructor). */
-export const POOL_OPTION_NAMES: readonly string[] = ['processes', 'initializer', 'initargs', 'maxTasksPerChild', 'stats', 'minProcesses', 'idleTimeoutMs', 'maxQueue'];
+export const POOL_OPTION_NAMES: readonly string[] = ['processes', 'initializer', 'initargs', 'maxTasksPerChild', 'stats', 'minProcesses', 'idleTimeoutMs', 'maxQueue', 'concurrentTasksPerWorker'];
 
 /** Cancellation for any call. */
 export interface CallOptions {
@@ -102,14 +115,14 @@ export interface CallOptions {
 export interface ApplyOptions<R> extends ResultCallbacks<R>, CallOptions {}
 /** Options of `map*` / `starmap*`: chunksize, callbacks (the `*Async` forms) and an AbortSignal. */
 export interface MapOptions<R = unknown> extends ResultCallbacks<R[]>, CallOptions {
-  /** Items per message; default `ceil(length / (4 * processes))` as in Python. */
+  /** Items per message; default `ceil(length / (4 * processes * concurrentTasksPerWorker))` (Python's, with its default 1). */
   chunksize?: number;
 }
 /** Options of `imap` / `imapUnordered`: chunksize, read-ahead bound and an AbortSignal. */
 export interface ImapOptions extends CallOptions {
   /** Items per message; default 1 (as Python's imap; messages still carry several chunks when work queues up). */
   chunksize?: number;
-  /** Chunks submitted but not yet yielded, at most; bounds memory and input read-ahead. Default `max(8, 4 * processes)`. */
+  /** Chunks submitted but not yet yielded, at most; bounds memory and input read-ahead. Default `max(8, 4 * processes * concurrentTasksPerWorker)`. */
   buffersize?: number;
 }
 
@@ -128,6 +141,8 @@ const IMAP_OPTIONS = ['chunksize', 'buffersize', 'signal'];
 export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
   /** The number of workers: with `minProcesses`, the most there may be (fewer run while idle). */
   readonly processes: number;
+  /** Tasks one worker runs at once when they return promises (see {@link BasePoolOptions.concurrentTasksPerWorker}). */
+  readonly concurrentTasksPerWorker: number;
   readonly #engine: Engine;
 
   /**
@@ -143,6 +158,8 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
       options.maxTasksPerChild == null ? null : checkPositiveInt(options.maxTasksPerChild, 'maxTasksPerChild', where);
     const stats = options.stats ?? true;
     if (typeof stats !== 'boolean') throw new TypeError(`${where}: stats must be true or false, got ${typeof stats === 'string' ? JSON.stringify(stats) : String(stats)}`);
+    const concurrentTasksPerWorker =
+      options.concurrentTasksPerWorker === undefined ? 1 : checkPositiveInt(options.concurrentTasksPerWorker, 'concurrentTasksPerWorker', where);
     const initargs: unknown[] = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new TypeError(`${where}: initargs must be an array`);
     if (!isCloneable(initargs)) throw new EncodingError(`${where}: initargs cannot be sent to workers (they must be structured-cloneable)`);
@@ -150,7 +167,8 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
     const { minProcesses, idleTimeoutMs } = sizeOptions(options, processes, where);
     const maxQueue = checkMaxQueue(options.maxQueue, where);
     this.processes = processes;
-    this.#engine = new Engine(transport, { processes, initializer, initargs, maxTasksPerChild, stats, minProcesses, idleTimeoutMs, maxQueue });
+    this.concurrentTasksPerWorker = concurrentTasksPerWorker;
+    this.#engine = new Engine(transport, { processes, initializer, initargs, maxTasksPerChild, stats, minProcesses, idleTimeoutMs, maxQueue, concurrentTasksPerWorker });
   }
 
   /** `run`, `close` or `terminate`. */
@@ -255,7 +273,7 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
         if (spread) checkArgumentLists(items, where);
         const full = this.#engine.room?.refusal(items.length, where);
         if (full) throw full; // refused whole, before any of it is queued
-        const size = chunk ?? defaultChunksize(items.length, this.processes);
+        const size = chunk ?? defaultChunksize(items.length, this.processes * this.concurrentTasksPerWorker);
         job.expect(items.length, Math.ceil(items.length / size));
         for (let seq = 0, start = 0; start < items.length; seq++, start += size) {
           this.#engine.submit(makeBatch(job, address, spread, items.slice(start, start + size), seq, start));
@@ -288,7 +306,9 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
     if (typeof chunksize === 'object' && chunksize !== null) checkOptionNames(chunksize, IMAP_OPTIONS, where);
     const chunk = options.chunksize === undefined ? 1 : checkPositiveInt(options.chunksize, 'chunksize', where);
     const buffersize =
-      options.buffersize === undefined ? Math.max(8, 4 * this.processes) : checkPositiveInt(options.buffersize, 'buffersize', where);
+      options.buffersize === undefined
+        ? Math.max(8, 4 * this.processes * this.concurrentTasksPerWorker)
+        : checkPositiveInt(options.buffersize, 'buffersize', where);
     const job = new ImapJob<R>(this.#engine, { address, spread: false, input, chunksize: chunk, buffersize, ordered, label: where });
     job.onFinish = this.#engine.watchSignal(job, options.signal);
     return job.start();

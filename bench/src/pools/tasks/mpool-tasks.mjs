@@ -8,3 +8,8 @@ export function inc(x) {
 export function echo(buf) {
   return buf;
 }
+/** I/O-bound: awaits a 1 ms timer (the concurrentTasksPerWorker scenario). */
+export async function wait1() {
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  return 1;
+}

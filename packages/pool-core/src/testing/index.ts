@@ -20,6 +20,7 @@ import { registerErrorDetailTests } from './error-detail.suite.js';
 import { registerStatsTests } from './stats.suite.js';
 import { registerElasticTests } from './elastic.suite.js';
 import { registerBackPressureTests } from './back-pressure.suite.js';
+import { registerConcurrencyTests } from './concurrency.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -39,5 +40,6 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerStatsTests(target);
     registerElasticTests(target);
     registerBackPressureTests(target);
+    registerConcurrencyTests(target);
   });
 }
