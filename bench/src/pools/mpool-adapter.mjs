@@ -6,7 +6,7 @@ import { importWorkspace, NotBuilt, REPO_ROOT } from '../workspace.mjs';
 const TASKS = new URL('./tasks/mpool-tasks.mjs', import.meta.url).href;
 
 export function mpoolAdapter(name, pkg, dir, className) {
-  let add, inc, echo;
+  let add, inc, echo, echoMove, move;
   return {
     name,
     version: () => JSON.parse(readFileSync(join(REPO_ROOT, dir, 'package.json'), 'utf8')).version,
@@ -16,12 +16,16 @@ export function mpoolAdapter(name, pkg, dir, className) {
       add = lib.taskRef(TASKS, 'add');
       inc = lib.taskRef(TASKS, 'inc');
       echo = lib.taskRef(TASKS, 'echo');
+      echoMove = lib.taskRef(TASKS, 'echoMove');
+      move = lib.move;
       return lib;
     },
     create: (lib, workers) => new lib[className]({ processes: workers }),
     call: (pool, a, b) => pool.applyAsync(add, [a, b]).get(),
     map: (pool, items, chunksize) => (chunksize === undefined ? pool.map(inc, items) : pool.map(inc, items, chunksize)),
     echo: (pool, buf) => pool.applyAsync(echo, [buf]).get(),
+    // move() both ways: the argument here, the result in the task (see tasks/mpool-tasks.mjs).
+    echoTransfer: (pool, buf) => pool.applyAsync(echoMove, [move(buf)]).get(),
     destroy: (pool) => pool.terminate(),
   };
 }

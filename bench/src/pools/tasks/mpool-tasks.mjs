@@ -1,4 +1,6 @@
 // Task module of the mpool pools (ThreadPool and ProcessPool): plain exports, named with taskRef.
+import { move } from '@mpool/pool-core';
+
 export function add(a, b) {
   return a + b;
 }
@@ -7,4 +9,8 @@ export function inc(x) {
 }
 export function echo(buf) {
   return buf;
+}
+/** Returns the buffer it was given, moved back (the caller moved it here with move()). */
+export function echoMove(buf) {
+  return move(buf);
 }
