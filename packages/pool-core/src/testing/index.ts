@@ -17,6 +17,7 @@ import { registerTaskModuleTests } from './task-modules.suite.js';
 import { registerTypeScriptTests } from './typescript.suite.js';
 import { registerWireTests } from './wire.suite.js';
 import { registerErrorDetailTests } from './error-detail.suite.js';
+import { registerTransferTests } from './transfer.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -33,5 +34,6 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerTypeScriptTests(target);
     registerWireTests(target);
     registerErrorDetailTests(target);
+    registerTransferTests(target);
   });
 }
