@@ -175,6 +175,20 @@ export function poolBars(pools) {
       text: (a, b) => `${Math.round(a).toLocaleString('en-US')} vs ${Math.round(b).toLocaleString('en-US')} tasks/s = ${r(a, b)}×`,
     });
   }
+  const roundTrips = (a, b) => `${Math.round(a).toLocaleString('en-US')} vs ${Math.round(b).toLocaleString('en-US')} round trips/s = ${r(a, b)}×`;
+  const peerTransfers = ['piscina', 'tinypool', 'workerpool'].map((id) => get(pools, id, 'payloadTransfer.perSecond')).filter(Number.isFinite);
+  bar('mpool threads 1 MiB round trip with move() ≥ the best peer with transfer', get(pools, 'mpool-threads', 'payloadTransfer.perSecond'), peerTransfers.length ? Math.max(...peerTransfers) : NaN, (a, b) => a >= b, {
+    missing: 'mpool threads or every peer',
+    text: roundTrips,
+  });
+  bar('mpool procs 1 MiB round trip ≥ 2× Python Pool', get(pools, 'mpool-procs', 'payload.perSecond'), get(pools, 'python', 'payload.perSecond'), (a, b) => a >= 2 * b, {
+    missing: pools?.peers?.['mpool-procs']?.skipped ?? 'mpool procs or Python',
+    text: roundTrips,
+  });
+  bar('mpool procs 1 MiB round trip ≥ 0.8× mpool threads (copied)', get(pools, 'mpool-procs', 'payload.perSecond'), get(pools, 'mpool-threads', 'payload.perSecond'), (a, b) => a >= 0.8 * b, {
+    missing: 'mpool procs or threads',
+    text: roundTrips,
+  });
   bar('mpool procs round-trip p50 ≤ Python apply_async', get(pools, 'mpool-procs', 'latency.p50'), get(pools, 'python', 'latency.p50'), (a, b) => a <= b, {
     missing: pools?.peers?.['mpool-procs']?.skipped ?? 'mpool procs or Python',
     text: (a, b) => `${a.toFixed(1)} vs ${b.toFixed(1)} µs`,

@@ -133,7 +133,7 @@ function poolsSection(p) {
     '',
     `### Payload: a 1 MiB Buffer argument returned unchanged, ${n(cfg.payloadN)} sequential round trips`,
     '',
-    'Copied (structured clone / pickle) both ways; "with transfer" moves the ArrayBuffer both ways (transferList + `move()` / `workerpool.Transfer`). mpool has no transfer option.',
+    'Copied (structured clone / pickle) both ways; "with transfer" moves the ArrayBuffer both ways (piscina and tinypool: transferList + `move()`; workerpool: `Transfer`; mpool: `move()` on the argument and on the result). mpool ProcessPool sends big buffers on a socket beside its IPC channel; with `move()` it skips the copy it otherwise makes at send time (processes share no memory, so bytes still cross). Python pickles.',
     '',
     '| pool | round trips/s | with transfer (round trips/s) |',
     '|---|---|---|',

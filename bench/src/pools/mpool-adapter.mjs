@@ -6,7 +6,7 @@ import { importWorkspace, NotBuilt, REPO_ROOT } from '../workspace.mjs';
 const TASKS = new URL('./tasks/mpool-tasks.mjs', import.meta.url).href;
 
 export function mpoolAdapter(name, pkg, dir, className) {
-  let add, inc, echo, wait1;
+  let add, inc, echo, wait1, echoMove, move;
   return {
     name,
     version: () => JSON.parse(readFileSync(join(REPO_ROOT, dir, 'package.json'), 'utf8')).version,
@@ -17,6 +17,8 @@ export function mpoolAdapter(name, pkg, dir, className) {
       inc = lib.taskRef(TASKS, 'inc');
       echo = lib.taskRef(TASKS, 'echo');
       wait1 = lib.taskRef(TASKS, 'wait1');
+      echoMove = lib.taskRef(TASKS, 'echoMove');
+      move = lib.move;
       return lib;
     },
     // `poolOptions`: the start-up variants' extra options (pools.mjs, STARTUP_VARIANTS).
@@ -26,6 +28,8 @@ export function mpoolAdapter(name, pkg, dir, className) {
     call: (pool, a, b) => pool.applyAsync(add, [a, b]).get(),
     map: (pool, items, chunksize) => (chunksize === undefined ? pool.map(inc, items) : pool.map(inc, items, chunksize)),
     echo: (pool, buf) => pool.applyAsync(echo, [buf]).get(),
+    // move() both ways: the argument here, the result in the task (see tasks/mpool-tasks.mjs).
+    echoTransfer: (pool, buf) => pool.applyAsync(echoMove, [move(buf)]).get(),
     destroy: (pool) => pool.terminate(),
     createConcurrent: (lib, workers, perWorker) => new lib[className]({ processes: workers, concurrentTasksPerWorker: perWorker }),
     callIo: (pool) => pool.applyAsync(wait1).get(),

@@ -41,6 +41,10 @@ export {
 export type { SerializedError, BuiltinErrorName } from './errors.js';
 export { serve } from './serve.js';
 export { ownViews } from './own-views.js';
+export { move } from './move.js';
+export type { Movable } from './move.js';
+// For backends: find and detach what move() marked (see move.ts).
+export { takeMoved, isMoved, unmark, detach } from './move.js';
 export { siblingWorkerEntry } from './worker-entry.js';
 export type { WorkerEntry } from './worker-entry.js';
 export type { Transport, TransportHost, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';

@@ -21,6 +21,7 @@ import { registerStatsTests } from './stats.suite.js';
 import { registerElasticTests } from './elastic.suite.js';
 import { registerBackPressureTests } from './back-pressure.suite.js';
 import { registerConcurrencyTests } from './concurrency.suite.js';
+import { registerTransferTests } from './transfer.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -41,5 +42,6 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerElasticTests(target);
     registerBackPressureTests(target);
     registerConcurrencyTests(target);
+    registerTransferTests(target);
   });
 }

@@ -22,6 +22,12 @@ export interface ConformanceTarget {
    * registered.
    */
   builtFactoryModule?: string;
+  /**
+   * The backend detaches memory marked by move() when it sends it (the sender's ArrayBuffer has
+   * `byteLength` 0 afterwards): threads (a real transfer) and procs (for the same behaviour).
+   * Remote backends copy and leave the sender's buffer as it was.
+   */
+  detachesMoved?: boolean;
 }
 
 /** Pools made through this are terminated after each test, so a failing test leaks no worker. */
