@@ -36,6 +36,8 @@ export interface CacheFile {
   writtenNs: bigint;
   /** Directory prefix (`a/b/`, '' for none) → its entries (name length, name, meta, digest)... */
   dirs: Map<BytePath, Uint8Array>;
+  /** Entries in all. */
+  entries: number;
 }
 
 /** Why a cache file was refused (the one warning says it). */
@@ -53,6 +55,7 @@ export function decodeCache(file: Buffer): CacheFile {
   const end = HEADER_BYTES + bodyLength;
   if (!checksum(file.subarray(0, end)).equals(file.subarray(end))) throw new CacheFormatError('corrupt (checksum mismatch)');
   const dirs = new Map<BytePath, Uint8Array>();
+  let entries = 0;
   let at = HEADER_BYTES;
   const need = (n: number): void => {
     if (at + n > end) throw new CacheFormatError('corrupt (a block runs past the end)');
@@ -64,6 +67,7 @@ export function decodeCache(file: Buffer): CacheFile {
     const dir = file.toString('latin1', at + 4, at + 4 + dirLength);
     const count = file.readUInt32LE(at + 4 + dirLength);
     at += 8 + dirLength;
+    entries += count;
     const start = at;
     for (let i = 0; i < count; i++) {
       need(2);
@@ -73,7 +77,7 @@ export function decodeCache(file: Buffer): CacheFile {
     }
     dirs.set(dir, file.subarray(start, at));
   }
-  return { writtenNs: file.readBigUInt64LE(16), dirs };
+  return { writtenNs: file.readBigUInt64LE(16), dirs, entries };
 }
 
 /** Builds a cache file from directory blocks (as {@link CacheWriter} collects them). */

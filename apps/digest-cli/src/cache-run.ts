@@ -53,6 +53,11 @@ export class CacheRun {
   readonly #blocks = new Map<BytePath, Block>();
   #lastDir: BytePath | null = null;
   #lastBlock: Block | null = null;
+  /** Listings' results, turned into entries only if the cache is written (most files come so). */
+  readonly #listings: Array<{ hashed: ScanResult['hashed']; meta: Uint8Array }> = [];
+  /** Files digested, and how many of them were reused. */
+  #files = 0;
+  #reused = 0;
 
   private constructor(
     private readonly options: CacheOptions,
@@ -79,8 +84,14 @@ export class CacheRun {
     return new CacheRun(options, old, startNs);
   }
 
-  /** The previous cache's entries of `dir` (a copy: a view would clone the whole file to the worker). */
-  cachedFor = (dir: DirItem): Uint8Array | null => this.#old?.dirs.get(joinBytePath(dir.path, ''))?.slice() ?? null;
+  /**
+   * The previous cache's entries of `dir`, copied: posting a view would clone the whole file to
+   * the worker (and Buffer#slice is a view, hence `new Uint8Array`).
+   */
+  cachedFor = (dir: DirItem): Uint8Array | null => {
+    const entries = this.#old?.dirs.get(joinBytePath(dir.path, ''));
+    return entries ? new Uint8Array(entries) : null;
+  };
 
   /** A file operand: its cached digest when reusable (recorded), else null (its digest comes later). */
   operand(path: BytePath, stats: BigIntStats): Buffer | null {
@@ -88,8 +99,11 @@ export class CacheRun {
     const cut = path.lastIndexOf('/') + 1;
     const entries = this.#old?.dirs.get(path.slice(0, cut));
     const digest = entries ? new DirEntries(entries).reuse(path.slice(cut), meta, stats, this.cutoffNs) : null;
-    if (digest) this.#record(path, meta, 0, digest, 0);
-    else this.#pending.set(path, meta);
+    if (digest) {
+      this.#record(path, meta, 0, digest, 0);
+      this.#files++;
+      this.#reused++;
+    } else this.#pending.set(path, meta);
     return digest;
   }
 
@@ -97,12 +111,9 @@ export class CacheRun {
   listed(result: ScanResult): void {
     const meta = result.meta;
     if (!meta) return;
-    const { paths, digests, failures } = result.hashed;
-    let f = 0;
-    for (let i = 0; i < paths.ends.length; i++) {
-      if (failures[f]?.index === i) f++;
-      else this.#record(unpackPath(paths, i), meta.hashed, i * META_BYTES, digests, i * DIGEST_BYTES);
-    }
+    this.#listings.push({ hashed: result.hashed, meta: meta.hashed });
+    this.#files += result.hashed.paths.ends.length - result.hashed.failures.length;
+    this.#reused += result.reused;
     const handed = meta.handed;
     for (let i = 0; i < handed.paths.ends.length; i++) {
       this.#pending.set(unpackPath(handed.paths, i), Buffer.from(handed.meta.buffer, handed.meta.byteOffset + i * META_BYTES, META_BYTES));
@@ -117,7 +128,22 @@ export class CacheRun {
       const meta = this.#pending.get(path);
       this.#pending.delete(path);
       if (result.failures[f]?.index === i) f++;
-      else if (meta) this.#record(path, meta, 0, result.digests, i * DIGEST_BYTES);
+      else if (meta) {
+        this.#record(path, meta, 0, result.digests, i * DIGEST_BYTES);
+        this.#files++;
+      }
+    }
+  }
+
+  /** Entries of the listings' files (see {@link #listings}). */
+  #recordListings(): void {
+    for (const { hashed, meta } of this.#listings.splice(0)) {
+      const { paths, digests, failures } = hashed;
+      let f = 0;
+      for (let i = 0; i < paths.ends.length; i++) {
+        if (failures[f]?.index === i) f++;
+        else this.#record(unpackPath(paths, i), meta, i * META_BYTES, digests, i * DIGEST_BYTES);
+      }
     }
   }
 
@@ -159,6 +185,11 @@ export class CacheRun {
    * printed are right either way) and leaves no temp file.
    */
   async write(): Promise<void> {
+    // Every file reused and as many as the old cache held: the next cache would be the old
+    // one with a later time, and keeping the earlier time is only stricter. Not writing it
+    // saves a tenth of an unchanged re-run.
+    if (this.#old && this.#reused === this.#files && this.#files === this.#old.entries) return;
+    this.#recordListings();
     const blocks = [...this.#blocks].map(([dir, b]) => ({ dir, entries: [b.bytes.subarray(0, b.used)], count: b.count }));
     const data = encodeCache(blocks, this.#startNs);
     const temp = `${this.options.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
