@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fmt, fmtRange, fmtRatio } from './stats.mjs';
 import { POOL_PEERS, poolBars, STARTUP_VARIANTS } from './pools.mjs';
 import { bullmqBars } from './bullmq.mjs';
+import { cacheSection } from './report-cache.mjs';
 import { bullmqSection } from './bullmq-report.mjs';
 
 const n = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
@@ -244,7 +245,7 @@ function digestSection(d, openssl) {
 }
 
 /** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, openssl? }. */
-export function renderReport({ machine, meta, pools, bullmq, hash, digest, openssl }) {
+export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, openssl }) {
   const lines = [
     '# mpool benchmark results',
     '',
@@ -268,10 +269,11 @@ export function renderReport({ machine, meta, pools, bullmq, hash, digest, opens
   }
   if (hash) lines.push(...from('hashing', hash), ...hashSection(hash, openssl));
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
+  if (cache) lines.push(...from('cache', cache), ...cacheSection(cache));
   // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
   const memory = new URL('../memory.md', import.meta.url);
   if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');
-  const missing = Object.entries({ pools, bullmq, hash, digest }).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries({ pools, bullmq, hash, digest, cache }).filter(([, v]) => !v).map(([k]) => k);
   if (missing.length) lines.push(`Sections not run yet: ${missing.join(', ')} (\`pnpm bench\` runs them all).`, '');
   return `${lines.join('\n')}\n`;
 }

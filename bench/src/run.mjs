@@ -2,12 +2,14 @@
 // The benchmark harness: `pnpm bench` (root) → `node bench/src/run.mjs [options]`.
 // Sections: pools (mpool vs piscina/tinypool/workerpool/Python), bullmq (BullmqPool on its own
 // redis-server and mpool-worker fleet vs plain BullMQ), hash (sha512-native vs node:crypto),
-// digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit).
+// digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit), cache (digest-tree
+// --cache re-runs against a full run).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultCorpusRoot, ensureCorpora } from './corpus.mjs';
 import { digestTools, ensureRhash, runDigest } from './digest.mjs';
+import { runDigestCache } from './digest-cache.mjs';
 import { bullmqBars, runBullmq } from './bullmq.mjs';
 import { runHash } from './hash.mjs';
 import { opensslSpeed } from './limits.mjs';
@@ -19,7 +21,7 @@ import { BENCH_DIR, REPO_ROOT } from './workspace.mjs';
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [options])
 
   --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
-  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest (default: all)
+  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,cache (default: all)
   --scenarios LIST       pools scenarios to run, comma-separated: latency,throughput,map,payload,io,startup
                          (default: all); the report then goes to bench/results/raw/RESULTS-partial.md
   --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs); default 3/3/5/3, quick 1/1/2/1
@@ -49,7 +51,7 @@ if (args.help) {
 }
 
 const quick = args.quick;
-const SECTIONS = ['pools', 'bullmq', 'hash', 'digest'];
+const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'cache'];
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
@@ -105,7 +107,7 @@ log(`mpool bench (${mode}): ${only.join(', ')} on ${machine.cpuModel}, ${machine
 if (machine.loadAverageAtStart[0] > 0.5) log('note: the machine is busy (load average above 0.5): figures will be noisy');
 
 const results = { date, mode, settings, machine, sections: {} };
-const needCorpus = only.includes('hash') || only.includes('digest');
+const needCorpus = only.includes('hash') || only.includes('digest') || only.includes('cache');
 if (needCorpus) mkdirSync(settings.corpus, { recursive: true });
 
 let openssl;
@@ -158,13 +160,24 @@ if (only.includes('digest')) {
   }
 }
 
+if (only.includes('cache')) {
+  log(`cache: digest-tree --cache re-runs, corpora small and mixed in ${settings.corpus}`);
+  try {
+    const { trees } = await ensureCorpora({ root: settings.corpus, quick, makeCorpus: settings.makeCorpus, log, names: ['small', 'mixed'] });
+    results.sections.cache = { runs: settings.digest.runs, ...(await runDigestCache({ trees, runs: settings.digest.runs, log })), at: date };
+  } catch (err) {
+    log(`  cache section failed: ${err.message}`);
+    results.sections.cache = { error: err.message, at: date, trees: {} };
+  }
+}
+
 const minutes = (Date.now() - t0) / 60_000;
 results.minutes = minutes;
 const fileDate = date.replaceAll(':', '-');
 writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(results, null, 1)}\n`);
 // the report merges the latest result of each section (so `--only hash` keeps the pool tables)
 const latest = {};
-for (const name of ['pools', 'bullmq', 'hash', 'digest', 'openssl']) {
+for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'openssl']) {
   const file = join(rawDir, `latest-${mode}-${name}.json`);
   // A run of some pools scenarios (--scenarios) is partial: it does not replace the full figures.
   if (results.sections[name] && !(partial && name === 'pools')) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);

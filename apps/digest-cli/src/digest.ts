@@ -10,6 +10,8 @@ import { pathCount, unpackPath, type BytePath, type PackedPaths } from './paths.
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { openPool, workTask, type Backend } from './pool.js';
 import type { WorkResult } from './tasks.js';
+import { CacheRun, type CacheOptions } from './cache-run.js';
+import type { RunStats } from './run-stats.js';
 import { classifyOperand, type WalkContext } from './walk.js';
 
 /** Options of a run. */
@@ -30,6 +32,14 @@ export interface RunOptions {
   sizes?: boolean;
   /** Batching limits (tests). */
   limits?: BatchLimits;
+  /**
+   * Reuse the digests of files whose metadata is unchanged since the last run with the same
+   * cache file, and write the next one (cache-run.ts; not for {@link digestStream}, which
+   * exists to read the bytes).
+   */
+  cache?: CacheOptions;
+  /** Counters to add this run's figures to (--stats); implies `sizes`. */
+  stats?: RunStats;
 }
 
 /** Counters for progress reports. */
@@ -57,16 +67,25 @@ export interface RunSink {
 
 /** Hashes every regular file under `operands` (files or directories). */
 export async function digestTree(operands: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
-  const ctx: WalkContext = { follow: options.follow ?? false, exclude: options.exclude ?? [], sizes: options.sizes ?? false };
-  await run(options, ctx, sink, (scheduler, counts) => {
+  const sizes = (options.sizes ?? false) || options.stats !== undefined || options.cache !== undefined;
+  const ctx: WalkContext = { follow: options.follow ?? false, exclude: options.exclude ?? [], sizes };
+  await run(options, ctx, sink, (scheduler, counts, cache) => {
     for (const operand of operands) {
       const found = classifyOperand(operand, ctx.follow);
       if (found.kind === 'issue') sink.issue(found.issue);
       else if (found.kind === 'dir') scheduler.addDirs([found.item]);
       else {
-        scheduler.addFiles([found.path], [found.size]);
         counts.filesFound++;
         counts.bytesFound += found.size;
+        const digest = cache?.operand(found.path, found.stats);
+        if (!digest) {
+          scheduler.addFiles([found.path], [found.size]);
+          continue;
+        }
+        sink.file(found.path, digest, 0);
+        counts.filesDone++;
+        counts.bytesDone += found.size;
+        if (options.stats) addStats(options.stats, 1, found.size, 1);
       }
     }
   });
@@ -82,7 +101,7 @@ export async function digestStream(paths: AsyncIterable<BytePath>, options: RunO
   // Without sizes a big file may hide in any batch: keep batches short so the work still spreads.
   const limits = options.limits ?? { ...DEFAULT_LIMITS, maxFiles: 16 };
   let pump: Promise<void> = Promise.resolve();
-  await run({ ...options, limits }, ctx, sink, (scheduler, counts) => {
+  await run({ ...options, limits, cache: undefined }, ctx, sink, (scheduler, counts) => {
     scheduler.startFeed();
     pump = (async () => {
       try {
@@ -113,23 +132,29 @@ async function run(
   options: RunOptions,
   ctx: WalkContext,
   sink: RunSink,
-  seed: (scheduler: Scheduler, counts: RunProgress) => void,
+  seed: (scheduler: Scheduler, counts: RunProgress, cache: CacheRun | null) => void,
 ): Promise<void> {
   const workers = options.jobs ?? cpuCount();
   const hasher = options.hasher ?? 'auto';
   await checkHasher(hasher);
   options.signal?.throwIfAborted();
-  // Workers start (tens of ms) while the operands are looked at.
-  const pool = await openPool(options.backend ?? 'threads', workers);
-  const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits });
+  // Workers start (tens of ms) while the operands are looked at (and the cache is read).
+  const opening = openPool(options.backend ?? 'threads', workers);
+  const cache = options.cache ? await CacheRun.open(options.cache).catch(async (error: unknown) => {
+    await shutdown(await opening);
+    throw error;
+  }) : null;
+  const pool = await opening;
+  if (cache) ctx = { ...ctx, cache: { cutoffNs: cache.cutoffNs } };
+  const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits, cachedFor: cache?.cachedFor, countBytes: options.stats !== undefined && !ctx.sizes });
   const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
   try {
-    seed(scheduler, counts);
+    seed(scheduler, counts, cache);
     // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
     // running + queued slot full, small enough that the scheduler's priorities still matter.
     const results = pool.imapUnordered(workTask(), scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
     for await (const result of results) {
-      handle(result, scheduler, counts, sink);
+      handle(result, scheduler, counts, sink, cache, options.stats);
       sink.progress?.(counts);
     }
   } catch (error) {
@@ -139,13 +164,16 @@ async function run(
     scheduler.stop();
     await shutdown(pool);
   }
+  await cache?.write();
   counts.walking = false;
   sink.progress?.(counts);
 }
 
-function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, sink: RunSink): void {
+function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, sink: RunSink, cache: CacheRun | null, stats?: RunStats): void {
   if (result.kind === 'hash') {
     const batch = scheduler.done(result.id)!;
+    cache?.hashed(batch.paths, result);
+    if (stats) addStats(stats, pathCount(batch.paths) - result.failures.length, result.bytes ?? batch.bytes, 0);
     if (Array.isArray(batch.paths)) deliver(batch.paths, result, sink);
     else deliverPacked(batch.paths, result, sink);
     counts.filesDone += pathCount(batch.paths);
@@ -153,6 +181,8 @@ function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, s
     return;
   }
   for (const issue of result.issues) sink.issue(issue);
+  cache?.listed(result);
+  if (stats) addStats(stats, result.hashed.paths.ends.length - result.hashed.failures.length, result.hashed.bytes, result.reused);
   scheduler.addDirs(result.dirs);
   scheduler.addFiles(result.sized.paths, result.sized.sizes);
   scheduler.addLoose(result.loose, result.looseBytes);
@@ -169,6 +199,14 @@ function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, s
   for (const bytes of result.looseBytes) counts.bytesFound += bytes;
   scheduler.done(result.id);
   counts.walking = scheduler.walking;
+}
+
+/** Adds `files` digested (`reused` of them from the cache) of `bytes` to --stats' counters. */
+function addStats(stats: RunStats, files: number, bytes: number, reused: number): void {
+  stats.files += files;
+  stats.bytes += bytes;
+  stats.hashed += files - reused;
+  stats.reused += reused;
 }
 
 /** Hands a batch's digests (or failures, in index order) to the sink. */

@@ -4,6 +4,7 @@
  * `imapUnordered` stream carries both: listing directories (hashing most files on the way) and
  * hashing batches interleave on the same workers; the scheduler (plan.ts) decides what goes next.
  */
+import { statSync } from 'node:fs';
 import { defineTasks } from '@mpool/pool-core';
 import type { BatchDigests, HasherName } from './batch.js';
 import { hashBatch } from './hasher.js';
@@ -18,6 +19,8 @@ export interface ListItem {
   dirs: DirItem[];
   ctx: WalkContext;
   hasher: HasherName;
+  /** --cache: the cache's entries of each of `dirs` (cache-format.ts), or null. */
+  cached?: Array<Uint8Array | null>;
 }
 
 /** Hash these files (paths as byte strings). */
@@ -26,21 +29,34 @@ export interface HashItem {
   id: number;
   paths: PathList;
   hasher: HasherName;
+  /** --stats where sizes are unknown (--check): also return the bytes of the files hashed. */
+  countBytes?: boolean;
 }
 
 /** Anything the `work` task takes. */
 export type WorkItem = ListItem | HashItem;
 /** What `work` returns, tagged like its item. */
-export type WorkResult = ({ kind: 'list'; id: number } & ScanResult) | ({ kind: 'hash'; id: number } & BatchDigests);
+export type WorkResult = ({ kind: 'list'; id: number } & ScanResult) | ({ kind: 'hash'; id: number; bytes?: number } & BatchDigests);
 
 /** The one task of digest-tree's workers (see the module comment). */
 export const { work } = defineTasks(import.meta.url, {
   /** Runs one work item; never throws for a per-file problem (those are part of the result). */
   work(item: WorkItem): WorkResult {
-    if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher) };
+    if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher, undefined, item.cached) };
     const paths: Array<string | Buffer> = [];
     for (let i = 0; i < pathCount(item.paths); i++) paths.push(fsPath(pathAt(item.paths, i)));
     const { digests, failures } = hashBatch(paths, item.hasher);
-    return { kind: 'hash', id: item.id, digests, failures };
+    return { kind: 'hash', id: item.id, digests, failures, ...(item.countBytes ? { bytes: bytesOf(paths, failures) } : {}) };
   },
 });
+
+/** Total size of the files hashed (not failed), by one stat each after the fact: only for --stats' byte count. */
+function bytesOf(paths: Array<string | Buffer>, failures: BatchDigests['failures']): number {
+  let bytes = 0;
+  let f = 0;
+  for (let i = 0; i < paths.length; i++) {
+    if (failures[f]?.index === i) f++;
+    else bytes += statSync(paths[i]!, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return bytes;
+}

@@ -48,7 +48,7 @@ describe('parseArgs', () => {
   });
 
   it('unknown options after operands are still reported, with a suggestion', () => {
-    expect(() => parseArgs(['-c', 'm', '--stats'], () => undefined)).toThrow(UsageError);
-    expect(() => parseArgs(['-c', 'm', '--stats'], () => undefined)).toThrow(/unknown option '--stats'\n\(Did you mean --status\?\)/);
+    expect(() => parseArgs(['-c', 'm', '--quite'], () => undefined)).toThrow(UsageError);
+    expect(() => parseArgs(['-c', 'm', '--quite'], () => undefined)).toThrow(/unknown option '--quite'\n\(Did you mean --quiet\?\)/);
   });
 });
