@@ -83,6 +83,13 @@ export declare function hashFilesSync(paths: Array<string | Uint8Array>, deferFr
 export declare function hashFileSync(path: string | Uint8Array): Buffer | FileFailure
 
 /**
+ * MB/s (10^6 bytes/s) of the four-lane hasher on this thread, hashing four in-memory buffers
+ * of `mib_per_lane` MiB over and over for about `seconds`; 0 when the CPU lacks AVX-512VL
+ * (batches then use OpenSSL's one-stream code).
+ */
+export declare function lanesSpeedForBench(mibPerLane: number, seconds: number): number
+
+/**
  * Test hook: panics inside `guard`, so the test suite can prove a panic
  * becomes a JS error instead of a crashed process.
  */

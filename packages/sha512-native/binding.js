@@ -841,6 +841,7 @@ module.exports.hashFile = nativeBinding.hashFile
 module.exports.hashFilesAsync = nativeBinding.hashFilesAsync
 module.exports.hashFilesSync = nativeBinding.hashFilesSync
 module.exports.hashFileSync = nativeBinding.hashFileSync
+module.exports.lanesSpeedForBench = nativeBinding.lanesSpeedForBench
 module.exports.panicForTests = nativeBinding.panicForTests
 module.exports.sha512 = nativeBinding.sha512
 module.exports.sha512String = nativeBinding.sha512String
