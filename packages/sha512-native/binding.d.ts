@@ -45,6 +45,12 @@ export interface BatchOutput {
 }
 
 /**
+ * Whether the page cache looked cold lately (a file read in the last second had to wait for
+ * the device); callers then hand what they will read next to [`read_ahead`].
+ */
+export declare function cacheCold(): boolean
+
+/**
  * A file left unhashed because it is at least `deferFrom` bytes: the caller
  * schedules it with other big files (see multi.rs), knowing its size.
  */
@@ -94,6 +100,13 @@ export declare function lanesSpeedForBench(mibPerLane: number, seconds: number):
  * becomes a JS error instead of a crashed process.
  */
 export declare function panicForTests(): void
+
+/**
+ * Queues files (and directories: their entries are read, for the walk) for read-ahead on
+ * the process's read-ahead threads, if the cache looks cold; returns whether it did. Best
+ * effort: nothing is reported, nothing waits.
+ */
+export declare function readAhead(paths: Array<JsPath>): boolean
 
 /** One-shot SHA-512 of bytes. */
 export declare function sha512(data: Uint8Array): Buffer

@@ -16,6 +16,4 @@ mod prefetch;
 mod speed;
 mod task;
 #[cfg(target_arch = "x86_64")]
-mod window;
-#[cfg(target_arch = "x86_64")]
 mod x4;

@@ -17,7 +17,13 @@ use std::io::{self, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use napi_derive::napi;
+
+use crate::guard::guard;
+use crate::outcome::{to_path, JsPath};
 use std::sync::{Condvar, Mutex, OnceLock};
 
 /// Files queued ahead of the hasher once a batch is found cold.
@@ -86,6 +92,48 @@ fn start_threads(q: &'static Queue) {
   });
 }
 
+/// When a first read last found a file uncached, in ms since [`epoch`] (0: never).
+static COLD_AT: AtomicU64 = AtomicU64::new(0);
+/// How long one uncached file keeps the process in read-ahead mode.
+const COLD_MS: u64 = 1000;
+
+fn epoch() -> Instant {
+  static E: OnceLock<Instant> = OnceLock::new();
+  *E.get_or_init(Instant::now)
+}
+
+fn now_ms() -> u64 {
+  epoch().elapsed().as_millis() as u64 + 1
+}
+
+/// True when a file was found uncached in the last second (by any thread of the process).
+pub fn is_cold() -> bool {
+  let at = COLD_AT.load(Ordering::Relaxed);
+  at != 0 && now_ms().saturating_sub(at) < COLD_MS
+}
+
+/// Whether the page cache looked cold lately (a file read in the last second had to wait for
+/// the device); callers then hand what they will read next to [`read_ahead`].
+#[napi]
+pub fn cache_cold() -> bool {
+  is_cold()
+}
+
+/// Queues files (and directories: their entries are read, for the walk) for read-ahead on
+/// the process's read-ahead threads, if the cache looks cold; returns whether it did. Best
+/// effort: nothing is reported, nothing waits.
+#[napi]
+pub fn read_ahead(paths: Vec<JsPath>) -> napi::Result<bool> {
+  guard(|| {
+    if !is_cold() {
+      return Ok(false);
+    }
+    let paths: Vec<PathBuf> = paths.into_iter().map(to_path).collect();
+    ahead(&paths);
+    Ok(true)
+  })
+}
+
 /// Queues `paths` for read-ahead (best effort: nothing is reported, nothing waits).
 pub fn ahead(paths: &[PathBuf]) {
   let Some(q) = queue() else { return };
@@ -114,8 +162,14 @@ fn advise(path: &Path) {
   unsafe {
     if libc::fstat(fd, st.as_mut_ptr()) == 0 {
       let st = st.assume_init();
-      if st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_size > 0 {
+      let kind = st.st_mode & libc::S_IFMT;
+      if kind == libc::S_IFREG && st.st_size > 0 {
         libc::posix_fadvise(fd, 0, st.st_size.min(FILE_AHEAD), libc::POSIX_FADV_WILLNEED);
+      } else if kind == libc::S_IFDIR {
+        // Reading the entries brings the directory's blocks in, so the walk's listing of it
+        // does not wait on the device.
+        let mut buf = [0u8; 16 << 10];
+        while libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) > 0 {}
       }
     }
     libc::close(fd);
@@ -139,7 +193,10 @@ pub fn first_read(file: &mut File, buf: &mut [u8]) -> io::Result<(usize, bool)> 
     }
     let e = io::Error::last_os_error();
     match e.raw_os_error() {
-      Some(libc::EAGAIN) => return file.read(buf).map(|n| (n, true)),
+      Some(libc::EAGAIN) => {
+        COLD_AT.store(now_ms(), Ordering::Relaxed);
+        return file.read(buf).map(|n| (n, true));
+      }
       // A kernel or file system without RWF_NOWAIT: plain reads from now on.
       Some(libc::EOPNOTSUPP) | Some(libc::EINVAL) | Some(libc::ENOSYS) => NOWAIT_WORKS.store(false, Ordering::Relaxed),
       Some(libc::EINTR) => {}
