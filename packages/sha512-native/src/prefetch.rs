@@ -94,6 +94,9 @@ fn start_threads(q: &'static Queue) {
 
 /// When a first read last found a file uncached, in ms since [`epoch`] (0: never).
 static COLD_AT: AtomicU64 = AtomicU64::new(0);
+/// A read that took this long after an EAGAIN waited on the device (a page-cache hit takes
+/// a few µs; a virtual disk read, 100 µs or more).
+const WAITED_US: u128 = 150;
 /// How long one uncached file keeps the process in read-ahead mode.
 const COLD_MS: u64 = 1000;
 
@@ -194,8 +197,16 @@ pub fn first_read(file: &mut File, buf: &mut [u8]) -> io::Result<(usize, bool)> 
     let e = io::Error::last_os_error();
     match e.raw_os_error() {
       Some(libc::EAGAIN) => {
-        COLD_AT.store(now_ms(), Ordering::Relaxed);
-        return file.read(buf).map(|n| (n, true));
+        // EAGAIN also comes for cached data whose page carries the read-ahead mark (the
+        // kernel would start the next read-ahead): only a read that then really waited on
+        // the device counts as cold.
+        let started = Instant::now();
+        let n = file.read(buf)?;
+        let cold = started.elapsed().as_micros() >= WAITED_US;
+        if cold {
+          COLD_AT.store(now_ms(), Ordering::Relaxed);
+        }
+        return Ok((n, cold));
       }
       // A kernel or file system without RWF_NOWAIT: plain reads from now on.
       Some(libc::EOPNOTSUPP) | Some(libc::EINVAL) | Some(libc::ENOSYS) => NOWAIT_WORKS.store(false, Ordering::Relaxed),
