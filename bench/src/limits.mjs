@@ -19,3 +19,27 @@ export async function opensslSpeed({ runs = 2, seconds = 3 } = {}) {
   }
   return { singleCore: summarize(vals), error };
 }
+
+/**
+ * The four-lane hasher's speed from memory (sha512-native's `lanesSpeedForBench`: four buffers
+ * of 4 MiB hashed over and over, no file, no copy), on `cores` processes at once, `runs` times:
+ * MB/s summed over the processes. The limit for big files, which the four-lane code hashes.
+ */
+export async function lanesSpeed({ runs = 2, seconds = 2, cores = 2 } = {}) {
+  const { join } = await import('node:path');
+  const { REPO_ROOT } = await import('./workspace.mjs');
+  const binding = join(REPO_ROOT, 'packages/sha512-native/binding.js');
+  const script = `process.stdout.write(String(require(${JSON.stringify(binding)}).lanesSpeedForBench(4, ${seconds})))`;
+  const vals = [];
+  let error;
+  for (let i = 0; i < runs; i++) {
+    const all = await Promise.all(Array.from({ length: cores }, () => run(process.execPath, ['-e', script], { timeoutMs: 60_000 })));
+    const bad = all.find((r) => r.code !== 0 || !(Number(r.stdout) > 0));
+    if (bad) {
+      error = `lanesSpeedForBench failed: ${bad.stderr.trim().split('\n').pop() || `printed ${bad.stdout}`}`;
+      continue;
+    }
+    vals.push(all.reduce((sum, r) => sum + Number(r.stdout), 0));
+  }
+  return { cores, multiCore: summarize(vals), error };
+}

@@ -238,14 +238,58 @@ function digestSection(d, openssl) {
         `| ${cell(e.label)}${e.partial ? ` †${notes.length}` : ''} | ${fmtRange(s.MBps)} | ${fmtRange(s.filesPerSec)} | ${fmt(s.MBps.median / limit, 2)} | ${id === 'digest-tree' ? '' : fmtRatio(dt, s.MBps.median)} | ${fmtRange(s.seconds)} |`,
       );
     }
-    lines.push(`| 2-core limit (OpenSSL × 2) | ${fmt(limit)} | | 1 | ${fmtRatio(dt, limit)} | |`, '');
+    lines.push(`| 2-core limit (OpenSSL × 2) | ${fmt(limit)} | | 1 | ${fmtRatio(dt, limit)} | |`);
+    // The four-lane hasher (big files, batches) from memory on both cores: digest-tree's own ceiling.
+    const lanes = openssl?.lanes?.multiCore?.median;
+    if (lanes) lines.push(`| 2-core limit (4-lane hasher from memory, ${openssl.lanes.cores} processes) | ${fmtRange(openssl.lanes.multiCore)} | | ${fmt(lanes / limit, 2)} | ${fmtRatio(dt, lanes)} | |`);
+    lines.push('');
     if (notes.length) lines.push(...notes.map((note, i) => `†${i + 1} ${note.replaceAll('\n', ' ')}`), '');
   }
   return lines;
 }
 
-/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, openssl? }. */
-export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, openssl }) {
+/** A table of tools timed by cold.mjs, with each one's ratio to `base` (seconds: lower is better). */
+function ioTable(tools, baseId, baseName) {
+  const base = tools[baseId]?.seconds?.median;
+  const dt = tools['digest-tree']?.seconds?.median;
+  const rows = ['| tool | seconds | ÷ ' + baseName + ' | ÷ digest-tree |', '|---|---|---|---|'];
+  for (const [id, e] of Object.entries(tools)) {
+    if (e.error || !e.seconds) rows.push(`| ${cell(e.label)} | failed: ${why(e.error ?? 'no run')} | | |`);
+    else rows.push(`| ${cell(e.label)} | ${fmtRange(e.seconds)} | ${id === baseId ? '1' : fmtRatio(e.seconds.median, base)} | ${id === 'digest-tree' ? '1' : fmtRatio(e.seconds.median, dt)} |`);
+  }
+  return rows;
+}
+
+function ioSection(io) {
+  const lines = ['## Cold page cache and per-file cost (issue 13)', ''];
+  if (io.skipped || io.error) return [...lines, `Skipped: ${io.skipped ?? io.error}`, ''];
+  lines.push('### Cold cache: mixed corpus', '');
+  if (io.cold?.skipped) lines.push(`Skipped: ${io.cold.skipped}.`, '');
+  else if (io.cold) {
+    lines.push(
+      `${n(io.cold.files)} files, ${fmt(io.cold.bytes / 2 ** 20)} MiB (${io.cold.dir}). \`sync; echo 3 > /proc/sys/vm/drop_caches\` before every run; the tools take turns, ${plural(io.runs, 'run')} each. ` +
+        'The host may still cache the virtual disk, so compare within this table only. Seconds: lower is better; a ratio above 1 means slower than the column\'s tool.',
+      '',
+      ...ioTable(io.cold.tools, 'cat-p8', 'cat -P8 floor'),
+      '',
+    );
+    if (io.cold.rhashSkipped) lines.push(`rhash: skipped (${io.cold.rhashSkipped}).`, '');
+  }
+  if (io.empty) {
+    lines.push(
+      `### ${n(io.empty.files)} empty files (${io.empty.dir}), warm cache`,
+      '',
+      `The floor is a C loop of open/read/close on each path (compiled by the bench with cc), fed by \`find | xargs -0 -P2 -n4096\`${io.empty.floorError ? ` (not built: ${io.empty.floorError})` : ''}.`,
+      '',
+      ...ioTable(io.empty.tools, 'c-floor', 'C floor'),
+      '',
+    );
+  }
+  return lines;
+}
+
+/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, cache?, io?, openssl? }. */
+export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, io, openssl }) {
   const lines = [
     '# mpool benchmark results',
     '',
@@ -270,6 +314,7 @@ export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache
   if (hash) lines.push(...from('hashing', hash), ...hashSection(hash, openssl));
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
   if (cache) lines.push(...from('cache', cache), ...cacheSection(cache));
+  if (io) lines.push(...from('io', io), ...ioSection(io));
   // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
   const memory = new URL('../memory.md', import.meta.url);
   if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');

@@ -12,7 +12,8 @@ import { digestTools, ensureRhash, runDigest } from './digest.mjs';
 import { runDigestCache } from './digest-cache.mjs';
 import { bullmqBars, runBullmq } from './bullmq.mjs';
 import { runHash } from './hash.mjs';
-import { opensslSpeed } from './limits.mjs';
+import { lanesSpeed, opensslSpeed } from './limits.mjs';
+import { runIo } from './cold.mjs';
 import { machineInfo } from './machine.mjs';
 import { poolBars, runPools } from './pools.mjs';
 import { renderReport } from './report.mjs';
@@ -21,9 +22,10 @@ import { BENCH_DIR, REPO_ROOT } from './workspace.mjs';
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [options])
 
   --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
-  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,cache (default: all)
+  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,cache,io (default: all)
   --scenarios LIST       pools scenarios to run, comma-separated: latency,throughput,map,payload,io,startup
                          (default: all); the report then goes to bench/results/raw/RESULTS-partial.md
+  --trees LIST           digest corpora to run, comma-separated: large,small,mixed (default: all)
   --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs); default 3/3/5/3, quick 1/1/2/1
   --corpus DIR           corpus folder (env MPOOL_CORPUS; default \${TMPDIR:-/tmp}/mpool-corpus[-quick])
   --make-corpus PATH     make-corpus.sh (env MPOOL_MAKE_CORPUS; default <repo>/../shared/bench/make-corpus.sh)
@@ -36,6 +38,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
+    trees: { type: 'string' },
     runs: { type: 'string' },
     scenarios: { type: 'string' },
     corpus: { type: 'string' },
@@ -51,7 +54,7 @@ if (args.help) {
 }
 
 const quick = args.quick;
-const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'cache'];
+const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io'];
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
@@ -107,7 +110,7 @@ log(`mpool bench (${mode}): ${only.join(', ')} on ${machine.cpuModel}, ${machine
 if (machine.loadAverageAtStart[0] > 0.5) log('note: the machine is busy (load average above 0.5): figures will be noisy');
 
 const results = { date, mode, settings, machine, sections: {} };
-const needCorpus = only.includes('hash') || only.includes('digest') || only.includes('cache');
+const needCorpus = only.includes('hash') || only.includes('digest') || only.includes('cache') || only.includes('io');
 if (needCorpus) mkdirSync(settings.corpus, { recursive: true });
 
 let openssl;
@@ -117,6 +120,9 @@ if (needCorpus) {
   openssl.at = date;
   results.sections.openssl = openssl;
   log(openssl.error ? `  ${openssl.error}` : `  ${openssl.singleCore.median.toFixed(0)} MB/s on one core`);
+  log('four-lane hasher from memory (sha512-native lanesSpeedForBench), 2 processes at once');
+  openssl.lanes = await lanesSpeed(settings.openssl);
+  log(openssl.lanes.error ? `  ${openssl.lanes.error}` : `  ${openssl.lanes.multiCore.median.toFixed(0)} MB/s on ${openssl.lanes.cores} cores`);
 }
 
 if (only.includes('pools')) {
@@ -148,7 +154,9 @@ if (only.includes('hash')) {
 if (only.includes('digest')) {
   log(`digest: corpora in ${settings.corpus}`);
   try {
-    const { trees, built } = await ensureCorpora({ root: settings.corpus, quick, makeCorpus: settings.makeCorpus, log });
+    const { trees: all, built } = await ensureCorpora({ root: settings.corpus, quick, makeCorpus: settings.makeCorpus, log });
+    const pick = args.trees ? args.trees.split(',').map((s) => s.trim()) : Object.keys(all);
+    const trees = Object.fromEntries(Object.entries(all).filter(([name]) => pick.includes(name)));
     const rhashError = await ensureRhash(log);
     const tools = digestTools({ pythonPeer: settings.pythonPeer, rhashError });
     results.machine.rhash ??= machineInfo().rhash;
@@ -171,16 +179,38 @@ if (only.includes('cache')) {
   }
 }
 
+if (only.includes('io')) {
+  log('io: cold page cache (mixed corpus) and 200,000 empty files against a C floor');
+  try {
+    const { trees } = await ensureCorpora({ root: settings.corpus, quick, makeCorpus: settings.makeCorpus, log });
+    const rhashError = await ensureRhash(log);
+    const io = await runIo({ root: settings.corpus, mixed: trees.mixed, runs: settings.digest.runs, rhashError, log });
+    io.at = date;
+    results.sections.io = io;
+    if (io.skipped) log(`  skipped: ${io.skipped}`);
+    if (io.cold?.skipped) log(`  cold cache skipped: ${io.cold.skipped}`);
+  } catch (err) {
+    log(`  io section failed: ${err.message}`);
+    results.sections.io = { error: err.message, at: date };
+  }
+}
+
 const minutes = (Date.now() - t0) / 60_000;
 results.minutes = minutes;
 const fileDate = date.replaceAll(':', '-');
 writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(results, null, 1)}\n`);
 // the report merges the latest result of each section (so `--only hash` keeps the pool tables)
 const latest = {};
-for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'openssl']) {
+for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'openssl']) {
   const file = join(rawDir, `latest-${mode}-${name}.json`);
+  // --trees: the corpora not run this time keep their earlier figures
+  if (name === 'digest' && args.trees && results.sections.digest?.trees && existsSync(file)) {
+    const before = JSON.parse(readFileSync(file, 'utf8'));
+    results.sections.digest.trees = { ...before.trees, ...results.sections.digest.trees };
+  }
   // A run of some pools scenarios (--scenarios) is partial: it does not replace the full figures.
-  if (results.sections[name] && !(partial && name === 'pools')) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
+  if (results.sections[name] && !(partial && name === 'pools')) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}
+`);
   if (existsSync(file)) latest[name] = JSON.parse(readFileSync(file, 'utf8'));
 }
 const pythonStartMethod = latest.pools?.peers?.python?.startMethod;

@@ -165,7 +165,14 @@ function createApi(backend, isNative) {
     return toResults(paths, batch, options.encoding);
   }
 
-  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, isNative };
+  // Read-ahead for a cold page cache (native only: prefetch.rs); the fallback never reads ahead.
+  function readAhead(paths) {
+    if (!backend.readAhead || !backend.cacheCold()) return false;
+    return backend.readAhead(checkBatch(paths, {}));
+  }
+  const cacheCold = () => (backend.cacheCold ? backend.cacheCold() : false);
+
+  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, readAhead, cacheCold, isNative };
 }
 
 module.exports = { createApi };

@@ -45,6 +45,12 @@ export interface BatchOutput {
 }
 
 /**
+ * Whether the page cache looked cold lately (a file read in the last second had to wait for
+ * the device); callers then hand what they will read next to [`read_ahead`].
+ */
+export declare function cacheCold(): boolean
+
+/**
  * A file left unhashed because it is at least `deferFrom` bytes: the caller
  * schedules it with other big files (see multi.rs), knowing its size.
  */
@@ -83,10 +89,24 @@ export declare function hashFilesSync(paths: Array<string | Uint8Array>, deferFr
 export declare function hashFileSync(path: string | Uint8Array): Buffer | FileFailure
 
 /**
+ * MB/s (10^6 bytes/s) of the four-lane hasher on this thread, hashing four in-memory buffers
+ * of `mib_per_lane` MiB over and over for about `seconds`; 0 when the CPU lacks AVX-512VL
+ * (batches then use OpenSSL's one-stream code).
+ */
+export declare function lanesSpeedForBench(mibPerLane: number, seconds: number): number
+
+/**
  * Test hook: panics inside `guard`, so the test suite can prove a panic
  * becomes a JS error instead of a crashed process.
  */
 export declare function panicForTests(): void
+
+/**
+ * Queues files (and directories: their entries are read, for the walk) for read-ahead on
+ * the process's read-ahead threads, if the cache looks cold; returns whether it did. Best
+ * effort: nothing is reported, nothing waits.
+ */
+export declare function readAhead(paths: Array<JsPath>): boolean
 
 /** One-shot SHA-512 of bytes. */
 export declare function sha512(data: Uint8Array): Buffer

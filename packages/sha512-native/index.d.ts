@@ -146,6 +146,22 @@ export declare function hashFilesAsync<P extends PathLike>(
 ): Promise<Array<HashFilesResult<P, string>>>;
 
 /**
+ * Cold page cache support. Hashing threads read one file at a time, so on a cold disk the
+ * device would sit idle; the native hasher notices uncached files (its first read of a file is
+ * a `preadv2(RWF_NOWAIT)`, no extra system call) and then reads the next files of its batch
+ * ahead on a few shared threads. A caller that knows what comes after the batch (the rest of a
+ * directory walk) can hand it over too: `readAhead(paths)` queues those files (open +
+ * `posix_fadvise(WILLNEED)` + close) and directories (their entries are read), only while the
+ * cache looks cold, and returns whether it did. Best effort: never throws for a path, never
+ * waits. `MPOOL_SHA512_READAHEAD=N` sets the number of read-ahead threads (default 8; 0 = off).
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `paths` is not an array of paths.
+ */
+export declare function readAhead(paths: readonly PathLike[]): boolean;
+
+/** True when a file read in the last second was not in the page cache (native only; see {@link readAhead}). */
+export declare function cacheCold(): boolean;
+
+/**
  * True when the native addon is in use; false when the node:crypto fallback
  * is (addon missing or not loadable, or `MPOOL_SHA512_NATIVE=0`).
  */

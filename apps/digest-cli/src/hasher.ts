@@ -48,6 +48,18 @@ export function hashBatch(paths: Array<string | Buffer>, hasher: HasherName, def
   return { digests, failures, deferred };
 }
 
+/**
+ * Hands files and directories that this worker (or another) will read soon to the native
+ * read-ahead threads, only while the page cache looks cold (see sha512-native `readAhead`): on
+ * a cold disk a hashing thread waits on one read at a time, and these keep more in flight,
+ * whatever the number of workers. A no-op on a warm cache (one native call, no system call)
+ * and with the node hasher.
+ */
+export function readAhead(paths: () => Array<string | Buffer>, hasher: HasherName): void {
+  if (hasher === 'node' || !native.isNative || !native.cacheCold()) return;
+  native.readAhead(paths());
+}
+
 function hashWithNative(paths: Array<string | Buffer>, deferFrom: number): BatchDigests & { deferred: Deferred } {
   // One unpooled Buffer of packed digests: no object or string per file.
   const out = native.hashFilesPacked(paths, deferFrom === Infinity ? {} : { deferFrom });

@@ -11,7 +11,7 @@
  * Files are hashed in chunks sized from the measured rate, to check the budget between chunks.
  */
 import { DIGEST_BYTES, type HashFailure, type HasherName } from './batch.js';
-import { hashBatch } from './hasher.js';
+import { hashBatch, readAhead } from './hasher.js';
 import type { Issue } from './errors.js';
 import { fsPath, packPaths, type BytePath, type PackedPaths } from './paths.js';
 import { listDir, type DirItem, type WalkContext } from './walk.js';
@@ -109,6 +109,9 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
       }
     });
   }
+  // Cold cache: everything listed here is about to be read (files here or by another worker,
+  // directories by the next listings), so it is read ahead now.
+  readAhead(() => [...here, ...out.sized.paths, ...out.dirs.map((d) => d.path)].map(fsPath), hasher);
   const left = hashed.hashAll(here, hereSizes, hasher, overdue, out.sized);
   out.loose = left.groups;
   out.looseBytes = left.bytes.map((bytes) => (ctx.sizes ? bytes : 0));

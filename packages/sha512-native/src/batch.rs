@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::file::{hash_file, hash_open, open_regular, Cancel, Failure};
+use crate::file::{hash_file, hash_open, Cancel, Failure};
 use crate::guard::guard;
 #[cfg(target_arch = "x86_64")]
 use crate::multi;
+use crate::open::Opener;
 use crate::outcome::{to_path, FileFailure};
 
 /// Result of a batch: digest i is `digests[64*i .. 64*i+64]` unless a failure
@@ -51,12 +52,13 @@ impl From<RawBatch> for BatchOutput {
 /// Opens `paths[index]` for a batch: the file and its size, or None when it
 /// failed or was deferred (recorded in `out`).
 pub fn open_for_batch(
-  path: &std::path::Path,
+  opener: &mut Opener,
+  paths: &[PathBuf],
   index: usize,
   defer_from: u64,
   out: &mut RawBatch,
 ) -> Option<(std::fs::File, u64)> {
-  match open_regular(path) {
+  match opener.open(&paths[index], paths.get(index + 1).map(PathBuf::as_path)) {
     Ok((_, size)) if size >= defer_from => {
       // Batches come from JS arrays, whose length fits in u32.
       let index = u32::try_from(index).unwrap_or(u32::MAX);
@@ -86,12 +88,13 @@ pub fn hash_batch(paths: &[PathBuf], cancel: &Cancel, defer_from: u64) -> RawBat
     digests: vec![0u8; paths.len() * 64],
     ..RawBatch::default()
   };
-  for (i, path) in paths.iter().enumerate() {
+  let mut opener = Opener::default();
+  for i in 0..paths.len() {
     if cancel.is_set() {
       out.failures.push(FileFailure::new(i, Failure::Aborted));
       break;
     }
-    let Some((file, _)) = open_for_batch(path, i, defer_from, &mut out) else {
+    let Some((file, _)) = open_for_batch(&mut opener, paths, i, defer_from, &mut out) else {
       continue;
     };
     match hash_open(file, cancel) {

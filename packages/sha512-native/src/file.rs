@@ -2,9 +2,9 @@
 //! Rust/OS code with no napi types, so it runs unchanged on libuv's pool.
 
 use std::cell::RefCell;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, ErrorKind, Read};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -63,39 +63,26 @@ pub fn hash_open(file: File, cancel: &Cancel) -> Result<[u8; 64], Failure> {
 
 /// Opens a regular file (anything else is refused unread); also returns its size.
 pub(crate) fn open_regular(path: &Path) -> Result<(File, u64), Failure> {
-  let file = OpenOptions::new()
-    .read(true)
-    // O_NONBLOCK: opening a FIFO that has no writer would otherwise block
-    // forever. O_NOCTTY: a terminal must never become our controlling tty.
-    // Neither flag changes how a regular file is read.
-    .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-    .open(path)
-    .map_err(|e| open_failure(path, e))?;
-  let meta = file.metadata().map_err(|e| os(e, "fstat"))?;
-  let file_type = meta.file_type();
-  if file_type.is_file() {
-    return Ok((file, meta.len()));
-  }
-  Err(if file_type.is_dir() {
-    // Same code Node's fs.readFile gives for a directory.
-    Failure::Os {
-      errno: libc::EISDIR,
-      syscall: "read",
-    }
-  } else if file_type.is_fifo() {
-    Failure::NotRegular("fifo")
-  } else if file_type.is_socket() {
-    Failure::NotRegular("socket")
-  } else if file_type.is_char_device() {
-    Failure::NotRegular("character device")
-  } else if file_type.is_block_device() {
-    Failure::NotRegular("block device")
-  } else {
-    Failure::NotRegular("unknown file type")
-  })
+  crate::open::Opener::default().open(path, None)
 }
 
-fn open_failure(path: &Path, e: io::Error) -> Failure {
+/// The failure for a file of type `mode` (`st_mode & S_IFMT`) other than a regular file.
+pub(crate) fn type_failure(mode: libc::mode_t) -> Failure {
+  match mode {
+    // Same code Node's fs.readFile gives for a directory.
+    libc::S_IFDIR => Failure::Os {
+      errno: libc::EISDIR,
+      syscall: "read",
+    },
+    libc::S_IFIFO => Failure::NotRegular("fifo"),
+    libc::S_IFSOCK => Failure::NotRegular("socket"),
+    libc::S_IFCHR => Failure::NotRegular("character device"),
+    libc::S_IFBLK => Failure::NotRegular("block device"),
+    _ => Failure::NotRegular("unknown file type"),
+  }
+}
+
+pub(crate) fn open_failure(path: &Path, e: io::Error) -> Failure {
   match e.raw_os_error() {
     // std rejects a path with an interior NUL before calling open(2).
     None => Failure::InvalidPath,

@@ -10,7 +10,10 @@ mod hasher;
 // The four-lane hasher uses x86-64 vector instructions; other targets use OpenSSL alone.
 #[cfg(target_arch = "x86_64")]
 mod multi;
+mod open;
 mod outcome;
+mod prefetch;
+mod speed;
 mod task;
 #[cfg(target_arch = "x86_64")]
 mod x4;

@@ -11,11 +11,16 @@ use std::sync::OnceLock;
 
 use crate::batch::{open_for_batch, RawBatch};
 use crate::file::{os, Cancel, Failure};
+use crate::open::Opener;
 use crate::outcome::FileFailure;
+use crate::prefetch;
 use crate::x4::{self, BLOCK, LANES};
 
 // Read size per lane: 4 lanes x 128 KiB stay in the 1 MiB L2 with room to
-// spare, and a syscall per 128 KiB is noise next to hashing it.
+// spare, and a syscall per 128 KiB is noise next to hashing it. Big files are read, not
+// mapped: on this VM hashing mapped page-cache pages cost as much CPU as reading them into
+// these L2-resident buffers (the page faults cost what the copy saves; README "Big files"),
+// and a mapped file that shrinks raises SIGBUS, where a read just stops at the new end.
 const CAP: usize = 128 * 1024;
 // Room after CAP for the padding (at most two blocks).
 const SPARE: usize = 2 * BLOCK;
@@ -45,6 +50,10 @@ struct Lane {
   size: u64,
   /// EOF seen and padding appended: the file ends at `end`.
   padded: bool,
+  /// No read yet: the first one probes the page cache (see prefetch.rs).
+  fresh: bool,
+  /// The first read found the file uncached.
+  cold: bool,
 }
 
 impl Lane {
@@ -58,6 +67,8 @@ impl Lane {
       total: 0,
       size: 0,
       padded: false,
+      fresh: true,
+      cold: false,
     }
   }
 
@@ -88,7 +99,16 @@ impl Lane {
     let file = self.file.as_mut().expect("refill of an idle lane");
     while self.end < BLOCK {
       let want = CAP - self.end;
-      match file.read(&mut self.buf[self.end..CAP]) {
+      let got = if self.fresh {
+        self.fresh = false;
+        prefetch::first_read(file, &mut self.buf[self.end..CAP]).map(|(n, cold)| {
+          self.cold |= cold;
+          n
+        })
+      } else {
+        file.read(&mut self.buf[self.end..CAP])
+      };
+      match got {
         // Read to EOF, not to the fstat size: a file that changes while it is
         // read is hashed as read, as sha512sum does.
         Ok(0) => {
@@ -101,7 +121,8 @@ impl Lane {
           // A short read that ends exactly at the fstat size is EOF: a regular
           // file returns less than asked only at its end. That saves the read
           // that would return 0, one syscall per small file. (A short read
-          // anywhere else, as some network file systems give, reads on.)
+          // anywhere else, as some network file systems or a partly cached
+          // file under RWF_NOWAIT give, reads on.)
           if n < want && self.total == self.size {
             self.pad();
             return Ok(());
@@ -147,6 +168,10 @@ fn run(lanes: &mut [Lane], paths: &[PathBuf], cancel: &Cancel, defer_from: u64) 
   };
   let mut state = x4::State::new();
   let mut next = 0;
+  let mut opener = Opener::default();
+  // Cold page cache seen in this batch, and how far its paths were queued for read-ahead.
+  let mut cold = prefetch::is_cold();
+  let mut queued = 0;
   loop {
     if cancel.is_set() {
       for lane in lanes.iter_mut() {
@@ -164,7 +189,7 @@ fn run(lanes: &mut [Lane], paths: &[PathBuf], cancel: &Cancel, defer_from: u64) 
           if next == paths.len() {
             break;
           }
-          if let Some((file, size)) = open_for_batch(&paths[next], next, defer_from, &mut out) {
+          if let Some((file, size)) = open_for_batch(&mut opener, paths, next, defer_from, &mut out) {
             lane.begin(next, file, size);
             state.reset(l);
           }
@@ -178,7 +203,14 @@ fn run(lanes: &mut [Lane], paths: &[PathBuf], cancel: &Cancel, defer_from: u64) 
           out.failures.push(FileFailure::new(lane.index.unwrap_or(0), f));
           lane.idle();
         }
+        cold |= std::mem::take(&mut lane.cold);
       }
+    }
+    // Once a file of the batch was not cached, the next ones are read ahead (prefetch.rs).
+    let ahead = (next + prefetch::DEPTH).min(paths.len());
+    if cold && queued < ahead {
+      prefetch::ahead(&paths[queued.max(next)..ahead]);
+      queued = ahead;
     }
     let Some(first) = lanes.iter().position(|l| l.index.is_some()) else {
       break;
