@@ -8,7 +8,8 @@ import { SetupError, type Issue } from './errors.js';
 import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
 import { pathCount, unpackPath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
-import { openPool, workTask, type Backend } from './pool.js';
+import { defaultJobs, openPool, workTask, type Backend } from './pool.js';
+import { fleetFailure, type FleetOptions } from './fleet.js';
 import type { WorkResult } from './tasks.js';
 import { CacheRun, type CacheOptions } from './cache-run.js';
 import type { RunStats } from './run-stats.js';
@@ -16,9 +17,11 @@ import { classifyOperand, type WalkContext } from './walk.js';
 
 /** Options of a run. */
 export interface RunOptions {
-  /** `threads` (default) or `procs`. */
+  /** `threads` (default), `procs`, or `bullmq` (the mpool-workers of `fleet`). */
   backend?: Backend;
-  /** Number of workers; default: the number of CPUs. */
+  /** Where the fleet is: required with backend `bullmq`. */
+  fleet?: FleetOptions;
+  /** Number of workers (bullmq: slots, the jobs in flight on the fleet); default: the number of CPUs (bullmq: twice it). */
   jobs?: number;
   /** `auto` (default): native when the addon loads, else node:crypto. */
   hasher?: HasherName;
@@ -134,12 +137,13 @@ async function run(
   sink: RunSink,
   seed: (scheduler: Scheduler, counts: RunProgress, cache: CacheRun | null) => void,
 ): Promise<void> {
-  const workers = options.jobs ?? cpuCount();
+  const backend = options.backend ?? 'threads';
+  const workers = options.jobs ?? defaultJobs(backend, cpuCount());
   const hasher = options.hasher ?? 'auto';
   await checkHasher(hasher);
   options.signal?.throwIfAborted();
   // Workers start (tens of ms) while the operands are looked at (and the cache is read).
-  const opening = openPool(options.backend ?? 'threads', workers);
+  const opening = openPool(backend, workers, options.fleet);
   const cache = options.cache ? await CacheRun.open(options.cache).catch(async (error: unknown) => {
     await shutdown(await opening);
     throw error;
@@ -159,7 +163,7 @@ async function run(
     }
   } catch (error) {
     if (options.signal?.aborted && error instanceof AbortError) throw options.signal.reason;
-    throw error;
+    throw (backend === 'bullmq' ? fleetFailure(error) : null) ?? error;
   } finally {
     scheduler.stop();
     await shutdown(pool);

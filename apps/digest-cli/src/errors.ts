@@ -19,6 +19,15 @@ export class ManifestError extends SetupError {
   override readonly name = 'ManifestError';
 }
 
+/**
+ * The fleet of `--backend bullmq` failed the run: no `mpool-worker` served the queue for the
+ * no-worker timeout, Redis stayed unreachable or refused us, a job was given up (exit 1; see
+ * fleet.ts). Nothing of a sorted report has been printed then.
+ */
+export class FleetError extends Error {
+  override readonly name = 'FleetError';
+}
+
 /** Stdout was closed by the reader (`digest-tree | head -1`): stop quietly. */
 export class OutputClosedError extends Error {
   override readonly name = 'OutputClosedError';

@@ -1,14 +1,19 @@
 /**
  * Opening the pool of the chosen backend, and the address of the worker task. Backends are
- * imported on demand so that a run with threads never loads the processes backend.
+ * imported on demand so that a run with threads never loads the processes backend (nor
+ * bullmq/ioredis: fleet.ts).
  */
 import type { Pool, TaskRef } from '@mpool/pool-threads';
 import { taskRef } from '@mpool/pool-threads';
 import { SetupError } from './errors.js';
+import { fleetDefaultJobs, openFleetPool, type FleetOptions } from './fleet.js';
 import type { work } from './tasks.js';
 
-/** Which kind of worker runs the tasks. */
-export type Backend = 'threads' | 'procs';
+/** Which kind of worker runs the tasks: threads, processes, or the mpool-workers of a BullMQ queue. */
+export type Backend = 'threads' | 'procs' | 'bullmq';
+
+/** `--jobs` when not given: workers (threads, procs) or fleet slots (bullmq, see fleet.ts). */
+export const defaultJobs = (backend: Backend, cpus: number): number => (backend === 'bullmq' ? fleetDefaultJobs(cpus) : cpus);
 
 /**
  * The `work` task by address, not by import: workers load `tasks.{js,cjs}` next to this file in
@@ -28,8 +33,12 @@ export function workTask(): TaskRef<typeof work> {
  */
 export const WORKER_YOUNG_MB = 4;
 
-/** A new pool of `jobs` workers of the given backend. */
-export async function openPool(backend: Backend, jobs: number): Promise<Pool> {
+/** A new pool of `jobs` workers of the given backend (`fleet`: where, for bullmq). */
+export async function openPool(backend: Backend, jobs: number, fleet?: FleetOptions): Promise<Pool> {
+  if (backend === 'bullmq') {
+    if (fleet === undefined) throw new SetupError('the bullmq backend needs the fleet: a Redis URL and a queue name');
+    return openFleetPool(fleet, jobs);
+  }
   if (backend === 'threads') {
     const { ThreadPool } = await import('@mpool/pool-threads');
     return new ThreadPool({ processes: jobs, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });

@@ -147,9 +147,9 @@ export class FleetClient {
     links.hold.set(true); // the awaits below must keep the process alive (join() at a script's top level)
     links.reader.disconnect();
     if (this.#downSince === null) {
-      await Promise.race([links.cmd.del(this.#resultsKey, this.keys.alive(this.pool)).catch(() => undefined), sleep(1000, true)]);
-      await Promise.race([links.queue.close().catch(() => undefined), sleep(1000, true)]);
-      await Promise.race([links.cmd.quit().catch(() => undefined), sleep(1000, true)]);
+      await within(1000, links.cmd.del(this.#resultsKey, this.keys.alive(this.pool)));
+      await within(1000, links.queue.close());
+      await within(1000, links.cmd.quit());
     }
     links.cmd.disconnect();
   }
@@ -291,9 +291,23 @@ export class FleetClient {
   }
 }
 
-/** A timer that keeps the process alive only when `hold` (bounded waits during close do). */
-const sleep = (ms: number, hold = false) =>
+/**
+ * Waits for `promise` (its failure ignored) at most `ms`, holding the process alive meanwhile;
+ * the timer is cleared as soon as the promise settles, so a script whose pool closed in 5 ms
+ * exits then, not `ms` later (a plain race against a held sleep kept every caller alive 1 s).
+ */
+async function within(ms: number, promise: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A timer that does not keep the process alive. */
+const sleep = (ms: number) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    if (!hold) timer.unref();
+    setTimeout(resolve, ms).unref();
   });

@@ -8,6 +8,8 @@ import { UsageError } from '../errors.js';
 import type { Format } from '../format/report.js';
 import type { HasherName } from '../batch.js';
 import type { Backend } from '../pool.js';
+import type { FleetOptions } from '../fleet.js';
+import { fleetOptionsOf, positiveSeconds, type FleetRaw } from './fleet-args.js';
 import { OrderedCommand } from './ordered-command.js';
 
 /** What to do. */
@@ -35,6 +37,8 @@ export interface CliOptions {
   follow: boolean;
   jobs: number | undefined;
   backend: Backend;
+  /** --backend bullmq: where the fleet is (fleet-args.ts); null otherwise. */
+  fleet: FleetOptions | null;
   hasher: HasherName;
   /** undefined: when stderr is a terminal. */
   progress: boolean | undefined;
@@ -103,8 +107,11 @@ function buildProgram(): OrderedCommand {
     .option('--audit <FILE>', 'compare the tree (the PATH operands; none: the paths FILE names) with manifest FILE: new, missing, changed and moved files')
     .option('--exclude <PATTERN>', 'leave out paths matching a gitignore-style pattern (repeatable)', collect, [])
     .option('-L, --follow', 'follow symbolic links (loops are detected and not followed)')
-    .option('-j, --jobs <N>', 'number of workers (default: number of CPUs)', positiveInt)
-    .addOption(new Option('--backend <KIND>', 'worker kind').choices(['threads', 'procs']).default('threads'))
+    .option('-j, --jobs <N>', 'number of workers (default: number of CPUs); bullmq: jobs in flight on the fleet (default: twice the CPUs)', positiveInt)
+    .addOption(new Option('--backend <KIND>', 'worker kind: threads, procs, or bullmq (the mpool-workers of --queue)').choices(['threads', 'procs', 'bullmq']).default('threads'))
+    .option('--redis <URL>', "with --backend bullmq: the fleet's Redis, redis://[user:password@]host:port[/db] (env MPOOL_REDIS_URL)")
+    .option('--queue <NAME>', 'with --backend bullmq: the queue its mpool-workers serve (env MPOOL_QUEUE)')
+    .option('--wait-for-workers <SECONDS>', 'with --backend bullmq: fail (exit 1) once no mpool-worker has served the queue for SECONDS (default 30)', positiveSeconds)
     .addOption(new Option('--hasher <KIND>', 'SHA-512 implementation: auto (native if available), native or node').choices(['auto', 'native', 'node']).default('auto'))
     .option('--cache <FILE>', 'reuse the digests of files unchanged since the last run with this cache FILE (trusts metadata; see below), then rewrite it')
     .option('--stats', 'print one line of counts (files, bytes, hashed, reused, seconds) on stderr at the end')
@@ -117,7 +124,7 @@ function buildProgram(): OrderedCommand {
     .exitOverride();
 }
 
-interface Raw {
+interface Raw extends FleetRaw {
   tag?: boolean;
   json?: boolean;
   ndjson?: boolean;
@@ -209,6 +216,7 @@ function validate(raw: Raw, operands: string[], verbosity: Verbosity | null, che
     follow: raw.follow ?? false,
     jobs: raw.jobs,
     backend: raw.backend,
+    fleet: fleetOptionsOf(raw.backend, raw),
     hasher: raw.hasher,
     progress: raw.progress,
     cache: raw.cache ?? null,

@@ -1,13 +1,13 @@
 /**
  * The one place that turns a command line into a run and typed errors into messages and exit
- * codes. Exit codes: 0 ok; 1 a file could not be read, a check failed, --audit found changes, or
- * stdout could not be written (`write error: No space left on device`);
+ * codes. Exit codes: 0 ok; 1 a file could not be read, a check failed, --audit found changes,
+ * the fleet failed the run (--backend bullmq: no worker, Redis away), or stdout could not be written (`write error: No space left on device`);
  * 2 usage error or unusable manifest/backend; 130 SIGINT (143 SIGTERM); 141 stdout closed early.
  */
 import { runAudit } from '../audit.js';
 import { runCheck } from '../check.js';
 import { digestTree, type RunOptions, type RunSink } from '../digest.js';
-import { InterruptedError, ManifestError, OutputClosedError, OutputWriteError, SetupError, UsageError } from '../errors.js';
+import { FleetError, InterruptedError, ManifestError, OutputClosedError, OutputWriteError, SetupError, UsageError } from '../errors.js';
 import { ndjsonLine } from '../format/json.js';
 import { writeSorted } from '../format/report.js';
 import { DigestStore } from '../store.js';
@@ -49,6 +49,10 @@ function exitCodeFor(error: unknown, reporter: Reporter): number {
     reporter.sayText(error.message);
     return EXIT.usage;
   }
+  if (error instanceof FleetError) {
+    reporter.sayText(error.message); // --backend bullmq: no worker, Redis away (fleet.ts)
+    return EXIT.failed;
+  }
   if (error instanceof OutputClosedError) return EXIT.outputClosed; // the reader left: say nothing
   if (error instanceof OutputWriteError) {
     reporter.sayText(`write error: ${error.message}`); // as coreutils: one line, exit 1
@@ -65,6 +69,7 @@ function runOptionsOf(options: CliOptions, io: Io, sizes: boolean, reporter: Rep
     stats,
     sizes,
     backend: options.backend,
+    fleet: options.fleet ?? undefined,
     jobs: options.jobs,
     hasher: options.hasher,
     follow: options.follow,
