@@ -6,7 +6,7 @@
 import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
 import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
-import { pathCount, unpackPath, type BytePath, type PackedPaths } from './paths.js';
+import { pathCount, stringToBytePath, unpackPath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { defaultJobs, openPool, workTask, type Backend } from './pool.js';
 import { fleetFailure, type FleetOptions } from './fleet.js';
@@ -150,6 +150,8 @@ async function run(
   }) : null;
   const pool = await opening;
   if (cache) ctx = { ...ctx, cache: { cutoffNs: cache.cutoffNs } };
+  // A fleet worker runs in a directory of its own: relative operands are resolved against ours.
+  if (backend === 'bullmq') ctx = { ...ctx, cwd: stringToBytePath(process.cwd()) };
   const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits, cachedFor: cache?.cachedFor, countBytes: options.stats !== undefined && !ctx.sizes });
   const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
   try {

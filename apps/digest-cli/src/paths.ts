@@ -24,10 +24,41 @@ export const bytesToBytePath = (bytes: Uint8Array): BytePath => Buffer.from(byte
 export const bytePathToBuffer = (path: BytePath): Buffer => Buffer.from(path, 'latin1');
 
 /**
- * A byte string as fs and the native hasher take it: ASCII paths stay strings (no Buffer to
- * allocate per file), others become their raw bytes.
+ * The directory (with a trailing `/`) that relative paths are resolved against by
+ * {@link fsPath} / {@link fsBuffer}; '' = the process's own. Set only around one work item of a
+ * fleet worker ({@link inBaseDir}): its process runs in another directory than the caller, whose
+ * relative paths (`digest-tree tree`) must still mean the caller's `tree` and print as such.
  */
-export const fsPath = (path: BytePath): string | Buffer => (ASCII.test(path) ? path : Buffer.from(path, 'latin1'));
+let baseDir: BytePath = '';
+
+/**
+ * Runs `fn` (synchronous, so nothing else in this thread sees the setting) with relative paths
+ * resolved against `dir` (a caller's working directory) in every fs call of the walk and hasher.
+ */
+export function inBaseDir<T>(dir: BytePath | undefined, fn: () => T): T {
+  if (!dir) return fn();
+  baseDir = dir.endsWith('/') ? dir : `${dir}/`;
+  try {
+    return fn();
+  } finally {
+    baseDir = '';
+  }
+}
+
+const based = (path: BytePath): BytePath => (baseDir === '' || path.charCodeAt(0) === 47 ? path : baseDir + path);
+
+/**
+ * A byte string as fs and the native hasher take it: ASCII paths stay strings (no Buffer to
+ * allocate per file), others become their raw bytes. Relative paths are resolved against
+ * {@link inBaseDir}'s directory when one is set.
+ */
+export const fsPath = (path: BytePath): string | Buffer => {
+  const full = based(path);
+  return ASCII.test(full) ? full : Buffer.from(full, 'latin1');
+};
+
+/** {@link fsPath} always as raw bytes. */
+export const fsBuffer = (path: BytePath): Buffer => Buffer.from(based(path), 'latin1');
 
 /** A path typed by a user (command line, library caller): its UTF-8 bytes as a byte string. */
 export const stringToBytePath = (path: string): BytePath => (ASCII.test(path) ? path : Buffer.from(fsencode(path)).toString('latin1'));

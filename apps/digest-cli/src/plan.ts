@@ -291,6 +291,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
     if (batch === undefined) return null;
     const item: HashItem = { kind: 'hash', id: this.#nextId++, paths: batch.paths, hasher: this.options.hasher };
     if (this.options.countBytes) item.countBytes = true;
+    if (this.options.ctx.cwd) item.cwd = this.options.ctx.cwd;
     this.#inFlightBatches.set(item.id, batch);
     return item;
   }

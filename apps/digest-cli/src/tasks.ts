@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import { defineTasks } from '@mpool/pool-core';
 import type { BatchDigests, HasherName } from './batch.js';
 import { hashBatch } from './hasher.js';
-import { fsPath, pathAt, pathCount, type PathList } from './paths.js';
+import { fsPath, inBaseDir, pathAt, pathCount, type BytePath, type PathList } from './paths.js';
 import { scan, type ScanResult } from './scan.js';
 import type { DirItem, WalkContext } from './walk.js';
 
@@ -31,6 +31,8 @@ export interface HashItem {
   hasher: HasherName;
   /** --stats where sizes are unknown (--check): also return the bytes of the files hashed. */
   countBytes?: boolean;
+  /** --backend bullmq: the caller's working directory (see WalkContext.cwd). */
+  cwd?: BytePath;
 }
 
 /** Anything the `work` task takes. */
@@ -42,13 +44,18 @@ export type WorkResult = ({ kind: 'list'; id: number } & ScanResult) | ({ kind: 
 export const { work } = defineTasks(import.meta.url, {
   /** Runs one work item; never throws for a per-file problem (those are part of the result). */
   work(item: WorkItem): WorkResult {
-    if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher, undefined, item.cached) };
-    const paths: Array<string | Buffer> = [];
-    for (let i = 0; i < pathCount(item.paths); i++) paths.push(fsPath(pathAt(item.paths, i)));
-    const { digests, failures } = hashBatch(paths, item.hasher);
-    return { kind: 'hash', id: item.id, digests, failures, ...(item.countBytes ? { bytes: bytesOf(paths, failures) } : {}) };
+    // On a fleet worker, relative paths are the caller's: resolve them against its directory.
+    return inBaseDir(item.kind === 'list' ? item.ctx.cwd : item.cwd, () => run(item));
   },
 });
+
+function run(item: WorkItem): WorkResult {
+  if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher, undefined, item.cached) };
+  const paths: Array<string | Buffer> = [];
+  for (let i = 0; i < pathCount(item.paths); i++) paths.push(fsPath(pathAt(item.paths, i)));
+  const { digests, failures } = hashBatch(paths, item.hasher);
+  return { kind: 'hash', id: item.id, digests, failures, ...(item.countBytes ? { bytes: bytesOf(paths, failures) } : {}) };
+}
 
 /** Total size of the files hashed (not failed), by one stat each after the fact: only for --stats' byte count. */
 function bytesOf(paths: Array<string | Buffer>, failures: BatchDigests['failures']): number {

@@ -11,7 +11,7 @@ import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent, type S
 import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
 import { issueFromError, type Issue } from './errors.js';
-import { bytePathToBuffer, fsPath, joinBytePath, stringToBytePath, type BytePath } from './paths.js';
+import { bytePathToBuffer, fsBuffer, fsPath, joinBytePath, stringToBytePath, type BytePath } from './paths.js';
 
 /** A directory still to list. */
 export interface DirItem {
@@ -35,6 +35,11 @@ export interface WalkContext {
    * `cutoffNs`: digests of files whose mtime or ctime is not older than this are never reused.
    */
   cache?: { cutoffNs: bigint } | null;
+  /**
+   * --backend bullmq: the caller's working directory (a byte string), against which the
+   * fleet's workers resolve relative paths (paths.ts `inBaseDir`); unset locally.
+   */
+  cwd?: BytePath;
 }
 
 /** The entries of one directory that matter. */
@@ -121,7 +126,7 @@ export function listDir(dir: DirItem, ctx: WalkContext): DirListing {
   let entries: Dirent[];
   try {
     // latin1 names *are* byte strings: no Buffer per entry, and non-UTF-8 names survive.
-    entries = readdirSync(bytePathToBuffer(dir.path), { withFileTypes: true, encoding: 'latin1' });
+    entries = readdirSync(fsBuffer(dir.path), { withFileTypes: true, encoding: 'latin1' });
   } catch (error) {
     out.issues.push(issueFromError(dir.path, error));
     return out;

@@ -34,13 +34,18 @@ export interface FleetOptions {
   /** Its --root folders. Default: the repository and the temporary folder. */
   roots?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Run under tsx (default true); false runs the bin as the README's plain-JS command does. */
+  tsx?: boolean;
+  /** A command to run the worker under (`['setpriv', '--reuid=65534', ...]`): a worker of another user. */
+  wrap?: string[];
 }
 
 /** Starts one mpool-worker and resolves once it serves the queue. */
-export async function startWorker({ url, queue, flags = [], roots = [REPO_ROOT, tmpdir()], env = process.env }: FleetOptions): Promise<FleetWorkerProcess> {
+export async function startWorker({ url, queue, flags = [], roots = [REPO_ROOT, tmpdir()], env = process.env, tsx = true, wrap = [] }: FleetOptions): Promise<FleetWorkerProcess> {
   const rootFlags = roots.flatMap((root) => ['--root', root]);
-  const args = ['--import', TSX, BIN, '--redis', url, '--queue', queue, '--concurrency', '2', '--lock-ms', '2000', '--stalled-ms', '2000', ...rootFlags, ...flags];
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [...(tsx ? ['--import', TSX] : []), BIN, '--redis', url, '--queue', queue, '--concurrency', '2', '--lock-ms', '2000', '--stalled-ms', '2000', ...rootFlags, ...flags];
+  const argv = [...wrap, process.execPath, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   let out = '';

@@ -1,0 +1,227 @@
+/**
+ * `--backend bullmq`: a real redis-server and two mpool-workers, started once for the file with
+ * the README's command (plain node, `--root` = this package, no tsx), running as nobody so that a
+ * file the caller (root) could read is unreadable on the workers' side. Every output must be the
+ * threads backend's, byte for byte; then the faults: a worker killed mid-run, Redis restarted
+ * mid-run, no worker left at all. A missing redis-server fails the file (startRedis throws).
+ */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, startWorker, type FleetWorkerProcess } from '../../../packages/pool-bullmq/test/harness/fleet.js';
+import { startRedis, type RedisServer } from '../../../packages/pool-bullmq/test/harness/redis-server.js';
+import { makeHardTree } from './fixtures.js';
+import { cleanTempDirs, runBin, splitLines, tempDir, type RunResult } from './helpers.js';
+
+/** This package: what `mpool-worker --root` must cover (dist/tasks.js is the task module). */
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+const QUEUE = 'digest';
+
+let redis: RedisServer;
+let workers: FleetWorkerProcess[] = [];
+let dir: string;
+
+const startOne = () => startWorker({ url: redis.url, queue: QUEUE, tsx: false, roots: [PACKAGE_ROOT], wrap: NOBODY });
+const fleetArgs = () => ['--backend', 'bullmq', '--redis', redis.url, '--queue', QUEUE];
+const threads = (args: string[]) => runBin(['--backend', 'threads', ...args], { cwd: dir, asNobody: true });
+const bullmq = (args: string[], env?: Record<string, string>) => runBin([...fleetArgs(), ...args], { cwd: dir, env });
+/** stderr lines in a stable order (problems are reported as results arrive). */
+const errLines = (r: RunResult) => r.stderr.split('\n').filter(Boolean).sort();
+
+/** `chains` directory chains of `depth`, a file in each directory: listing them takes `depth` round trips in a row. */
+function chainTree(root: string, chains: number, depth: number): void {
+  for (let c = 0; c < chains; c++) {
+    let path = join(root, `c${c}`);
+    for (let i = 0; i < depth; i++) {
+      mkdirSync(path, { recursive: true });
+      writeFileSync(join(path, 'f'), `chain ${c} level ${i}\n`);
+      path = join(path, 'd');
+    }
+  }
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = tempDir();
+  makeHardTree(join(dir, 'tree'));
+  mkdirSync(join(dir, 'locked'));
+  writeFileSync(join(dir, 'locked/readable'), 'fine\n');
+  writeFileSync(join(dir, 'locked/secret'), 'root only\n');
+  mkdirSync(join(dir, 'locked/closed'));
+  writeFileSync(join(dir, 'locked/closed/inside'), 'x');
+  chmodSync(join(dir, 'locked/secret'), 0o600);
+  chmodSync(join(dir, 'locked/closed'), 0o700);
+  chainTree(join(dir, 'chains'), 4, 500);
+  workers = await startFleet({ url: redis.url, queue: QUEUE, tsx: false, roots: [PACKAGE_ROOT], wrap: NOBODY });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+  await redis?.stop();
+  cleanTempDirs();
+});
+
+/** Runs `args` on both backends and expects the same exit code, stdout bytes and problems. */
+async function same(args: string[], { unordered = false } = {}): Promise<RunResult> {
+  const [local, fleet] = await Promise.all([threads(args), bullmq(args)]);
+  expect(fleet.stderr).not.toContain('internal error');
+  expect(fleet.code, fleet.stderr).toBe(local.code);
+  if (unordered) expect(splitLines(fleet.stdout).map(String).sort()).toEqual(splitLines(local.stdout).map(String).sort());
+  else expect(fleet.stdout.equals(local.stdout), `stdout of ${args.join(' ')}`).toBe(true);
+  expect(errLines(fleet)).toEqual(errLines(local));
+  return fleet;
+}
+
+describe('--backend bullmq prints what --backend threads prints', () => {
+  it.each([[[]], [['--tag']], [['--json']], [['--exclude', 'many/', '--exclude', '*.bin']], [['-L']], [['-j', '1']], [['-j', '7']]])(
+    'on the hard-name tree, with %j',
+    async (extra) => {
+      const r = await same([...extra, 'tree']);
+      expect(r.code).toBe(0);
+      expect(splitLines(r.stdout).length).toBeGreaterThan(10);
+    },
+  );
+
+  it('--ndjson: the same lines (streamed, so unordered)', async () => {
+    await same(['--ndjson', 'tree'], { unordered: true });
+  });
+
+  it('takes the Redis URL and the queue from MPOOL_REDIS_URL / MPOOL_QUEUE', async () => {
+    const [local, fleet] = await Promise.all([threads(['tree']), runBin(['--backend', 'bullmq', 'tree'], { cwd: dir, env: { MPOOL_REDIS_URL: redis.url, MPOOL_QUEUE: QUEUE } })]);
+    expect(fleet.code, fleet.stderr).toBe(0);
+    expect(fleet.stdout.equals(local.stdout)).toBe(true);
+  });
+
+  it('--check and --audit give the same verdicts', async () => {
+    const manifest = (await threads(['tree'])).stdout;
+    const lines = splitLines(manifest);
+    // One digest changed, one file dropped (--audit: new), one that does not exist (missing / FAILED open).
+    const bad = Buffer.from(lines[0]!.toString('latin1').replace(/^\\?[0-9a-f]/, (m) => (m.endsWith('0') ? m.slice(0, -1) + '1' : m.slice(0, -1) + '0')), 'latin1');
+    const edited = [bad, ...lines.slice(2), Buffer.from(`${'0'.repeat(128)}  tree/not-there`)];
+    writeFileSync(join(dir, 'edited.sha512'), Buffer.concat(edited.flatMap((l) => [l, Buffer.from('\n')])));
+    const check = await same(['-c', 'edited.sha512']);
+    expect(check.code).toBe(1);
+    expect(check.stdout.toString('latin1')).toMatch(/: FAILED\n/);
+    const audit = await same(['--audit', 'edited.sha512', 'tree']);
+    expect(audit.code).toBe(1);
+    expect(audit.stdout.toString('latin1')).toMatch(/^changed: /m);
+    expect(audit.stdout.toString('latin1')).toMatch(/^missing: tree\/not-there$/m);
+  });
+
+  it('--cache: the cache lives with the caller; a second run reuses every digest and prints the same', async () => {
+    // The racy rule re-hashes files changed within 2 s of a cached run's start.
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const local = await threads(['tree']);
+    const first = await bullmq(['--stats', '--cache', 'fleet.cache', 'tree']);
+    const second = await bullmq(['--stats', '--cache', 'fleet.cache', 'tree']);
+    for (const r of [first, second]) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.equals(local.stdout)).toBe(true);
+    }
+    expect(second.stderr).toMatch(/stats: (\d+) files, \d+ bytes, 0 hashed, \1 reused/);
+  });
+
+  it('--progress works as locally (shown on stderr, same stdout)', async () => {
+    const r = await bullmq(['--progress', 'tree']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/files/);
+    expect(r.stdout.equals((await threads(['tree'])).stdout)).toBe(true);
+  });
+
+  it('a file or directory unreadable on the workers\' host (they run as nobody) is reported like any unreadable file', async () => {
+    const r = await same(['locked']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('digest-tree: locked/secret: Permission denied');
+    expect(r.stderr).toContain('digest-tree: locked/closed: Permission denied');
+    expect(r.stdout.toString()).toMatch(/ {2}locked\/readable\n$/);
+  });
+});
+
+describe('usage', () => {
+  it('names the missing flag and its variable', async () => {
+    const noRedis = await runBin(['--backend', 'bullmq', '--queue', 'q', 'tree'], { cwd: dir, env: { MPOOL_REDIS_URL: '' } });
+    expect(noRedis.code).toBe(2);
+    expect(noRedis.stderr).toContain("--backend bullmq needs the fleet's Redis: --redis URL (or MPOOL_REDIS_URL)");
+    const noQueue = await runBin(['--backend', 'bullmq', '--redis', redis.url, 'tree'], { cwd: dir, env: { MPOOL_QUEUE: '' } });
+    expect(noQueue.code).toBe(2);
+    expect(noQueue.stderr).toContain('--queue NAME (or MPOOL_QUEUE)');
+    const notRedis = await runBin(['--backend', 'bullmq', '--redis', 'http://u:pw@h', '--queue', 'q', 'tree'], { cwd: dir });
+    expect(notRedis.code).toBe(2);
+    expect(notRedis.stderr).toContain('--redis: expected a redis:// or rediss:// URL, got one starting with http:');
+    expect(notRedis.stderr).not.toContain('pw');
+  });
+
+  it('refuses --redis / --queue / --wait-for-workers without --backend bullmq (the environment variables are ignored)', async () => {
+    for (const flag of [['--redis', redis.url], ['--queue', 'q'], ['--wait-for-workers', '3']]) {
+      const r = await runBin([...flag, 'tree'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${flag[0]} applies only with --backend bullmq`);
+    }
+    const env = await runBin(['tree'], { cwd: dir, env: { MPOOL_REDIS_URL: 'redis://127.0.0.1:1', MPOOL_QUEUE: 'q' } });
+    expect(env.code).toBe(0);
+  });
+});
+
+describe('faults', () => {
+  /** Starts a run of the chain tree, waits `ms`, then does `fault`; returns the run's result. */
+  async function faultMidRun(args: string[], ms: number, fault: () => Promise<void>): Promise<{ result: RunResult; ranAtFault: boolean }> {
+    let exited = false;
+    const running = bullmq([...args, 'chains']).finally(() => (exited = true));
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const ranAtFault = !exited;
+    await fault();
+    return { result: await running, ranAtFault };
+  }
+
+  it('a worker killed (-9) mid-run: its batches re-run on the other one, the output is complete and correct', async () => {
+    const expected = await threads(['chains']);
+    expect(expected.code).toBe(0);
+    const victim = workers[0]!;
+    const { result, ranAtFault } = await faultMidRun(['-j', '4'], 400, async () => {
+      process.kill(victim.pid, 'SIGKILL');
+    });
+    expect(ranAtFault, 'the run was still going when the worker was killed').toBe(true);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.equals(expected.stdout)).toBe(true); // no line missing, none twice
+    workers[0] = await startOne();
+  }, 60_000);
+
+  it('Redis restarted mid-run: the run completes with the right output', async () => {
+    const expected = await threads(['chains']);
+    const { result, ranAtFault } = await faultMidRun(['-j', '4'], 400, () => redis.restart());
+    expect(ranAtFault).toBe(true);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.equals(expected.stdout)).toBe(true);
+  }, 60_000);
+
+  it('no worker left at all: exit 1 with a clear message within a bounded time, nothing printed on stdout', async () => {
+    const started = Date.now();
+    const { result, ranAtFault } = await faultMidRun(['-j', '4', '--wait-for-workers', '2'], 400, async () => {
+      for (const w of workers) process.kill(w.pid, 'SIGKILL');
+    });
+    const took = Date.now() - started;
+    expect(ranAtFault).toBe(true);
+    expect(result.code).toBe(1);
+    expect(result.stdout.length).toBe(0);
+    expect(result.stderr).toMatch(/^digest-tree: no mpool-worker has served queue "digest" .* for \d+ s .*; start each mpool-worker with --root \S+digest-cli/);
+    expect(took).toBeLessThan(30_000); // lock 2 s + 2 s + checks: a generous bound, not a speed test
+    workers = await startFleet({ url: redis.url, queue: QUEUE, tsx: false, roots: [PACKAGE_ROOT], wrap: NOBODY });
+  }, 60_000);
+
+  it('a worker whose --root does not cover digest-cli refuses the task: exit 2, naming the --root to give', async () => {
+    const other = await startWorker({ url: redis.url, queue: 'wrong-root', tsx: false, roots: ['/tmp'], wrap: NOBODY });
+    try {
+      const r = await runBin(['--backend', 'bullmq', '--redis', redis.url, '--queue', 'wrong-root', 'tree'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stdout.length).toBe(0);
+      expect(r.stderr).toContain('mpool-worker refuses task module');
+      expect(r.stderr).toContain(`start each mpool-worker with --root ${PACKAGE_ROOT.replace(/\/$/, '')}`);
+    } finally {
+      await other.stop('SIGKILL');
+    }
+  }, 30_000);
+});
