@@ -9,7 +9,7 @@ import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } fr
 import { pathCount, stringToBytePath, unpackPath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { defaultJobs, openPool, workTask, type Backend } from './pool.js';
-import { fleetFailure, type FleetOptions } from './fleet.js';
+import { fleetContext, fleetFailure, type FleetOptions } from './fleet.js';
 import type { WorkResult } from './tasks.js';
 import { CacheRun, type CacheOptions } from './cache-run.js';
 import type { RunStats } from './run-stats.js';
@@ -150,8 +150,7 @@ async function run(
   }) : null;
   const pool = await opening;
   if (cache) ctx = { ...ctx, cache: { cutoffNs: cache.cutoffNs } };
-  // A fleet worker runs in a directory of its own: relative operands are resolved against ours.
-  if (backend === 'bullmq') ctx = { ...ctx, cwd: stringToBytePath(process.cwd()) };
+  if (backend === 'bullmq') ctx = fleetContext(ctx, stringToBytePath(process.cwd()));
   const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits, cachedFor: cache?.cachedFor, countBytes: options.stats !== undefined && !ctx.sizes });
   const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
   try {

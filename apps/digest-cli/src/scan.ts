@@ -87,13 +87,16 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
   // per item rather than once per directory.
   const here: BytePath[] = [];
   const hereSizes: number[] = [];
-  for (let d = 0; d < dirs.length; d++) {
+  // ctx.descend: the subdirectories found are listed here too, while the item has room.
+  const queue = ctx.descend ? [...dirs] : dirs;
+  for (let d = 0; d < queue.length; d++) {
     if (d > 0 && (overdue() || here.length >= ITEM_FILES)) {
-      out.dirs.push(...dirs.slice(d));
+      out.dirs.push(...queue.slice(d));
       break;
     }
-    const listing = listDir(dirs[d]!, ctx);
-    out.dirs.push(...listing.dirs);
+    const listing = listDir(queue[d]!, ctx);
+    if (ctx.descend) queue.push(...listing.dirs);
+    else out.dirs.push(...listing.dirs);
     out.issues.push(...listing.issues);
     meta?.enterDir(cached?.[d] ?? null);
     listing.files.forEach((path, i) => {

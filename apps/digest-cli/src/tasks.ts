@@ -50,7 +50,7 @@ export const { work } = defineTasks(import.meta.url, {
 });
 
 function run(item: WorkItem): WorkResult {
-  if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher, undefined, item.cached) };
+  if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher, item.ctx.budgetMs, item.cached) };
   const paths: Array<string | Buffer> = [];
   for (let i = 0; i < pathCount(item.paths); i++) paths.push(fsPath(pathAt(item.paths, i)));
   const { digests, failures } = hashBatch(paths, item.hasher);

@@ -40,6 +40,14 @@ export interface WalkContext {
    * fleet's workers resolve relative paths (paths.ts `inBaseDir`); unset locally.
    */
   cwd?: BytePath;
+  /**
+   * --backend bullmq: a listing item also lists the subdirectories it finds, within its budget
+   * (scan.ts), so that a tree of many small directories makes few, large jobs: each costs a
+   * broker round trip. Not with `cache` (the cache's entries travel per directory given).
+   */
+  descend?: boolean;
+  /** Time budget of a listing item (scan.ts BUDGET_MS when unset; longer on a fleet, whose jobs cost a round trip each). */
+  budgetMs?: number;
 }
 
 /** The entries of one directory that matter. */
