@@ -4,6 +4,7 @@ import { fmt, fmtRange, fmtRatio } from './stats.mjs';
 import { POOL_PEERS, poolBars, STARTUP_VARIANTS } from './pools.mjs';
 import { bullmqBars } from './bullmq.mjs';
 import { cacheSection } from './report-cache.mjs';
+import { fleetSection } from './report-fleet.mjs';
 import { bullmqSection } from './bullmq-report.mjs';
 
 const n = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
@@ -288,8 +289,8 @@ function ioSection(io) {
   return lines;
 }
 
-/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, cache?, io?, openssl? }. */
-export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, io, openssl }) {
+/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, cache?, io?, fleet?, openssl? }. */
+export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, io, fleet, openssl }) {
   const lines = [
     '# mpool benchmark results',
     '',
@@ -315,6 +316,7 @@ export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
   if (cache) lines.push(...from('cache', cache), ...cacheSection(cache));
   if (io) lines.push(...from('io', io), ...ioSection(io));
+  if (fleet) lines.push(...from('fleet', fleet), ...fleetSection(fleet));
   // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
   const memory = new URL('../memory.md', import.meta.url);
   if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');

@@ -3,13 +3,15 @@
 // Sections: pools (mpool vs piscina/tinypool/workerpool/Python), bullmq (BullmqPool on its own
 // redis-server and mpool-worker fleet vs plain BullMQ), hash (sha512-native vs node:crypto),
 // digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit), cache (digest-tree
-// --cache re-runs against a full run).
+// --cache re-runs against a full run), io (cold cache, empty files), fleet (digest-tree --backend
+// bullmq on 2 local mpool-workers vs --backend procs).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultCorpusRoot, ensureCorpora } from './corpus.mjs';
 import { digestTools, ensureRhash, runDigest } from './digest.mjs';
 import { runDigestCache } from './digest-cache.mjs';
+import { runDigestFleet } from './digest-fleet.mjs';
 import { bullmqBars, runBullmq } from './bullmq.mjs';
 import { runHash } from './hash.mjs';
 import { lanesSpeed, opensslSpeed } from './limits.mjs';
@@ -22,7 +24,7 @@ import { BENCH_DIR, REPO_ROOT } from './workspace.mjs';
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [options])
 
   --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
-  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,cache,io (default: all)
+  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,cache,io,fleet (default: all)
   --scenarios LIST       pools scenarios to run, comma-separated: latency,throughput,map,payload,io,startup
                          (default: all); the report then goes to bench/results/raw/RESULTS-partial.md
   --trees LIST           digest corpora to run, comma-separated: large,small,mixed (default: all)
@@ -54,7 +56,7 @@ if (args.help) {
 }
 
 const quick = args.quick;
-const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io'];
+const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'fleet'];
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
@@ -110,7 +112,7 @@ log(`mpool bench (${mode}): ${only.join(', ')} on ${machine.cpuModel}, ${machine
 if (machine.loadAverageAtStart[0] > 0.5) log('note: the machine is busy (load average above 0.5): figures will be noisy');
 
 const results = { date, mode, settings, machine, sections: {} };
-const needCorpus = only.includes('hash') || only.includes('digest') || only.includes('cache') || only.includes('io');
+const needCorpus = only.includes('hash') || only.includes('digest') || only.includes('cache') || only.includes('io') || only.includes('fleet');
 if (needCorpus) mkdirSync(settings.corpus, { recursive: true });
 
 let openssl;
@@ -195,13 +197,24 @@ if (only.includes('io')) {
   }
 }
 
+if (only.includes('fleet')) {
+  log('fleet: digest-tree --backend bullmq (2 local mpool-workers) vs --backend procs, mixed corpus');
+  try {
+    const { trees } = await ensureCorpora({ root: settings.corpus, quick, makeCorpus: settings.makeCorpus, log, names: ['mixed'] });
+    results.sections.fleet = { ...(await runDigestFleet({ tree: trees.mixed, runs: Math.max(3, settings.digest.runs), log })), at: date };
+  } catch (err) {
+    log(`  fleet section failed: ${err.message}`);
+    results.sections.fleet = { error: err.message, at: date };
+  }
+}
+
 const minutes = (Date.now() - t0) / 60_000;
 results.minutes = minutes;
 const fileDate = date.replaceAll(':', '-');
 writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(results, null, 1)}\n`);
 // the report merges the latest result of each section (so `--only hash` keeps the pool tables)
 const latest = {};
-for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'openssl']) {
+for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'fleet', 'openssl']) {
   const file = join(rawDir, `latest-${mode}-${name}.json`);
   // --trees: the corpora not run this time keep their earlier figures
   if (name === 'digest' && args.trees && results.sections.digest?.trees && existsSync(file)) {
