@@ -1,14 +1,17 @@
 /**
- * One run: open the pool, stream work items through `imapUnordered` (the port of Python's
+ * One run: hash on the main thread while the run is small (inline.ts), then open the pool and
+ * stream the rest of the work items through `imapUnordered` (the port of Python's
  * `dict(pool.imap_unordered(compute_digest, allfiles, 20))`), hand each digest and each problem
  * to the caller as results arrive, and always leave no worker behind.
  */
-import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
+import { availableParallelism } from 'node:os';
+import type { Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
 import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
 import { pathCount, unpackPath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
-import { openPool, workTask, type Backend } from './pool.js';
+import { INLINE_MS, InlineWork } from './inline.js';
+import { checkBackend, openPool, type Backend } from './pool.js';
 import type { WorkResult } from './tasks.js';
 import { classifyOperand, type WalkContext } from './walk.js';
 
@@ -16,8 +19,13 @@ import { classifyOperand, type WalkContext } from './walk.js';
 export interface RunOptions {
   /** `threads` (default) or `procs`. */
   backend?: Backend;
-  /** Number of workers; default: the number of CPUs. */
+  /** Number of workers, when a pool is started (see {@link inlineMs}); default: the number of CPUs. */
   jobs?: number;
+  /**
+   * Main-thread time (ms) spent hashing before a pool is started: a run done within it starts
+   * no worker (inline.ts). 0: always start the pool. Default {@link INLINE_MS}.
+   */
+  inlineMs?: number;
   /** `auto` (default): native when the addon loads, else node:crypto. */
   hasher?: HasherName;
   /** Follow symlinks (loops are detected and not followed). Default false. */
@@ -115,29 +123,45 @@ async function run(
   sink: RunSink,
   seed: (scheduler: Scheduler, counts: RunProgress) => void,
 ): Promise<void> {
-  const workers = options.jobs ?? cpuCount();
+  // availableParallelism is pool-core's cpuCount(), without loading a pool package.
+  const workers = options.jobs ?? availableParallelism();
   const hasher = options.hasher ?? 'auto';
+  const backend = options.backend ?? 'threads';
   await checkHasher(hasher);
+  await checkBackend(backend);
   options.signal?.throwIfAborted();
-  // Workers start (tens of ms) while the operands are looked at.
-  const pool = await openPool(options.backend ?? 'threads', workers);
   const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits });
   const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
+  const report = (result: WorkResult) => {
+    handle(result, scheduler, counts, sink);
+    sink.progress?.(counts);
+  };
+  let open: Awaited<ReturnType<typeof openPool>> | null = null;
   try {
     seed(scheduler, counts);
-    // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
-    // running + queued slot full, small enough that the scheduler's priorities still matter.
-    const results = pool.imapUnordered(workTask(), scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
-    for await (const result of results) {
-      handle(result, scheduler, counts, sink);
-      sink.progress?.(counts);
+    // The hasher and the walk on this thread: loaded only for a run that has something to do.
+    const { runWorkItem } = await import('./work-item.js');
+    const inline = new InlineWork(scheduler, runWorkItem, report, options.signal);
+    if (!(await inline.runWithin(options.inlineMs ?? INLINE_MS))) {
+      open = await openPool(backend, workers);
+      // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
+      // running + queued slot full, small enough that the scheduler's priorities still matter.
+      const results = open.pool.imapUnordered(open.task, scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
+      let answered = false;
+      const helping = inline.helpWhile(() => !answered);
+      helping.catch(() => undefined); // awaited below; a failure also ends the iteration (stop)
+      for await (const result of results) {
+        answered = true;
+        report(result);
+      }
+      await helping;
     }
   } catch (error) {
-    if (options.signal?.aborted && error instanceof AbortError) throw options.signal.reason;
+    if (options.signal?.aborted && open?.isAbort(error)) throw options.signal.reason;
     throw error;
   } finally {
     scheduler.stop();
-    await shutdown(pool);
+    if (open) await shutdown(open.pool);
   }
   counts.walking = false;
   sink.progress?.(counts);

@@ -63,11 +63,24 @@ function runOptionsOf(options: CliOptions, io: Io, sizes: boolean): RunOptions {
     sizes,
     backend: options.backend,
     jobs: options.jobs,
+    inlineMs: inlineMsFromEnv(process.env.DIGEST_TREE_INLINE_MS),
     hasher: options.hasher,
     follow: options.follow,
     exclude: options.exclude,
     signal: io.signal,
   };
+}
+
+/**
+ * `DIGEST_TREE_INLINE_MS`: how long the main thread hashes before a pool is started (inline.ts;
+ * 0: start it at once). For tests, which must cover both paths on small trees, and for tuning.
+ * @throws UsageError for anything but a number >= 0.
+ */
+export function inlineMsFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(ms)) throw new UsageError(`DIGEST_TREE_INLINE_MS must be a number of milliseconds >= 0, got '${value}'`);
+  return ms;
 }
 
 async function runMode(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
