@@ -4,6 +4,7 @@ import { fmt, fmtRange, fmtRatio } from './stats.mjs';
 import { POOL_PEERS, poolBars } from './pools.mjs';
 import { bullmqBars } from './bullmq.mjs';
 import { bullmqSection } from './bullmq-report.mjs';
+import { startupSection } from './startup.mjs';
 
 const n = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const med = (s) => s?.median;
@@ -226,8 +227,8 @@ function digestSection(d, openssl) {
   return lines;
 }
 
-/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, openssl? }. */
-export function renderReport({ machine, meta, pools, bullmq, hash, digest, openssl }) {
+/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, startup?, openssl? }. */
+export function renderReport({ machine, meta, pools, bullmq, hash, digest, startup, openssl }) {
   const lines = [
     '# mpool benchmark results',
     '',
@@ -251,10 +252,11 @@ export function renderReport({ machine, meta, pools, bullmq, hash, digest, opens
   }
   if (hash) lines.push(...from('hashing', hash), ...hashSection(hash, openssl));
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
+  if (startup) lines.push(...from('start-up', startup), ...startupSection(startup));
   // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
   const memory = new URL('../memory.md', import.meta.url);
   if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');
-  const missing = Object.entries({ pools, bullmq, hash, digest }).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries({ pools, bullmq, hash, digest, startup }).filter(([, v]) => !v).map(([k]) => k);
   if (missing.length) lines.push(`Sections not run yet: ${missing.join(', ')} (\`pnpm bench\` runs them all).`, '');
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,8 @@
 // The benchmark harness: `pnpm bench` (root) → `node bench/src/run.mjs [options]`.
 // Sections: pools (mpool vs piscina/tinypool/workerpool/Python), bullmq (BullmqPool on its own
 // redis-server and mpool-worker fleet vs plain BullMQ), hash (sha512-native vs node:crypto),
-// digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit).
+// digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit), startup (digest-tree on
+// 10 tiny files vs node -e 0 and sha512sum).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,6 +11,7 @@ import { defaultCorpusRoot, ensureCorpora } from './corpus.mjs';
 import { digestTools, ensureRhash, runDigest } from './digest.mjs';
 import { bullmqBars, runBullmq } from './bullmq.mjs';
 import { runHash } from './hash.mjs';
+import { runStartup, startupBar } from './startup.mjs';
 import { opensslSpeed } from './limits.mjs';
 import { machineInfo } from './machine.mjs';
 import { poolBars, runPools } from './pools.mjs';
@@ -19,8 +21,8 @@ import { BENCH_DIR, REPO_ROOT } from './workspace.mjs';
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [options])
 
   --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
-  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest (default: all)
-  --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs); default 3/3/5/3, quick 1/1/2/1
+  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,startup (default: all)
+  --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs, startup rounds); default 3/3/5/3/20, quick 1/1/2/1/5
   --corpus DIR           corpus folder (env MPOOL_CORPUS; default \${TMPDIR:-/tmp}/mpool-corpus[-quick])
   --make-corpus PATH     make-corpus.sh (env MPOOL_MAKE_CORPUS; default <repo>/../shared/bench/make-corpus.sh)
   --python-peer PATH     python_pool_digest.py (env MPOOL_PYTHON_PEER; default <repo>/../shared/bench/peers/...)
@@ -46,7 +48,7 @@ if (args.help) {
 }
 
 const quick = args.quick;
-const SECTIONS = ['pools', 'bullmq', 'hash', 'digest'];
+const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'startup'];
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
@@ -72,6 +74,7 @@ const settings = {
     : { rounds: runsOverride ?? 3, mapItems: 1_000_000, plainItems: 20_000, latencyN: 1000, latencyWarmup: 1000, tasks: 20_000, payloadN: 100 },
   hash: quick ? { runs: runsOverride ?? 2, blockMiB: 64 } : { runs: runsOverride ?? 5, blockMiB: 256 },
   digest: { runs: runsOverride ?? (quick ? 1 : 3) },
+  startup: { rounds: runsOverride ?? (quick ? 5 : 20) },
   openssl: quick ? { runs: 1, seconds: 1 } : { runs: 2, seconds: 3 },
 };
 
@@ -89,7 +92,7 @@ if (machine.loadAverageAtStart[0] > 0.5) log('note: the machine is busy (load av
 
 const results = { date, mode, settings, machine, sections: {} };
 const needCorpus = only.includes('hash') || only.includes('digest');
-if (needCorpus) mkdirSync(settings.corpus, { recursive: true });
+if (needCorpus || only.includes('startup')) mkdirSync(settings.corpus, { recursive: true });
 
 let openssl;
 if (needCorpus) {
@@ -141,13 +144,22 @@ if (only.includes('digest')) {
   }
 }
 
+if (only.includes('startup')) {
+  log(`startup: digest-tree on 10 tiny files vs node -e 0 and sha512sum, ${settings.startup.rounds} rounds taking turns`);
+  const startup = await runStartup({ root: settings.corpus, rounds: settings.startup.rounds, log });
+  startup.at = date;
+  results.sections.startup = startup;
+  const bar = startupBar(startup);
+  log(`  ${bar.pass === null ? 'N/A ' : bar.pass ? 'PASS' : 'FAIL'} ${bar.name}: ${bar.detail}`);
+}
+
 const minutes = (Date.now() - t0) / 60_000;
 results.minutes = minutes;
 const fileDate = date.replaceAll(':', '-');
 writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(results, null, 1)}\n`);
 // the report merges the latest result of each section (so `--only hash` keeps the pool tables)
 const latest = {};
-for (const name of ['pools', 'bullmq', 'hash', 'digest', 'openssl']) {
+for (const name of ['pools', 'bullmq', 'hash', 'digest', 'startup', 'openssl']) {
   const file = join(rawDir, `latest-${mode}-${name}.json`);
   if (results.sections[name]) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
   if (existsSync(file)) latest[name] = JSON.parse(readFileSync(file, 'utf8'));
