@@ -31,6 +31,7 @@
  * The main thread is not interruptible inside an item: Ctrl-C is seen between items, which the
  * budget keeps short (a listing of a huge directory is the exception: readdir is one call).
  */
+import { nowMs } from './clock.js';
 import type { Scheduler } from './plan.js';
 import type { WorkItem, WorkResult } from './tasks.js';
 
@@ -106,9 +107,9 @@ export class InlineWork {
   }
 
   #run(item: WorkItem, budgetMs: number): void {
-    const t0 = performance.now();
+    const t0 = nowMs();
     const result = this.runItem(item, budgetMs);
-    this.#spent += performance.now() - t0;
+    this.#spent += nowMs() - t0;
     this.onResult(result);
   }
 
