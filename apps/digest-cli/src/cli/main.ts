@@ -92,9 +92,11 @@ async function runMode(options: CliOptions, io: Io, reporter: Reporter): Promise
 
 /** Shows progress if wanted; true when it is shown (the run then looks up sizes). */
 async function startProgress(options: CliOptions, io: Io, reporter: Reporter): Promise<boolean> {
+  if (options.progress === false || options.status) return false;
+  if (options.progress === undefined && io.progressMayBeTTY?.() === false) return false;
   const stream = io.progressStream;
   const wanted = options.progress ?? Boolean(stream?.isTTY);
-  if (wanted && stream && !options.status) {
+  if (wanted && stream) {
     const { createProgress } = await import('../progress.js'); // cli-progress only when shown
     // --check hashes the listed files without looking their sizes up: its percentage is of files.
     reporter.progress = createProgress(stream, options.progress === true, options.mode !== 'check');
