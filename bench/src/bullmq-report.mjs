@@ -33,10 +33,18 @@ export function bullmqSection(b) {
   row(`BullmqPool one task per call: ${n(c.tasks)} \`applyAsync(add, [i, 1])\` at once, all awaited`, 'throughput', 'perSecond', 'tasks/s');
   row(`BullmqPool 1 MiB Buffer echoed back, ${n(c.payloadN)} calls, ${c.payloadInFlight} in flight`, 'payload', 'perSecond', 'round trips/s');
   row('… the same in MB/s (both directions)', 'payload', 'MBps', 'MB/s');
+  const local = b.pools;
+  if (local) {
+    // The same work on one machine's pools, measured by the pools section of this run.
+    for (const [name, f] of [['ThreadPool', local.threads], ['ProcessPool', local.procs]]) {
+      lines.push(`| mpool ${name} one task per call (pools section, this run, 2 workers) | ${n(f?.throughput)} tasks/s | |`);
+      lines.push(`| mpool ${name} 1 MiB Buffer echoed back, sequential (pools section, this run) | ${n(f?.payload)} round trips/s | |`);
+    }
+  }
   const map = S('map', 'perSecond')?.median;
   const plain = S('plain', 'perSecond')?.median;
   if (Number.isFinite(map) && Number.isFinite(plain)) lines.push('', `BullmqPool map ÷ plain BullMQ one job per item: **${fmtRatio(map, plain)}**.`);
-  const p = b.poolsP50;
+  const p = b.pools && { threads: b.pools.threads?.p50, procs: b.pools.procs?.p50 };
   const us = (x) => (Number.isFinite(x) ? `${fmt(x / 1000)} ms (${fmt(x)} µs)` : '–');
   lines.push('', `### Lone \`apply(add, [i, 1])\` round trip, ${n(c.latencyN)} sequential calls`, '', 'Percentiles within a run; median (min–max) over the runs.', '', '| pool | p50 ms | p90 ms | p99 ms |', '|---|---|---|---|');
   const st = status(b.runs.latency);
@@ -47,7 +55,7 @@ export function bullmqSection(b) {
   if (p) {
     lines.push(`| mpool ThreadPool (pools section, this run) | ${us(p.threads)} | | |`, `| mpool ProcessPool (pools section, this run) | ${us(p.procs)} | | |`);
   } else {
-    lines.push('', '_The pools section did not run in this run: no ThreadPool / ProcessPool p50 beside it (`--only pools,bullmq` measures both)._');
+    lines.push('', '_The pools section did not run in this run: no ThreadPool / ProcessPool figures beside these (`--only pools,bullmq` measures both)._');
   }
   const errs = Object.entries(b.runs).flatMap(([id, e]) => (e.errors ?? []).map((x) => `- ${id}: ${cell(String(x).split('\n')[0].slice(0, 200))}`));
   if (b.error) errs.unshift(`- section: ${cell(b.error)}`);

@@ -35,22 +35,28 @@ const line = (id, r) => {
   return `BullmqPool 1 MiB echo (${r.inFlight} in flight): ${r.perSecond.toFixed(1)} round trips/s (${r.MBps.toFixed(1)} MB/s both ways)`;
 };
 
-/** The p50 (µs) the pools section measured in this same run, or undefined when it did not run. */
-function poolsP50(pools) {
+/**
+ * What the pools section measured in this same run for ThreadPool and ProcessPool (p50 in µs,
+ * one-task-per-call throughput, sequential 1 MiB round trips), or undefined when it did not run.
+ */
+function poolsFigures(pools) {
   if (!pools) return undefined;
-  const p = (id) => pools.peers?.[id]?.summary?.['latency.p50']?.median;
-  return { threads: p('mpool-threads'), procs: p('mpool-procs') };
+  const of = (id) => {
+    const m = (k) => pools.peers?.[id]?.summary?.[k]?.median;
+    return { p50: m('latency.p50'), throughput: m('throughput.perSecond'), payload: m('payload.perSecond') };
+  };
+  return { threads: of('mpool-threads'), procs: of('mpool-procs') };
 }
 
 /**
  * Runs the section. `opts`: { rounds, mapItems, plainItems, latencyN, tasks, payloadN, log, pools? }
- * (`pools`: this run's pools section, for its p50s). Returns { config, skipped?, error?, runs: { id:
- * { runs[], errors[], summary } }, poolsP50?, load1, versions }.
+ * (`pools`: this run's pools section, for its figures). Returns { config, skipped?, error?, runs: { id:
+ * { runs[], errors[], summary } }, pools?, load1, versions }.
  */
 export async function runBullmq(opts) {
   const { log } = opts;
   const cfg = { ...FLEET, slots: FLEET.workers * FLEET.concurrency, rounds: opts.rounds, mapItems: opts.mapItems, plainItems: opts.plainItems, latencyN: opts.latencyN, tasks: opts.tasks, payloadN: opts.payloadN, payloadInFlight: 4, plain: { workers: 2, concurrency: 10, batch: 1000 } };
-  const result = { config: cfg, poolsP50: poolsP50(opts.pools), versions: { bullmq: packageVersion('bullmq'), ioredis: packageVersion('ioredis') }, runs: {} };
+  const result = { config: cfg, pools: poolsFigures(opts.pools), versions: { bullmq: packageVersion('bullmq'), ioredis: packageVersion('ioredis') }, runs: {} };
   const binary = redisServerBinary();
   if (!binary) return { ...result, skipped: 'redis-server is not installed (bash scripts/setup.sh, or apt-get install redis-server)' };
   if (!existsSync(BIN)) return { ...result, skipped: '@mpool/pool-bullmq not built yet (packages/pool-bullmq/dist/bin.js missing: run pnpm build)' };
@@ -101,8 +107,8 @@ export async function runBullmq(opts) {
     }
   }
   result.load1 = summarize(loads);
-  const p = result.poolsP50;
-  if (p) log(`  beside: the pools section's p50 in this run: ThreadPool ${p.threads?.toFixed(1) ?? '–'} µs, ProcessPool ${p.procs?.toFixed(1) ?? '–'} µs`);
+  const p = result.pools;
+  if (p) log(`  beside: the pools section's p50 in this run: ThreadPool ${p.threads?.p50?.toFixed(1) ?? '–'} µs, ProcessPool ${p.procs?.p50?.toFixed(1) ?? '–'} µs`);
   return result;
 }
 

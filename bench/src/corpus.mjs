@@ -37,14 +37,14 @@ export function defaultCorpusRoot(quick) {
  * Makes sure `root/{large,small,mixed}` exist and are complete; builds what is missing. Returns
  * { trees: { name: { dir, files, bytes } }, built: [names] }.
  */
-export async function ensureCorpora({ root, quick, makeCorpus, log }) {
+export async function ensureCorpora({ root, quick, makeCorpus, log, names = TREES }) {
   const trees = {};
   const built = [];
   if (quick) {
     const r = await run('python3', [join(BENCH_DIR, 'src/python/mini_corpus.py'), root], { timeoutMs: 300_000 });
     if (r.code !== 0) throw new Error(`mini_corpus.py failed: ${r.stderr}`);
   } else {
-    const bad = TREES.filter((t) => {
+    const bad = names.filter((t) => {
       const dir = join(root, t);
       if (!existsSync(dir)) return true;
       const s = treeStats(dir);
@@ -60,6 +60,6 @@ export async function ensureCorpora({ root, quick, makeCorpus, log }) {
       built.push(...bad);
     }
   }
-  for (const t of TREES) trees[t] = { dir: join(root, t), ...treeStats(join(root, t)) };
+  for (const t of names) trees[t] = { dir: join(root, t), ...treeStats(join(root, t)) };
   return { trees, built };
 }

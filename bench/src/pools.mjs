@@ -17,6 +17,15 @@ export const POOL_PEERS = [
   { id: 'bare-threads', label: 'bare worker_threads loop (reference)', kind: 'node', file: 'src/pools/bare-threads.mjs', reference: true },
 ];
 
+/**
+ * Start-up only (no rounds): mpool pools with other options, beside the default ones in the
+ * start-up table. `minProcesses: 0` starts no worker in the constructor: the first call starts one.
+ */
+export const STARTUP_VARIANTS = [
+  { id: 'mpool-threads-min0', label: 'mpool ThreadPool, `minProcesses: 0`', kind: 'node', file: 'src/pools/mpool-threads.mjs', mpool: true, poolOptions: { minProcesses: 0 } },
+  { id: 'mpool-procs-min0', label: 'mpool ProcessPool, `minProcesses: 0`', kind: 'node', file: 'src/pools/mpool-procs.mjs', mpool: true, poolOptions: { minProcesses: 0 } },
+];
+
 function command(peer, cfg) {
   const file = join(BENCH_DIR, peer.file);
   return peer.kind === 'python' ? ['python3', [file, JSON.stringify(cfg)]] : [process.execPath, ['--expose-gc', file, JSON.stringify(cfg)]];
@@ -32,23 +41,29 @@ const METRICS = [
   ['mapChunk1', 'perSecond'],
   ['payload', 'perSecond'],
   ['payloadTransfer', 'perSecond'],
+  ['io', 'perSecond'],
 ];
 
 /**
- * Runs the pools section. `opts`: { rounds, tasks, latencyN, payloadN, startups, log }.
+ * Runs the pools section. `opts`: { rounds, tasks, latencyN, payloadN, startups, log, only? }
+ * (`only`: peer ids to run, e.g. to time the start-up variants alone with `rounds: 0`).
  * Returns { config, peers: { id: { label, skipped?, errors[], runs[], summary, startup } } }.
  */
 export async function runPools(opts) {
   const { log } = opts;
-  const cfg = { workers: 2, tasks: opts.tasks, latencyN: opts.latencyN, payloadN: opts.payloadN, warmup: opts.warmup };
-  const peers = Object.fromEntries(POOL_PEERS.map((p) => [p.id, { label: p.label, reference: !!p.reference, mpool: !!p.mpool, errors: [], runs: [] }]));
-  const active = new Set(POOL_PEERS.map((p) => p.id));
+  const cfg = { workers: 2, tasks: opts.tasks, latencyN: opts.latencyN, payloadN: opts.payloadN, warmup: opts.warmup, ioTasks: opts.ioTasks, ioPerWorker: opts.ioPerWorker };
+  if (opts.scenarios) cfg.scenarios = opts.scenarios;
+  const chosen = (p) => !opts.only || opts.only.includes(p.id);
+  const peers = Object.fromEntries(
+    [...POOL_PEERS, ...STARTUP_VARIANTS].filter(chosen).map((p) => [p.id, { label: p.label, reference: !!p.reference, mpool: !!p.mpool, errors: [], runs: [] }]),
+  );
+  const active = new Set([...POOL_PEERS, ...STARTUP_VARIANTS].filter(chosen).map((p) => p.id));
   const loads = [];
   for (let round = 1; round <= opts.rounds; round++) {
     // rotate the order each round so that no pool always runs right after the same neighbour
     const k = (round - 1) % POOL_PEERS.length;
     for (const peer of [...POOL_PEERS.slice(k), ...POOL_PEERS.slice(0, k)]) {
-      if (!active.has(peer.id)) continue;
+      if (!active.has(peer.id) || !peers[peer.id]) continue;
       const [cmd, args] = command(peer, cfg);
       const t0 = Date.now();
       const r = await run(cmd, args, { cwd: BENCH_DIR, timeoutMs: opts.timeoutMs ?? 180_000 });
@@ -81,16 +96,17 @@ export async function runPools(opts) {
           (res.throughputStatsOff ? ` (stats on ${f(res.throughputStatsOn.perSecond)}/s, off ${f(res.throughputStatsOff.perSecond)}/s)` : '') +
           (res.mapDefault ? `, map ${f(res.mapDefault.perSecond)}/s (chunksize 1: ${f(res.mapChunk1?.perSecond)}/s)` : '') +
           (res.payload ? `, 1 MiB ${f(res.payload.perSecond)}/s` : '') +
-          (res.payloadTransfer ? ` (transfer ${f(res.payloadTransfer.perSecond)}/s)` : ''),
+          (res.payloadTransfer ? ` (transfer ${f(res.payloadTransfer.perSecond)}/s)` : '') +
+          (res.io ? `, I/O-bound ${f(res.io.perSecond)} tasks/s (${res.io.perWorker} per worker)` : ''),
       );
     }
   }
   // start-up: spawn -> library loaded -> pool created -> first result, a fresh process each time
   for (let i = 1; i <= opts.startups; i++) {
-    for (const peer of POOL_PEERS) {
-      if (!active.has(peer.id) && !peers[peer.id].runs.length) continue;
+    for (const peer of [...POOL_PEERS, ...STARTUP_VARIANTS]) {
+      if (!peers[peer.id] || (!active.has(peer.id) && !peers[peer.id].runs.length)) continue;
       if ((peers[peer.id].startupFailures ?? 0) >= 2) continue;
-      const [cmd, args] = command(peer, { mode: 'startup', workers: 2 });
+      const [cmd, args] = command(peer, { mode: 'startup', workers: 2, poolOptions: peer.poolOptions });
       const r = await timeToFirstLine(cmd, args.filter((a) => a !== '--expose-gc'), { cwd: BENCH_DIR, timeoutMs: 30_000 });
       const entry = peers[peer.id];
       entry.startupRuns ??= [];
@@ -99,7 +115,7 @@ export async function runPools(opts) {
         entry.errors.push(`startup: exit ${r.code} ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
         continue;
       }
-      entry.startupRuns.push({ spawnToFirstMs: r.firstMs, createToFirstMs: r.line.tFirst - (r.line.tLoaded ?? 0) });
+      entry.startupRuns.push({ spawnToFirstMs: r.firstMs, createToFirstMs: r.line.tFirst - (r.line.tLoaded ?? 0), constructorMs: r.line.tCreated - (r.line.tLoaded ?? 0) });
     }
   }
   for (const entry of Object.values(peers)) {
@@ -111,10 +127,12 @@ export async function runPools(opts) {
     if (entry.startupRuns?.length) {
       entry.summary['startup.spawnToFirstMs'] = summarize(entry.startupRuns.map((s) => s.spawnToFirstMs));
       entry.summary['startup.createToFirstMs'] = summarize(entry.startupRuns.map((s) => s.createToFirstMs));
+      const ctor = entry.startupRuns.map((s) => s.constructorMs).filter(Number.isFinite);
+      if (ctor.length) entry.summary['startup.constructorMs'] = summarize(ctor);
     }
   }
-  for (const peer of POOL_PEERS) {
-    const s = peers[peer.id].summary['startup.spawnToFirstMs'];
+  for (const peer of [...POOL_PEERS, ...STARTUP_VARIANTS]) {
+    const s = peers[peer.id]?.summary['startup.spawnToFirstMs'];
     if (s) log(`  ${peer.label}: start-up ${s.median.toFixed(0)} ms (${s.min.toFixed(0)}–${s.max.toFixed(0)}) spawn → first result`);
   }
   return { config: { ...cfg, rounds: opts.rounds, startups: opts.startups }, load1: summarize(loads), peers };
@@ -157,6 +175,20 @@ export function poolBars(pools) {
       text: (a, b) => `${Math.round(a).toLocaleString('en-US')} vs ${Math.round(b).toLocaleString('en-US')} tasks/s = ${r(a, b)}×`,
     });
   }
+  const roundTrips = (a, b) => `${Math.round(a).toLocaleString('en-US')} vs ${Math.round(b).toLocaleString('en-US')} round trips/s = ${r(a, b)}×`;
+  const peerTransfers = ['piscina', 'tinypool', 'workerpool'].map((id) => get(pools, id, 'payloadTransfer.perSecond')).filter(Number.isFinite);
+  bar('mpool threads 1 MiB round trip with move() ≥ the best peer with transfer', get(pools, 'mpool-threads', 'payloadTransfer.perSecond'), peerTransfers.length ? Math.max(...peerTransfers) : NaN, (a, b) => a >= b, {
+    missing: 'mpool threads or every peer',
+    text: roundTrips,
+  });
+  bar('mpool procs 1 MiB round trip ≥ 2× Python Pool', get(pools, 'mpool-procs', 'payload.perSecond'), get(pools, 'python', 'payload.perSecond'), (a, b) => a >= 2 * b, {
+    missing: pools?.peers?.['mpool-procs']?.skipped ?? 'mpool procs or Python',
+    text: roundTrips,
+  });
+  bar('mpool procs 1 MiB round trip ≥ 0.8× mpool threads (copied)', get(pools, 'mpool-procs', 'payload.perSecond'), get(pools, 'mpool-threads', 'payload.perSecond'), (a, b) => a >= 0.8 * b, {
+    missing: 'mpool procs or threads',
+    text: roundTrips,
+  });
   bar('mpool procs round-trip p50 ≤ Python apply_async', get(pools, 'mpool-procs', 'latency.p50'), get(pools, 'python', 'latency.p50'), (a, b) => a <= b, {
     missing: pools?.peers?.['mpool-procs']?.skipped ?? 'mpool procs or Python',
     text: (a, b) => `${a.toFixed(1)} vs ${b.toFixed(1)} µs`,

@@ -1,8 +1,9 @@
 // Writes the Markdown report (bench/RESULTS.md) from the results of each section.
 import { existsSync, readFileSync } from 'node:fs';
 import { fmt, fmtRange, fmtRatio } from './stats.mjs';
-import { POOL_PEERS, poolBars } from './pools.mjs';
+import { POOL_PEERS, poolBars, STARTUP_VARIANTS } from './pools.mjs';
 import { bullmqBars } from './bullmq.mjs';
+import { cacheSection } from './report-cache.mjs';
 import { bullmqSection } from './bullmq-report.mjs';
 import { startupSection } from './startup.mjs';
 
@@ -134,7 +135,7 @@ function poolsSection(p) {
     '',
     `### Payload: a 1 MiB Buffer argument returned unchanged, ${n(cfg.payloadN)} sequential round trips`,
     '',
-    'Copied (structured clone / pickle) both ways; "with transfer" moves the ArrayBuffer both ways (transferList + `move()` / `workerpool.Transfer`). mpool has no transfer option.',
+    'Copied (structured clone / pickle) both ways; "with transfer" moves the ArrayBuffer both ways (piscina and tinypool: transferList + `move()`; workerpool: `Transfer`; mpool: `move()` on the argument and on the result). mpool ProcessPool sends big buffers on a socket beside its IPC channel; with `move()` it skips the copy it otherwise makes at send time (processes share no memory, so bytes still cross). Python pickles.',
     '',
     '| pool | round trips/s | with transfer (round trips/s) |',
     '|---|---|---|',
@@ -144,24 +145,41 @@ function poolsSection(p) {
     const st = status(d.id);
     lines.push(st ? `| ${label(d.id)} | ${st} | |` : `| ${label(d.id)} | ${fmtRange(S(d.id, 'payload.perSecond'))} | ${S(d.id, 'payloadTransfer.perSecond') ? fmtRange(S(d.id, 'payloadTransfer.perSecond')) : 'n/a'} |`);
   }
+  const ioRows = rows.filter((d) => S(d.id, 'io.perSecond'));
+  if (ioRows.length) {
+    const perWorker = ioRows.map((d) => p.peers[d.id].runs.find((r) => r.io)?.io.perWorker).find(Boolean);
+    lines.push(
+      '',
+      `### I/O-bound tasks: ${n(cfg.ioTasks)} tasks awaiting a 1 ms timer, submitted at once, concurrentTasksPerWorker ${perWorker}`,
+      '',
+      'Each pool with `concurrentTasksPerWorker` set (mpool, piscina, tinypool: the same option name and meaning), so a worker keeps that many tasks waiting at once. ' +
+        `The ideal is ${n((2 * perWorker * 1000) / 1.1)}/s or so (2 workers × ${perWorker} at once / ~1.1 ms per timer).`,
+      '',
+      '| pool | tasks/s |',
+      '|---|---|',
+    );
+    for (const d of ioRows) lines.push(`| ${label(d.id)} | ${fmtRange(S(d.id, 'io.perSecond'))} |`);
+  }
   lines.push(
     '',
     `### Start-up: ${cfg.startups} fresh processes each`,
     '',
     'Spawn of a new `node` / `python3` → library imported → pool created (2 workers) → first trivial result back in the parent; measured by the parent from spawn to the child\'s first stdout line. ' +
-      'The second column is the part inside the child from the pool constructor to the first result.',
+      'The second column is the part inside the child from the pool constructor to the first result; the third, the constructor alone ' +
+      '(mpool `minProcesses: 0` rows: a pool that starts no worker until its first call, which then starts one).',
     '',
-    '| pool | spawn → first result (ms) | pool created → first result (ms) |',
-    '|---|---|---|',
+    '| pool | spawn → first result (ms) | pool created → first result (ms) | constructor (ms) |',
+    '|---|---|---|---|',
   );
-  for (const d of rows) {
+  for (const d of [...rows, ...STARTUP_VARIANTS.filter((v) => p.peers[v.id])]) {
     if (p.peers[d.id].skipped) {
-      lines.push(`| ${label(d.id)} | skipped: ${why(p.peers[d.id].skipped)} | |`);
+      lines.push(`| ${label(d.id)} | skipped: ${why(p.peers[d.id].skipped)} | | |`);
       continue;
     }
-    lines.push(`| ${label(d.id)} | ${fmtRange(S(d.id, 'startup.spawnToFirstMs'))} | ${fmtRange(S(d.id, 'startup.createToFirstMs'))} |`);
+    const ctor = S(d.id, 'startup.constructorMs');
+    lines.push(`| ${label(d.id)} | ${fmtRange(S(d.id, 'startup.spawnToFirstMs'))} | ${fmtRange(S(d.id, 'startup.createToFirstMs'))} | ${ctor ? fmtRange(ctor) : '–'} |`);
   }
-  const errs = rows.flatMap((d) => p.peers[d.id].errors.map((e) => `- ${label(d.id)}: ${String(e).split('\n')[0].slice(0, 200)}`));
+  const errs = [...rows, ...STARTUP_VARIANTS.filter((v) => p.peers[v.id])].flatMap((d) => p.peers[d.id].errors.map((e) => `- ${label(d.id)}: ${String(e).split('\n')[0].slice(0, 200)}`));
   if (errs.length) lines.push('', 'Errors:', '', ...errs);
   lines.push('');
   return lines;
@@ -227,8 +245,8 @@ function digestSection(d, openssl) {
   return lines;
 }
 
-/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, startup?, openssl? }. */
-export function renderReport({ machine, meta, pools, bullmq, hash, digest, startup, openssl }) {
+/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, cache?, 'digest-startup'?, openssl? }. */
+export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, 'digest-startup': startup, openssl }) {
   const lines = [
     '# mpool benchmark results',
     '',
@@ -252,11 +270,12 @@ export function renderReport({ machine, meta, pools, bullmq, hash, digest, start
   }
   if (hash) lines.push(...from('hashing', hash), ...hashSection(hash, openssl));
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
+  if (cache) lines.push(...from('cache', cache), ...cacheSection(cache));
   if (startup) lines.push(...from('start-up', startup), ...startupSection(startup));
   // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
   const memory = new URL('../memory.md', import.meta.url);
   if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');
-  const missing = Object.entries({ pools, bullmq, hash, digest, startup }).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries({ pools, bullmq, hash, digest, cache, 'digest-startup': startup }).filter(([, v]) => !v).map(([k]) => k);
   if (missing.length) lines.push(`Sections not run yet: ${missing.join(', ')} (\`pnpm bench\` runs them all).`, '');
   return `${lines.join('\n')}\n`;
 }

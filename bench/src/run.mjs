@@ -2,13 +2,15 @@
 // The benchmark harness: `pnpm bench` (root) → `node bench/src/run.mjs [options]`.
 // Sections: pools (mpool vs piscina/tinypool/workerpool/Python), bullmq (BullmqPool on its own
 // redis-server and mpool-worker fleet vs plain BullMQ), hash (sha512-native vs node:crypto),
-// digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit), startup (digest-tree on
-// 10 tiny files vs node -e 0 and sha512sum).
+// digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit), cache (digest-tree
+// --cache re-runs against a full run), digest-startup (digest-tree on 10 tiny files vs node -e 0
+// and sha512sum).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultCorpusRoot, ensureCorpora } from './corpus.mjs';
 import { digestTools, ensureRhash, runDigest } from './digest.mjs';
+import { runDigestCache } from './digest-cache.mjs';
 import { bullmqBars, runBullmq } from './bullmq.mjs';
 import { runHash } from './hash.mjs';
 import { runStartup, startupBar } from './startup.mjs';
@@ -21,8 +23,11 @@ import { BENCH_DIR, REPO_ROOT } from './workspace.mjs';
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [options])
 
   --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
-  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,startup (default: all)
-  --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs, startup rounds); default 3/3/5/3/20, quick 1/1/2/1/5
+  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,cache,digest-startup (default: all)
+  --scenarios LIST       pools scenarios to run, comma-separated: latency,throughput,map,payload,io,startup
+                         (default: all); the report then goes to bench/results/raw/RESULTS-partial.md
+  --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs, digest-startup rounds);
+                         default 3/3/5/3/20, quick 1/1/2/1/5
   --corpus DIR           corpus folder (env MPOOL_CORPUS; default \${TMPDIR:-/tmp}/mpool-corpus[-quick])
   --make-corpus PATH     make-corpus.sh (env MPOOL_MAKE_CORPUS; default <repo>/../shared/bench/make-corpus.sh)
   --python-peer PATH     python_pool_digest.py (env MPOOL_PYTHON_PEER; default <repo>/../shared/bench/peers/...)
@@ -35,6 +40,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     runs: { type: 'string' },
+    scenarios: { type: 'string' },
     corpus: { type: 'string' },
     'make-corpus': { type: 'string' },
     'python-peer': { type: 'string' },
@@ -48,7 +54,7 @@ if (args.help) {
 }
 
 const quick = args.quick;
-const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'startup'];
+const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'cache', 'digest-startup'];
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
@@ -67,16 +73,30 @@ const settings = {
   makeCorpus: resolve(args['make-corpus'] ?? process.env.MPOOL_MAKE_CORPUS ?? join(sharedBench, 'make-corpus.sh')),
   pythonPeer: resolve(args['python-peer'] ?? process.env.MPOOL_PYTHON_PEER ?? join(sharedBench, 'peers/python_pool_digest.py')),
   pools: quick
-    ? { rounds: runsOverride ?? 1, tasks: 20_000, latencyN: 1000, payloadN: 30, startups: 3, warmup: 1000 }
-    : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 200, startups: 10, warmup: 2000 },
+    ? { rounds: runsOverride ?? 1, tasks: 20_000, latencyN: 1000, payloadN: 30, startups: 3, warmup: 1000, ioTasks: 5_000, ioPerWorker: 16 }
+    : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 200, startups: 10, warmup: 2000, ioTasks: 20_000, ioPerWorker: 16 },
   bullmq: quick
     ? { rounds: runsOverride ?? 1, mapItems: 100_000, plainItems: 2_000, latencyN: 100, latencyWarmup: 200, tasks: 2_000, payloadN: 20 }
     : { rounds: runsOverride ?? 3, mapItems: 1_000_000, plainItems: 20_000, latencyN: 1000, latencyWarmup: 1000, tasks: 20_000, payloadN: 100 },
   hash: quick ? { runs: runsOverride ?? 2, blockMiB: 64 } : { runs: runsOverride ?? 5, blockMiB: 256 },
   digest: { runs: runsOverride ?? (quick ? 1 : 3) },
-  startup: { rounds: runsOverride ?? (quick ? 5 : 20) },
+  digestStartup: { rounds: runsOverride ?? (quick ? 5 : 20) },
   openssl: quick ? { runs: 1, seconds: 1 } : { runs: 2, seconds: 3 },
 };
+
+/** Only some pools scenarios: the report goes to bench/results/raw/RESULTS-partial.md (see below). */
+const partial = args.scenarios !== undefined && only.includes('pools');
+if (args.scenarios !== undefined) {
+  const POOL_SCENARIOS = ['latency', 'throughput', 'map', 'payload', 'io', 'startup'];
+  const scenarios = args.scenarios.split(',').map((x) => x.trim()).filter(Boolean);
+  const bad = scenarios.filter((x) => !POOL_SCENARIOS.includes(x));
+  if (bad.length || scenarios.length === 0) {
+    console.error(`unknown pools scenario(s): ${bad.join(', ') || '(none given)'} (use ${POOL_SCENARIOS.join(',')})`);
+    process.exit(2);
+  }
+  settings.pools.scenarios = scenarios.filter((x) => x !== 'startup');
+  if (!scenarios.includes('startup')) settings.pools.startups = 0;
+}
 
 const t0 = Date.now();
 const stamp = () => `[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s]`;
@@ -91,8 +111,8 @@ log(`mpool bench (${mode}): ${only.join(', ')} on ${machine.cpuModel}, ${machine
 if (machine.loadAverageAtStart[0] > 0.5) log('note: the machine is busy (load average above 0.5): figures will be noisy');
 
 const results = { date, mode, settings, machine, sections: {} };
-const needCorpus = only.includes('hash') || only.includes('digest');
-if (needCorpus || only.includes('startup')) mkdirSync(settings.corpus, { recursive: true });
+const needCorpus = only.includes('hash') || only.includes('digest') || only.includes('cache');
+if (needCorpus || only.includes('digest-startup')) mkdirSync(settings.corpus, { recursive: true });
 
 let openssl;
 if (needCorpus) {
@@ -144,11 +164,22 @@ if (only.includes('digest')) {
   }
 }
 
-if (only.includes('startup')) {
-  log(`startup: digest-tree on 10 tiny files vs node -e 0 and sha512sum, ${settings.startup.rounds} rounds taking turns`);
-  const startup = await runStartup({ root: settings.corpus, rounds: settings.startup.rounds, log });
+if (only.includes('cache')) {
+  log(`cache: digest-tree --cache re-runs, corpora small and mixed in ${settings.corpus}`);
+  try {
+    const { trees } = await ensureCorpora({ root: settings.corpus, quick, makeCorpus: settings.makeCorpus, log, names: ['small', 'mixed'] });
+    results.sections.cache = { runs: settings.digest.runs, ...(await runDigestCache({ trees, runs: settings.digest.runs, log })), at: date };
+  } catch (err) {
+    log(`  cache section failed: ${err.message}`);
+    results.sections.cache = { error: err.message, at: date, trees: {} };
+  }
+}
+
+if (only.includes('digest-startup')) {
+  log(`digest-startup: digest-tree on 10 tiny files vs node -e 0 and sha512sum, ${settings.digestStartup.rounds} rounds taking turns`);
+  const startup = await runStartup({ root: settings.corpus, rounds: settings.digestStartup.rounds, log });
   startup.at = date;
-  results.sections.startup = startup;
+  results.sections['digest-startup'] = startup;
   const bar = startupBar(startup);
   log(`  ${bar.pass === null ? 'N/A ' : bar.pass ? 'PASS' : 'FAIL'} ${bar.name}: ${bar.detail}`);
 }
@@ -159,14 +190,15 @@ const fileDate = date.replaceAll(':', '-');
 writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(results, null, 1)}\n`);
 // the report merges the latest result of each section (so `--only hash` keeps the pool tables)
 const latest = {};
-for (const name of ['pools', 'bullmq', 'hash', 'digest', 'startup', 'openssl']) {
+for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'digest-startup', 'openssl']) {
   const file = join(rawDir, `latest-${mode}-${name}.json`);
-  if (results.sections[name]) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
+  // A run of some pools scenarios (--scenarios) is partial: it does not replace the full figures.
+  if (results.sections[name] && !(partial && name === 'pools')) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
   if (existsSync(file)) latest[name] = JSON.parse(readFileSync(file, 'utf8'));
 }
 const pythonStartMethod = latest.pools?.peers?.python?.startMethod;
 const command = `pnpm bench${process.argv.length > 2 ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
-const md = renderReport({ machine, meta: { date, quick, minutes, command, pythonStartMethod }, ...latest });
-const reportFile = quick ? join(rawDir, 'RESULTS-quick.md') : join(BENCH_DIR, 'RESULTS.md');
+const md = renderReport({ machine, meta: { date, quick, minutes, command, pythonStartMethod }, ...latest, ...(partial ? { pools: results.sections.pools } : {}) });
+const reportFile = partial ? join(rawDir, 'RESULTS-partial.md') : quick ? join(rawDir, 'RESULTS-quick.md') : join(BENCH_DIR, 'RESULTS.md');
 writeFileSync(reportFile, md);
 log(`done in ${minutes.toFixed(1)} min: ${reportFile.slice(REPO_ROOT.length + 1)}, raw JSON in bench/results/raw/`);

@@ -4,15 +4,19 @@
  * `dict(pool.imap_unordered(compute_digest, allfiles, 20))`), hand each digest and each problem
  * to the caller as results arrive, and always leave no worker behind.
  */
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
-import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
-import { pathCount, unpackPath, type BytePath, type PackedPaths } from './paths.js';
+import { addStats, handle } from './run-results.js';
+import type { HasherName } from './batch.js';
+import type { BytePath, PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { INLINE_MS, InlineWork } from './inline.js';
 import { checkBackend, openPool, type Backend } from './pool.js';
 import type { WorkResult } from './tasks.js';
+import { CacheRun, type CacheOptions } from './cache-run.js';
+import type { RunStats } from './run-stats.js';
 import { classifyOperand, type WalkContext } from './walk.js';
 
 /** Options of a run. */
@@ -38,6 +42,14 @@ export interface RunOptions {
   sizes?: boolean;
   /** Batching limits (tests). */
   limits?: BatchLimits;
+  /**
+   * Reuse the digests of files whose metadata is unchanged since the last run with the same
+   * cache file, and write the next one (cache-run.ts; not for {@link digestStream}, which
+   * exists to read the bytes).
+   */
+  cache?: CacheOptions;
+  /** Counters to add this run's figures to (--stats); implies `sizes`. */
+  stats?: RunStats;
 }
 
 /** Counters for progress reports. */
@@ -65,16 +77,25 @@ export interface RunSink {
 
 /** Hashes every regular file under `operands` (files or directories). */
 export async function digestTree(operands: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
-  const ctx: WalkContext = { follow: options.follow ?? false, exclude: options.exclude ?? [], sizes: options.sizes ?? false };
-  await run(options, ctx, sink, (scheduler, counts) => {
+  const sizes = (options.sizes ?? false) || options.stats !== undefined || options.cache !== undefined;
+  const ctx: WalkContext = { follow: options.follow ?? false, exclude: options.exclude ?? [], sizes };
+  await run(options, ctx, sink, (scheduler, counts, cache) => {
     for (const operand of operands) {
       const found = classifyOperand(operand, ctx.follow);
       if (found.kind === 'issue') sink.issue(found.issue);
       else if (found.kind === 'dir') scheduler.addDirs([found.item]);
       else {
-        scheduler.addFiles([found.path], [found.size]);
         counts.filesFound++;
         counts.bytesFound += found.size;
+        const digest = cache?.operand(found.path, found.stats);
+        if (!digest) {
+          scheduler.addFiles([found.path], [found.size]);
+          continue;
+        }
+        sink.file(found.path, digest, 0);
+        counts.filesDone++;
+        counts.bytesDone += found.size;
+        if (options.stats) addStats(options.stats, 1, found.size, 1);
       }
     }
   });
@@ -90,7 +111,7 @@ export async function digestStream(paths: AsyncIterable<BytePath>, options: RunO
   // Without sizes a big file may hide in any batch: keep batches short so the work still spreads.
   const limits = options.limits ?? { ...DEFAULT_LIMITS, maxFiles: 16 };
   let pump: Promise<void> = Promise.resolve();
-  await run({ ...options, limits }, ctx, sink, (scheduler, counts) => {
+  await run({ ...options, limits, cache: undefined }, ctx, sink, (scheduler, counts) => {
     scheduler.startFeed();
     pump = (async () => {
       try {
@@ -121,7 +142,7 @@ async function run(
   options: RunOptions,
   ctx: WalkContext,
   sink: RunSink,
-  seed: (scheduler: Scheduler, counts: RunProgress) => void,
+  seed: (scheduler: Scheduler, counts: RunProgress, cache: CacheRun | null) => void,
 ): Promise<void> {
   // availableParallelism is pool-core's cpuCount(), without loading a pool package.
   const workers = options.jobs ?? availableParallelism();
@@ -130,20 +151,33 @@ async function run(
   await checkHasher(hasher);
   await checkBackend(backend);
   options.signal?.throwIfAborted();
-  const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits });
+  const inlineMs = options.inlineMs ?? (previousRunWasBig(options.cache) ? 0 : INLINE_MS);
+  // No inline budget: the workers start (tens of ms) while the operands are looked at and the
+  // cache is read.
+  const opening = inlineMs === 0 ? openPool(backend, workers) : null;
+  const cache = options.cache
+    ? await CacheRun.open(options.cache).catch(async (error: unknown) => {
+        if (opening) await shutdown((await opening).pool);
+        throw error;
+      })
+    : null;
+  if (cache) ctx = { ...ctx, cache: { cutoffNs: cache.cutoffNs } };
+  const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits, cachedFor: cache?.cachedFor, countBytes: options.stats !== undefined && !ctx.sizes });
   const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
   const report = (result: WorkResult) => {
-    handle(result, scheduler, counts, sink);
+    handle(result, scheduler, counts, sink, cache, options.stats);
     sink.progress?.(counts);
   };
   let open: Awaited<ReturnType<typeof openPool>> | null = null;
   try {
-    seed(scheduler, counts);
+    seed(scheduler, counts, cache);
     // The hasher and the walk on this thread: loaded only for a run that has something to do.
     const { runWorkItem } = await import('./work-item.js');
     const inline = new InlineWork(scheduler, runWorkItem, report, options.signal);
-    if (!(await inline.runWithin(options.inlineMs ?? INLINE_MS))) {
-      open = await openPool(backend, workers);
+    const done = await inline.runWithin(inlineMs);
+    if (opening) open = await opening; // even if unused (an empty tree): it must be shut down
+    if (!done) {
+      open ??= await openPool(backend, workers);
       // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
       // running + queued slot full, small enough that the scheduler's priorities still matter.
       const results = open.pool.imapUnordered(open.task, scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
@@ -163,69 +197,26 @@ async function run(
     scheduler.stop();
     if (open) await shutdown(open.pool);
   }
+  await cache?.write();
   counts.walking = false;
   sink.progress?.(counts);
 }
 
-function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, sink: RunSink): void {
-  if (result.kind === 'hash') {
-    const batch = scheduler.done(result.id)!;
-    if (Array.isArray(batch.paths)) deliver(batch.paths, result, sink);
-    else deliverPacked(batch.paths, result, sink);
-    counts.filesDone += pathCount(batch.paths);
-    counts.bytesDone += batch.bytes;
-    return;
-  }
-  for (const issue of result.issues) sink.issue(issue);
-  scheduler.addDirs(result.dirs);
-  scheduler.addFiles(result.sized.paths, result.sized.sizes);
-  scheduler.addLoose(result.loose, result.looseBytes);
-  deliverPacked(result.hashed.paths, result.hashed, sink);
-  // Found: everything the listing saw; done: only what it hashed (the rest comes back later).
-  const hashed = result.hashed.paths.ends.length;
-  let found = hashed + result.sized.paths.length;
-  for (const group of result.loose) found += pathCount(group);
-  counts.filesFound += found;
-  counts.filesDone += hashed;
-  counts.bytesFound += result.hashed.bytes;
-  counts.bytesDone += result.hashed.bytes;
-  for (const size of result.sized.sizes) counts.bytesFound += size;
-  for (const bytes of result.looseBytes) counts.bytesFound += bytes;
-  scheduler.done(result.id);
-  counts.walking = scheduler.walking;
-}
+/**
+ * A --cache file of this size or more comes from a run of more than ~1,000 files (an entry is
+ * ~110 bytes + its name): this one is most likely as big, so its pool starts at once, while the
+ * cache is read, instead of after the inline budget (inline.ts).
+ */
+export const BIG_CACHE_BYTES = 128 << 10;
 
-/** Hands a batch's digests (or failures, in index order) to the sink. */
-function deliver(paths: BytePath[], digests: BatchDigests, sink: RunSink): void {
-  const buffer = Buffer.from(digests.digests.buffer, digests.digests.byteOffset, digests.digests.byteLength);
-  const failures = digests.failures;
-  let f = 0;
-  for (let i = 0; i < paths.length; i++) {
-    const failure = failures[f]?.index === i ? failures[f++] : undefined;
-    if (failure === undefined) sink.file(paths[i]!, buffer, i * DIGEST_BYTES);
-    else sink.issue(issueOf(paths[i]!, failure));
+function previousRunWasBig(cache: CacheOptions | undefined): boolean {
+  if (cache === undefined) return false;
+  try {
+    return (statSync(cache.file, { throwIfNoEntry: false })?.size ?? 0) >= BIG_CACHE_BYTES;
+  } catch {
+    return false; // CacheRun.open reports what is wrong with it
   }
 }
-
-/** {@link deliver} for packed paths: no string per file unless the sink wants one. */
-function deliverPacked(paths: PackedPaths, digests: BatchDigests, sink: RunSink): void {
-  const buffer = Buffer.from(digests.digests.buffer, digests.digests.byteOffset, digests.digests.byteLength);
-  const failures = digests.failures;
-  let f = 0;
-  for (let i = 0; i < paths.ends.length; i++) {
-    const failure = failures[f]?.index === i ? failures[f++] : undefined;
-    if (failure !== undefined) sink.issue(issueOf(unpackPath(paths, i), failure));
-    else if (sink.packedFile) sink.packedFile(paths, i, buffer, i * DIGEST_BYTES);
-    else sink.file(unpackPath(paths, i), buffer, i * DIGEST_BYTES);
-  }
-}
-
-const issueOf = (path: BytePath, failure: HashFailure): Issue => ({
-  severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error',
-  path,
-  code: failure.code,
-  message: failure.message,
-});
 
 /**
  * Always close + join, never terminate(): an aborted job has already had its workers killed by

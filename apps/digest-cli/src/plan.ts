@@ -99,6 +99,10 @@ export interface SchedulerOptions {
   hasher: HasherName;
   ctx: WalkContext;
   limits?: BatchLimits;
+  /** --cache: the cache's entries of a directory, sent with the item that lists it. */
+  cachedFor?: (dir: DirItem) => Uint8Array | null;
+  /** Ask hash items for the bytes they read (--stats without sizes). */
+  countBytes?: boolean;
 }
 
 /**
@@ -261,6 +265,8 @@ export class Scheduler implements AsyncIterable<WorkItem> {
       const n = Math.min(8, Math.max(1, Math.ceil(this.#dirs.length / (2 * workers))));
       const dirs = this.#dirs.splice(-n, n);
       const item: ListItem = { kind: 'list', id: this.#nextId++, dirs, ctx: this.options.ctx, hasher: this.options.hasher };
+      const cachedFor = this.options.cachedFor;
+      if (cachedFor) item.cached = dirs.map(cachedFor);
       this.#listsInFlight++;
       return item;
     }
@@ -278,6 +284,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
     const batch = this.#heap.pop();
     if (batch === undefined) return null;
     const item: HashItem = { kind: 'hash', id: this.#nextId++, paths: batch.paths, hasher: this.options.hasher };
+    if (this.options.countBytes) item.countBytes = true;
     this.#inFlightBatches.set(item.id, batch);
     return item;
   }

@@ -16,6 +16,7 @@ import { hashBatch } from './hasher.js';
 import type { Issue } from './errors.js';
 import { fsPath, packPaths, type BytePath, type PackedPaths } from './paths.js';
 import { listDir, type DirItem, type WalkContext } from './walk.js';
+import { CacheMeta } from './cache-scan.js';
 
 /** Files at least this big are not hashed in place when their size is known. */
 export const IN_PLACE_MAX = 1 << 20;
@@ -55,10 +56,20 @@ export interface ScanResult {
    * `ctx.sizes`), not those of files handed back.
    */
   hashed: { paths: PackedPaths; bytes: number; digests: Uint8Array; failures: HashFailure[] };
+  /** --cache: how many of `hashed` were taken from the cache instead of being read. */
+  reused: number;
+  /**
+   * --cache: the metadata (cache-match.ts `metaOf`, 40 bytes a file) of `hashed`, in its order,
+   * and of every file handed back (`sized`, `loose`) by path, for the next cache to keep.
+   */
+  meta?: { hashed: Uint8Array; handed: { paths: PackedPaths; meta: Uint8Array } };
 }
 
-/** Lists `dirs` and hashes the files found, within the time budget. */
-export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budgetMs = BUDGET_MS): ScanResult {
+/**
+ * Lists `dirs` and hashes the files found, within the time budget. With `ctx.cache`, `cached[d]`
+ * holds the cache's entries of `dirs[d]` (or null): files that match them are not read.
+ */
+export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budgetMs = BUDGET_MS, cached?: Array<Uint8Array | null>): ScanResult {
   const started = nowMs();
   const overdue = () => nowMs() - started > budgetMs;
   const out: ScanResult = {
@@ -68,8 +79,10 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
     loose: [],
     looseBytes: [],
     hashed: { paths: packPaths([]), bytes: 0, digests: new Uint8Array(0), failures: [] },
+    reused: 0,
   };
   const hashed = new Hashed();
+  const meta = ctx.cache ? new CacheMeta(ctx.cache.cutoffNs) : null;
   // The files of all the directories are hashed together, after listing: the hasher keeps four
   // files in flight (SIMD lanes), and the end of each call, where lanes run dry, then comes once
   // per item rather than once per directory.
@@ -83,8 +96,11 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
     const listing = listDir(dirs[d]!, ctx);
     out.dirs.push(...listing.dirs);
     out.issues.push(...listing.issues);
+    meta?.enterDir(cached?.[d] ?? null);
     listing.files.forEach((path, i) => {
       const size = listing.sizes?.[i];
+      const reused = meta?.look(path, listing.stats![i]!);
+      if (reused) return hashed.addReused(path, size!, reused);
       if (size !== undefined && size >= IN_PLACE_MAX) {
         out.sized.paths.push(path);
         out.sized.sizes.push(size);
@@ -98,6 +114,10 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
   out.loose = left.groups;
   out.looseBytes = left.bytes.map((bytes) => (ctx.sizes ? bytes : 0));
   out.hashed = { paths: packPaths(hashed.paths), bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
+  if (meta) {
+    out.reused = hashed.reused;
+    out.meta = meta.result(hashed.paths);
+  }
   return out;
 }
 
@@ -106,6 +126,7 @@ class Hashed {
   paths: BytePath[] = [];
   failures: HashFailure[] = [];
   bytes = 0;
+  reused = 0;
   #parts: Uint8Array[] = [];
   // A first guess (16 files per chunk); big files are deferred, so no chunk can take long.
   #msPerFile = CHUNK_MS / 16;
@@ -133,6 +154,12 @@ class Hashed {
       done += chunk.length;
     }
     return { groups: [], bytes: [] };
+  }
+
+  /** A file whose digest the cache gave. */
+  addReused(path: BytePath, size: number, digest: Uint8Array): void {
+    this.reused++;
+    this.#add([path], [size], digest, []);
   }
 
   #add(paths: BytePath[], sizes: number[], digests: Uint8Array, failures: HashFailure[]): void {

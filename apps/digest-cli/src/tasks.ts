@@ -19,6 +19,8 @@ export interface ListItem {
   dirs: DirItem[];
   ctx: WalkContext;
   hasher: HasherName;
+  /** --cache: the cache's entries of each of `dirs` (cache-format.ts), or null. */
+  cached?: Array<Uint8Array | null>;
 }
 
 /** Hash these files (paths as byte strings). */
@@ -27,12 +29,14 @@ export interface HashItem {
   id: number;
   paths: PathList;
   hasher: HasherName;
+  /** --stats where sizes are unknown (--check): also return the bytes of the files hashed. */
+  countBytes?: boolean;
 }
 
 /** Anything the `work` task takes. */
 export type WorkItem = ListItem | HashItem;
 /** What `work` returns, tagged like its item. */
-export type WorkResult = ({ kind: 'list'; id: number } & ScanResult) | ({ kind: 'hash'; id: number } & BatchDigests);
+export type WorkResult = ({ kind: 'list'; id: number } & ScanResult) | ({ kind: 'hash'; id: number; bytes?: number } & BatchDigests);
 
 /** The one task of digest-tree's workers (see the module comment). */
 export const { work } = defineTasks(import.meta.url, {
@@ -41,3 +45,4 @@ export const { work } = defineTasks(import.meta.url, {
     return runWorkItem(item);
   },
 });
+

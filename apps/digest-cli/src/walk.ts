@@ -7,7 +7,7 @@
  * FIFO, socket or device is never opened for reading. Symlinks are neither followed nor hashed
  * unless `follow` is set (like `find -type f` / `find -L -type f`).
  */
-import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, statSync, type BigIntStats, type Dirent, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
 import { issueFromError, type Issue } from './errors.js';
@@ -29,6 +29,12 @@ export interface WalkContext {
   exclude: string[];
   /** Stat every file for its size (progress shows bytes). Otherwise only small directories are. */
   sizes: boolean;
+  /**
+   * --cache: stat every file with nanosecond times (`{ bigint: true }`) and keep the stats, so
+   * the listing's one stat per file both sizes the file and matches it against the cache.
+   * `cutoffNs`: digests of files whose mtime or ctime is not older than this are never reused.
+   */
+  cache?: { cutoffNs: bigint } | null;
 }
 
 /** The entries of one directory that matter. */
@@ -36,6 +42,8 @@ export interface DirListing {
   files: BytePath[];
   /** Sizes of `files`, or null when they were not looked up (see {@link STAT_LIMIT}). */
   sizes: number[] | null;
+  /** With `ctx.cache`: the stats of `files` (stat under --follow, else lstat). */
+  stats?: BigIntStats[];
   dirs: DirItem[];
   issues: Issue[];
 }
@@ -56,7 +64,7 @@ const SPECIAL_NAMES: Array<[keyof Dirent & keyof Stats, string]> = [
   ['isBlockDevice', 'block device'],
 ];
 
-function kindOf(entry: Dirent | Stats): Kind {
+function kindOf(entry: Dirent | Stats | BigIntStats): Kind {
   if (entry.isFile()) return 'file';
   if (entry.isDirectory()) return 'dir';
   if (entry.isSymbolicLink()) return 'symlink';
@@ -64,20 +72,20 @@ function kindOf(entry: Dirent | Stats): Kind {
   return 'unknown'; // DT_UNKNOWN: some file systems do not fill d_type
 }
 
-function specialName(stats: Dirent | Stats): string {
+function specialName(stats: Dirent | Stats | BigIntStats): string {
   for (const [method, name] of SPECIAL_NAMES) if ((stats[method] as () => boolean).call(stats)) return name;
   return 'special file';
 }
 
 /** The note for a FIFO, socket or device, which is skipped without being opened. */
-export const skippedSpecial = (path: BytePath, entry: Dirent | Stats): Issue => ({
+export const skippedSpecial = (path: BytePath, entry: Dirent | Stats | BigIntStats): Issue => ({
   severity: 'note',
   path,
   code: 'ESPECIAL',
   message: `not a regular file (${specialName(entry)}), skipped`,
 });
 
-const devIno = (s: Stats): string => `${s.dev}:${s.ino}`;
+const devIno = (s: Stats | BigIntStats): string => `${s.dev}:${s.ino}`;
 
 // The matcher caches the answer for every path it is asked about (and each parent directory),
 // which would grow with the tree: it is rebuilt after this many questions, so memory stays
@@ -119,15 +127,16 @@ export function listDir(dir: DirItem, ctx: WalkContext): DirListing {
     return out;
   }
   const ig = excluder(ctx.exclude, entries.length);
-  const known: Array<Stats | undefined> = [];
+  const bigint = Boolean(ctx.cache);
+  const known: Array<Stats | BigIntStats | undefined> = [];
   for (const entry of entries) {
     const path = joinBytePath(dir.path, entry.name);
     let kind = kindOf(entry);
-    let stats: Stats | undefined;
+    let stats: Stats | BigIntStats | undefined;
     // The dirent's type decides, without a syscall, except: unknown types, symlinks to follow,
     // and directories under --follow (their dev:ino detects loops).
     if (kind === 'unknown' || (ctx.follow && (kind === 'symlink' || kind === 'dir'))) {
-      const looked = lookUp(path, kind, ctx.follow, out.issues);
+      const looked = lookUp(path, kind, ctx.follow, out.issues, bigint);
       if (looked === null) continue;
       stats = looked;
       kind = kindOf(stats);
@@ -143,13 +152,18 @@ export function listDir(dir: DirItem, ctx: WalkContext): DirListing {
       out.issues.push(skippedSpecial(path, stats ?? entry));
     }
   }
-  if (ctx.sizes || out.files.length <= STAT_LIMIT) addSizes(out, known, ctx.follow);
+  if (bigint || ctx.sizes || out.files.length <= STAT_LIMIT) addSizes(out, known, ctx.follow, bigint);
   return out;
 }
 
-/** stat (following) or lstat; null (and maybe an issue) when the entry is gone or dangling. */
-function lookUp(path: BytePath, kind: Kind, follow: boolean, issues: Issue[]): Stats | null {
+/**
+ * stat (following) or lstat; null (and maybe an issue) when the entry is gone or dangling.
+ * Under --follow a symlink's stats are its target's: the file whose bytes are hashed, so also the
+ * ones --cache must compare.
+ */
+function lookUp(path: BytePath, kind: Kind, follow: boolean, issues: Issue[], bigint = false): Stats | BigIntStats | null {
   try {
+    if (bigint) return follow ? statSync(fsPath(path), { bigint: true }) : lstatSync(fsPath(path), { bigint: true });
     return follow ? statSync(fsPath(path)) : lstatSync(fsPath(path));
   } catch (error) {
     // A dangling symlink is not a file (find -L -type f skips it too).
@@ -159,17 +173,20 @@ function lookUp(path: BytePath, kind: Kind, follow: boolean, issues: Issue[]): S
 }
 
 /** Fills `sizes`; a file that vanished since the listing is reported and dropped. */
-function addSizes(out: DirListing, known: Array<Stats | undefined>, follow: boolean): void {
+function addSizes(out: DirListing, known: Array<Stats | BigIntStats | undefined>, follow: boolean, bigint: boolean): void {
   const files: BytePath[] = [];
   const sizes: number[] = [];
+  const all: BigIntStats[] = [];
   out.files.forEach((path, i) => {
-    const stats = known[i] ?? lookUp(path, 'file', follow, out.issues);
+    const stats = known[i] ?? lookUp(path, 'file', follow, out.issues, bigint);
     if (stats === null) return;
     files.push(path);
-    sizes.push(stats.size);
+    sizes.push(Number(stats.size));
+    if (bigint) all.push(stats as BigIntStats);
   });
   out.files = files;
   out.sizes = sizes;
+  if (bigint) out.stats = all;
 }
 
 /** The path below its operand, as a byte string (see {@link excluder}); directories end in `/`. */
@@ -179,7 +196,7 @@ function relative(path: BytePath, relStart: number, isDir: boolean): BytePath {
 }
 
 /** The DirItem for a subdirectory, or null (and a note) when following it would loop. */
-function childDir(path: BytePath, parent: DirItem, stats: Stats | undefined, issues: Issue[]): DirItem | null {
+function childDir(path: BytePath, parent: DirItem, stats: Stats | BigIntStats | undefined, issues: Issue[]): DirItem | null {
   if (!parent.ancestors || !stats) return { path, relStart: parent.relStart };
   const id = devIno(stats);
   const at = parent.ancestors.indexOf(id);
@@ -193,7 +210,7 @@ function childDir(path: BytePath, parent: DirItem, stats: Stats | undefined, iss
 /** What an operand turned out to be (main side). */
 export type Operand =
   | { kind: 'dir'; item: DirItem }
-  | { kind: 'file'; path: BytePath; size: number }
+  | { kind: 'file'; path: BytePath; size: number; stats: BigIntStats }
   | { kind: 'issue'; issue: Issue };
 
 /**
@@ -201,9 +218,10 @@ export type Operand =
  * (like `find -H`): naming a link to a directory means that directory.
  */
 export function classifyOperand(path: BytePath, follow: boolean): Operand {
-  let stats: Stats;
+  let stats: BigIntStats;
   try {
-    stats = statSync(bytePathToBuffer(path));
+    // Nanosecond times for --cache (the stat that sizes an operand is the one it is matched by).
+    stats = statSync(bytePathToBuffer(path), { bigint: true });
   } catch (error) {
     return { kind: 'issue', issue: issueFromError(path, error) };
   }
@@ -211,6 +229,6 @@ export function classifyOperand(path: BytePath, follow: boolean): Operand {
     const relStart = path.endsWith('/') ? path.length : path.length + 1;
     return { kind: 'dir', item: follow ? { path, relStart, ancestors: [devIno(stats)] } : { path, relStart } };
   }
-  if (stats.isFile()) return { kind: 'file', path, size: stats.size };
+  if (stats.isFile()) return { kind: 'file', path, size: Number(stats.size), stats };
   return { kind: 'issue', issue: skippedSpecial(path, stats) };
 }

@@ -3,8 +3,9 @@
 //
 // An adapter is { load(), create(lib, workers), call(pool, a, b), echo(pool, buf),
 // echoTransfer?(pool, buf), map?(pool, items, chunksize), destroy(pool),
-// createWithoutStats?(lib, workers) (mpool: `stats: false`) }; `load` throws
-// NotBuilt when the library is not available, and the runner then prints { skipped }.
+// createWithoutStats?(lib, workers) (mpool: `stats: false`), createConcurrent?(lib, workers,
+// tasksPerWorker), callIo?(pool) }; `load` throws NotBuilt when the library is not available, and
+// the runner then prints { skipped }.
 import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { NotBuilt } from '../workspace.mjs';
@@ -97,11 +98,36 @@ async function statsCost(adapter, lib, pool, cfg) {
   }
 }
 
+/**
+ * I/O-bound tasks: each awaits a 1 ms timer and returns 1. A pool of its own, with
+ * `concurrentTasksPerWorker` = `perWorker` (the peers that have the option), so a worker keeps
+ * that many tasks waiting at once; all `n` are submitted at once.
+ */
+async function ioBound(adapter, lib, workers, perWorker, n) {
+  const pool = await adapter.createConcurrent(lib, workers, perWorker);
+  try {
+    const burst = async (count) => {
+      const pending = new Array(count);
+      for (let i = 0; i < count; i++) pending[i] = adapter.callIo(pool);
+      const results = await Promise.all(pending);
+      if (results.some((r) => r !== 1)) throw new Error('io: wrong result');
+    };
+    await burst(Math.min(n, 1000)); // warm-up: workers started, the task seen
+    await gc();
+    const t0 = performance.now();
+    await burst(n);
+    const s = (performance.now() - t0) / 1000;
+    return { tasks: n, workers, perWorker, seconds: s, perSecond: n / s };
+  } finally {
+    await adapter.destroy(pool);
+  }
+}
+
 /** Start-up mode: load the library, create the pool, run one task, print timings, exit. */
 async function startup(adapter, cfg) {
   const lib = await adapter.load();
   const tLoaded = performance.now();
-  const pool = await adapter.create(lib, cfg.workers);
+  const pool = await adapter.create(lib, cfg.workers, cfg.poolOptions);
   const tCreated = performance.now();
   const r = await adapter.call(pool, 1, 2);
   const tFirst = performance.now();
@@ -125,7 +151,7 @@ export async function drive(adapter) {
     // warm-up: workers started, code paths compiled
     await throughput(adapter, pool, cfg.warmup ?? 2000);
     await latency(adapter, pool, 200);
-    const want = new Set(cfg.scenarios ?? ['latency', 'throughput', 'map', 'payload']);
+    const want = new Set(cfg.scenarios ?? ['latency', 'throughput', 'map', 'payload', 'io']);
     if (want.has('latency')) {
       await gc();
       res.latency = await latency(adapter, pool, cfg.latencyN ?? 1000);
@@ -150,6 +176,7 @@ export async function drive(adapter) {
       }
     }
     await adapter.destroy(pool);
+    if (want.has('io') && adapter.createConcurrent) res.io = await ioBound(adapter, lib, cfg.workers, cfg.ioPerWorker ?? 16, cfg.ioTasks ?? 20_000);
     out(res);
     process.exit(0);
   } catch (err) {

@@ -12,4 +12,7 @@ await drive({
   echo: (pool, buf) => pool.run(buf, { name: 'echo' }),
   echoTransfer: (pool, buf) => pool.run(buf, { name: 'echoMove', transferList: [buf.buffer] }),
   destroy: (pool) => pool.destroy(),
+  createConcurrent: (lib, workers, perWorker) =>
+    new lib.Piscina({ filename, minThreads: workers, maxThreads: workers, concurrentTasksPerWorker: perWorker }),
+  callIo: (pool) => pool.run(null, { name: 'wait1' }),
 });

@@ -11,6 +11,13 @@
  *   so recycling (`maxTasksPerChild`) and initializers mean what they mean locally.
  * - A task's process that dies ends the slot as a worker that exited (the engine fails what it
  *   held with WorkerCrashedError and starts another slot); so does `kill()` (abort, terminate).
+ * - With `concurrentTasksPerWorker` N > 1, a slot may have N jobs in flight: a slot never blocks
+ *   (its jobs run on the fleet's processes, side by side), so it tells the engine every task is
+ *   async (the `async` message) as soon as it first sends it. Synchronous tasks then run side by
+ *   side too, in different fleet processes (one after another within each process). A dedicated
+ *   slot's process is started with the same N, so its batches overlap there while they await.
+ *   Outcomes are then passed on as they arrive (the engine matches replies by id), so a job that
+ *   lost its process ends the slot at once instead of after the jobs sent before it.
  */
 import type { ExitInfo, ParentMessage, TaskAddress, WorkerEvents, WorkerHandle } from '@mpool/pool-core';
 import { assertSendable, deserializeError } from '@mpool/pool-procs';
@@ -21,12 +28,16 @@ export class Slot implements WorkerHandle, OutcomeSink {
   readonly assertSendable = assertSendable;
   #id = 0;
   #init: SlotInit | null = null;
+  /** The pool's `concurrentTasksPerWorker` (from `init`). */
+  #concurrency = 1;
   /** Task addresses by the engine's task-table index (the engine sends each once per worker). */
   readonly #tasks = new Map<number, TaskAddress>();
-  /** Jobs in the order they were sent; outcomes are passed on in this order. */
+  /** Jobs in the order they were sent; outcomes are passed on in this order (one at a time: N = 1). */
   readonly #order: string[] = [];
   readonly #arrived = new Map<string, JobOutcome>();
   #head = 0;
+  /** Jobs in flight, when outcomes are passed on as they arrive (N > 1). */
+  readonly #unordered = new Set<string>();
   #starting: string | null = null;
   #exitAsked = false;
   #refd = true;
@@ -47,15 +58,21 @@ export class Slot implements WorkerHandle, OutcomeSink {
     switch (msg.type) {
       case 'init':
         this.#id = msg.workerId;
+        this.#concurrency = msg.concurrentTasksPerWorker ?? 1;
         if (!this.dedicated) {
           queueMicrotask(() => this.#ended || this.events.message({ type: 'ready' }));
           return;
         }
         this.#init = { initializer: msg.initializer, initargs: msg.initargs };
+        if (this.#concurrency > 1) this.#init.concurrentTasksPerWorker = this.#concurrency;
         this.#starting = this.#addJob('mpool:start', { kind: 'start', slot: this.#id, init: this.#init, batches: [] });
         return;
       case 'run': {
-        for (const { index, address } of msg.define) this.#tasks.set(index, address);
+        for (const { index, address } of msg.define) {
+          this.#tasks.set(index, address);
+          // After this send returns: the engine must not hear from a worker inside its own call.
+          if (this.#concurrency > 1) queueMicrotask(() => this.#ended || this.events.message({ type: 'async', task: index }));
+        }
         const batches = msg.batches.map((b) => ({ id: b.id, address: this.#tasks.get(b.task)!, spread: b.spread, items: b.items }));
         const first = batches[0]!.address;
         this.#addJob(`${first.module}#${first.name}`, { kind: 'run', slot: this.#id, init: this.#init, batches });
@@ -73,12 +90,17 @@ export class Slot implements WorkerHandle, OutcomeSink {
   #addJob(name: string, payload: JobPayload): string {
     const m = encodePayload(payload);
     const jobId = this.fleet.add(this, name, m);
-    this.#order.push(jobId);
+    if (this.#concurrency > 1) this.#unordered.add(jobId);
+    else this.#order.push(jobId);
     return jobId;
   }
 
   outcome(jobId: string, outcome: JobOutcome): void {
     if (this.#ended) return;
+    if (this.#concurrency > 1) {
+      if (this.#unordered.delete(jobId)) this.#take(outcome);
+      return;
+    }
     this.#arrived.set(jobId, outcome);
     while (this.#head < this.#order.length && !this.#ended) {
       const next = this.#arrived.get(this.#order[this.#head]!);
@@ -126,7 +148,7 @@ export class Slot implements WorkerHandle, OutcomeSink {
   #end(info: ExitInfo): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.fleet.cancel(this.#order.slice(this.#head).filter(Boolean));
+    this.fleet.cancel([...this.#order.slice(this.#head).filter(Boolean), ...this.#unordered]);
     if (this.dedicated) this.fleet.publish({ slotGone: { pool: this.fleet.pool, slot: this.#id } });
     if (this.#refd) this.fleet.hold(false);
     // Never inside the engine's own call (kill() comes from it): exit is an event, as for a process.

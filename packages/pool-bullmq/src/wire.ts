@@ -11,7 +11,7 @@
  *   (a caller that lags behind would lose results), nor into the job's return value.
  * - **Control** messages (cancel a running job, a slot is gone) are published on one channel.
  */
-import { decodeMessage, encodeBytes, type BatchReply, type SerializedError, type TaskAddress } from '@mpool/pool-procs';
+import { decodeMessage, encodeBytes, takeMoved, type BatchReply, type SerializedError, type TaskAddress } from '@mpool/pool-procs';
 
 /** Version of this format; a worker refuses a job of another version with a clear error. */
 export const WIRE_VERSION = 1;
@@ -20,6 +20,12 @@ export const WIRE_VERSION = 1;
 export interface SlotInit {
   initializer: TaskAddress | null;
   initargs: unknown[];
+  /**
+   * The pool's `concurrentTasksPerWorker`, when > 1: the slot's process runs that many of its
+   * batches at once while they await. Absent: one at a time (and what a worker of an older
+   * version does with it: it ignores it, so the batches still run right, one after another).
+   */
+  concurrentTasksPerWorker?: number;
 }
 
 /** One batch of a job, as the caller's engine sent it to its slot. */
@@ -89,8 +95,13 @@ export function fleetKeys(prefix: string, queue: string): FleetKeys {
   return { control: `${base}:control`, results: (pool) => `${base}:out:${pool}`, alive: (pool) => `${base}:alive:${pool}`, workers: `${base}:workers` };
 }
 
-/** Encodes a payload for {@link JobData.m}. Throws DataCloneError for what cannot be sent. */
+/**
+ * Encodes a payload for {@link JobData.m}. Throws DataCloneError for what cannot be sent.
+ * Buffers marked by move() are copied like any value (they cross Redis anyway) and stay intact
+ * in the caller; their marks are dropped here, so that they are not looked for again.
+ */
 export function encodePayload(payload: JobPayload): string {
+  takeMoved(payload);
   return encodeBytes(payload).toString('base64');
 }
 
@@ -99,5 +110,9 @@ export function decodePayload(data: JobData): JobPayload {
   return decodeMessage(Buffer.from(data.m, 'base64')) as JobPayload;
 }
 
-export const encodeOutcome = (outcome: JobOutcome): Buffer => encodeBytes(outcome);
+/** Encodes a job's outcome; results a task returned with move() are copied (as in encodePayload). */
+export function encodeOutcome(outcome: JobOutcome): Buffer {
+  takeMoved(outcome);
+  return encodeBytes(outcome);
+}
 export const decodeOutcome = (bytes: Buffer): JobOutcome => decodeMessage(bytes) as JobOutcome;

@@ -14,6 +14,12 @@
  *   reply may still be on its way when the abort comes).
  * - Batches of jobs that settled (failed, aborted) are not searched for in the queue: they are
  *   dropped when they reach its head, so failing and aborting cost O(1) per task, like success.
+ * - `concurrentTasksPerWorker` N counts batches (an `apply` call, or one chunk of a map; a chunk's
+ *   items still run one after another, in order). A worker holding fewer than N batches gets
+ *   another only while every batch it holds is of a task known to return a promise (see
+ *   WorkerSlot.wantsWork): the new one starts at once, beside the waiting ones, never behind a
+ *   synchronous task that holds the thread. The abort rule above holds unchanged: several
+ *   batches at once on one worker are still all of one abortable job, or of no abortable job.
  */
 import type { Deque } from './deque.js';
 import type { Batch } from './job.js';

@@ -7,11 +7,13 @@ import { AbortWatch } from './abort-watch.js';
 import { nextMessage } from './dispatch.js';
 import { AbortError, deserializeError, InitializerError, PoolStateError, WorkerCrashedError } from './errors.js';
 import type { JobHost } from './imap-job.js';
+import { countWorkers, IdleReaper, workersToStart } from './elastic-size.js';
 import { describeStuck, JoinWaiter } from './join-waiter.js';
 import type { Batch, Job } from './job.js';
 import type { BatchReply, TaskAddress, WorkerMessage } from './protocol.js';
 import type { ExitInfo, Transport, TransportHost } from './transport.js';
 import { replyError } from './unsendable.js';
+import { QueueRoom } from './queue-room.js';
 import { TaskTable } from './task-table.js';
 import { StatsCollector, type PoolStats } from './pool-stats.js';
 import { TaskQueue } from './task-queue.js';
@@ -25,6 +27,14 @@ export interface EngineOptions {
   maxTasksPerChild: number | null;
   /** Collect `pool.stats()` (the `stats` pool option). */
   stats: boolean;
+  /** Workers kept while the pool may get work (elastic-size.ts); `processes` is the most. */
+  minProcesses: number;
+  /** A worker above `minProcesses` leaves after this long idle; null: never. */
+  idleTimeoutMs: number | null;
+  /** Most tasks waiting for a worker (queue-room.ts); null: unbounded. */
+  maxQueue: number | null;
+  /** Batches a worker may run at once when their task returns a promise (see serve.ts, worker-slot.ts). */
+  concurrentTasksPerWorker: number;
 }
 
 /** Lifecycle of a pool: `run` takes work; `close` finishes what it has; `terminate` stopped everything. */
@@ -47,7 +57,10 @@ export class Engine implements JobHost, TransportHost {
   /** Set when the pool can never run a task (initializer failed, workers cannot start). */
   broken: Error | null = null;
   readonly #workers = new Set<WorkerSlot>();
-  readonly #queue = new TaskQueue();
+  /** Counts tasks against `maxQueue`; null when the queue is unbounded. */
+  readonly room: QueueRoom | null;
+  readonly #queue: TaskQueue;
+  readonly #reaper: IdleReaper | null;
   readonly #openJobs = new Set<Job>();
   readonly #tasks = new TaskTable();
   #nextWorkerId = 0;
@@ -63,9 +76,13 @@ export class Engine implements JobHost, TransportHost {
     private readonly transport: Transport,
     private readonly options: EngineOptions,
   ) {
+    this.room = options.maxQueue === null ? null : new QueueRoom(options.maxQueue);
+    this.#queue = new TaskQueue(this.room);
+    const { idleTimeoutMs, minProcesses, processes } = options;
+    this.#reaper = idleTimeoutMs === null || minProcesses === processes ? null : new IdleReaper(idleTimeoutMs, (w) => this.#retireIdle(w));
     transport.bind?.(this);
     this.#stats = options.stats ? new StatsCollector() : null;
-    for (let i = 0; i < options.processes; i++) this.#spawn();
+    for (let i = 0; i < options.minProcesses; i++) this.#spawn();
   }
 
   // ---- work in ------------------------------------------------------------------------------
@@ -94,6 +111,7 @@ export class Engine implements JobHost, TransportHost {
    * with `stopRunning`, the workers holding its batches are replaced.
    */
   cancel(job: Job, stopRunning: boolean): void {
+    this.room?.forget(job);
     if (stopRunning) this.#stopWorkersOf(new Set([job]));
     this.#afterChange();
   }
@@ -116,7 +134,10 @@ export class Engine implements JobHost, TransportHost {
 
   /** The jobs' signal fired: they fail with its AbortError (one per signal, see AbortWatch). */
   #abort(jobs: Job[], error: AbortError): void {
-    for (const job of jobs) job.fail(null, [], error);
+    for (const job of jobs) {
+      job.fail(null, [], error);
+      this.room?.forget(job);
+    }
     this.#stopWorkersOf(new Set(jobs));
     this.#afterChange();
   }
@@ -140,7 +161,16 @@ export class Engine implements JobHost, TransportHost {
     this.#flushScheduled = false;
     // Idle workers first, then the ones that may prefetch.
     for (const w of this.#workers) if (w.held.length === 0 && w.wantsWork(this.#tasks.isQuick)) this.#feed(w);
-    for (const w of this.#workers) if (w.held.length > 0 && w.wantsWork(this.#tasks.isQuick)) this.#feed(w);
+    for (const w of this.#workers) {
+      // A worker with room for several batches at once (concurrentTasksPerWorker) is fed until full.
+      while (w.held.length > 0 && this.#queue.length > 0 && w.wantsWork(this.#tasks.isQuick)) {
+        const before = w.assigned;
+        this.#feed(w);
+        if (w.assigned === before) break;
+      }
+    }
+    // Work no worker could take: an elastic pool grows (a fixed one replaces workers in #stop/#onExit).
+    if (this.#queue.length > 0 && this.options.minProcesses < this.options.processes) this.#replenish();
     this.#afterChange();
   }
 
@@ -159,13 +189,13 @@ export class Engine implements JobHost, TransportHost {
   // ---- workers ------------------------------------------------------------------------------
 
   #spawn(): void {
-    const w = new WorkerSlot(++this.#nextWorkerId);
+    const w = new WorkerSlot(++this.#nextWorkerId, this.options.concurrentTasksPerWorker, this.#tasks.isAsync);
     this.#workers.add(w);
     try {
       w.handle = this.transport.spawn({ message: (m) => this.#onMessage(w, m), exit: (info) => this.#onExit(w, info) });
       if (!this.#refd) w.handle.unref();
-      const { initializer, initargs } = this.options;
-      w.handle.send({ type: 'init', workerId: w.id, initializer, initargs });
+      const { initializer, initargs, concurrentTasksPerWorker } = this.options;
+      w.handle.send({ type: 'init', workerId: w.id, initializer, initargs, concurrentTasksPerWorker });
     } catch (error) {
       this.#workers.delete(w);
       this.#break(new WorkerCrashedError(`cannot start a ${this.transport.name} worker: ${(error as Error).message}`, { exitCode: null, signal: null, workerId: w.id }));
@@ -183,6 +213,10 @@ export class Engine implements JobHost, TransportHost {
         const cause = deserializeError(msg.error);
         return this.#break(new InitializerError(`the pool's initializer failed in worker ${w.id}: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
       }
+      case 'async':
+        this.#tasks.markAsync(msg.task);
+        w.held.unblock(msg.task);
+        break;
       case 'replies': {
         const ms = w.answered(msg.replies.length);
         for (const reply of msg.replies) this.#settle(w, reply, ms);
@@ -194,17 +228,18 @@ export class Engine implements JobHost, TransportHost {
     const quota = this.options.maxTasksPerChild;
     if (quota !== null && w.leaving === null && w.assigned >= quota && w.held.length === 0) this.#stop(w, 'exit');
     this.#flush();
+    if (w.held.length === 0 && w.leaving === null) this.#reaper?.idle(w);
   }
 
   #settle(w: WorkerSlot, reply: BatchReply, ms: number): void {
-    const batch = w.held.peek();
-    if (batch === undefined || batch.id !== reply.id) {
+    // In send order, unless the worker runs several batches at once (see held-batches.ts).
+    const batch = w.held.take(reply.id);
+    if (batch === undefined) {
       // A worker being stopped may still answer what terminate() already failed: nothing to do.
       if (w.leaving !== null) return;
-      process.emitWarning(`mpool: worker ${w.id} answered batch ${reply.id} out of order; stopping it`, 'MpoolProtocolWarning');
+      process.emitWarning(`mpool: worker ${w.id} answered batch ${reply.id}, which it does not hold (or out of order); stopping it`, 'MpoolProtocolWarning');
       return this.#stop(w, 'kill'); // what it held fails as a crash
     }
-    w.held.shift();
     this.#tasks.timed(batch.task, ms);
     this.#stats?.answered(batch, reply, ms);
     if (batch.job.settled) return;
@@ -223,6 +258,7 @@ export class Engine implements JobHost, TransportHost {
   /** A failed map needs none of its other chunks: they are skipped when they reach the queue's head. */
   #failBatch(batch: Batch, values: unknown[], error: unknown): void {
     batch.job.fail(batch, values, error);
+    if (batch.job.settled) this.room?.forget(batch.job);
   }
 
   /**
@@ -248,6 +284,7 @@ export class Engine implements JobHost, TransportHost {
 
   #onExit(w: WorkerSlot, info: ExitInfo): void {
     this.#workers.delete(w);
+    this.#reaper?.forget(w);
     const held = w.held.drain();
     this.#stats?.exited(w, held, w.leaving === null, this.#workers.size);
     if (held.length > 0 || w.leaving === null) {
@@ -267,12 +304,21 @@ export class Engine implements JobHost, TransportHost {
     this.#flush();
   }
 
-  /** Keeps `processes` serving workers while the pool may still get work. */
+  /**
+   * Keeps `minProcesses` serving workers while the pool may still get work, and starts more (up to
+   * `processes`) for queued work that no worker can take (see elastic-size.ts).
+   */
   #replenish(): void {
     if (this.broken || this.state === 'terminate' || (this.state === 'close' && !this.#hasWork())) return;
-    let serving = 0;
-    for (const w of this.#workers) if (w.leaving === null) serving++;
-    for (; serving < this.options.processes; serving++) this.#spawn();
+    this.#dropSettledHead();
+    const now = { ...countWorkers(this.#workers), queued: this.#queue.length };
+    for (let n = workersToStart(now, this.options.minProcesses, this.options.processes); n > 0; n--) this.#spawn();
+  }
+
+  /** `w`'s idle timer fired: it leaves if it is still idle and the pool keeps `minProcesses` without it. */
+  #retireIdle(w: WorkerSlot): void {
+    if (this.state === 'terminate' || w.leaving !== null || !w.ready || w.held.length > 0) return;
+    if (countWorkers(this.#workers).serving > this.options.minProcesses) this.#stop(w, 'exit');
   }
 
   /** See {@link PoolStats}; null when the pool was created with `stats: false`. */
@@ -309,6 +355,7 @@ export class Engine implements JobHost, TransportHost {
   close(): void {
     if (this.state !== 'run') return;
     this.state = 'close';
+    this.room?.close(new PoolStateError('room(): the pool was closed while waiting for room in its queue'));
     this.#afterChange();
   }
 
@@ -338,6 +385,7 @@ export class Engine implements JobHost, TransportHost {
   terminate(): Promise<void> {
     if (this.state !== 'terminate') {
       this.state = 'terminate';
+      this.room?.close(new PoolStateError('room(): the pool was terminated while waiting for room in its queue'));
       this.#failAll(terminated());
       this.#afterChange();
     }

@@ -89,6 +89,25 @@ export class AbortError extends PoolError {
   readonly code = 'ABORT_ERR';
 }
 
+/**
+ * The call would queue more than the pool's `maxQueue` tasks (tasks waiting for a worker); nothing
+ * of it was queued or run. `await pool.room()` waits until there is room (see queue-room.ts).
+ */
+export class QueueFullError extends PoolError {
+  /** The pool's `maxQueue`. */
+  readonly maxQueue: number;
+  /** Tasks that were waiting for a worker when the call came. */
+  readonly queued: number;
+  /** Tasks the call would have queued (1 for apply, the item count for a map). */
+  readonly requested: number;
+  constructor(message: string, info: { maxQueue: number; queued: number; requested: number }) {
+    super(message);
+    this.maxQueue = info.maxQueue;
+    this.queued = info.queued;
+    this.requested = info.requested;
+  }
+}
+
 brand(PoolError, 'PoolError');
 brand(TimeoutError, 'TimeoutError');
 brand(PoolStateError, 'PoolStateError');
@@ -97,6 +116,7 @@ brand(WorkerCrashedError, 'WorkerCrashedError');
 brand(EncodingError, 'EncodingError');
 brand(InitializerError, 'InitializerError');
 brand(AbortError, 'AbortError');
+brand(QueueFullError, 'QueueFullError');
 
 export { serializeError, deserializeError, isCloneable } from './error-wire.js';
 export type { SerializedError, BuiltinErrorName } from './error-wire.js';

@@ -15,6 +15,7 @@ export type {
 export type { PoolState } from './engine.js';
 export type { PoolStats, TimeSummary } from './pool-stats.js';
 export { STATS_WINDOW } from './pool-stats.js';
+export type { RoomOptions } from './queue-room.js';
 export { AsyncResult } from './async-result.js';
 export type { ResultCallbacks } from './async-result.js';
 export { defineTasks, taskRef, toModuleUrl } from './tasks.js';
@@ -22,6 +23,7 @@ export type { Task, TaskRef, TaskLike, AnyFn } from './tasks.js';
 export type { AnyIterable } from './inputs.js';
 export { currentWorkerId, isPoolWorker } from './worker-info.js';
 export { cpuCount } from './cpu.js';
+// For tests (the conformance suite): the pool's current worker count.
 export {
   PoolError,
   TimeoutError,
@@ -32,12 +34,17 @@ export {
   EncodingError,
   InitializerError,
   AbortError,
+  QueueFullError,
   serializeError,
   deserializeError,
 } from './errors.js';
 export type { SerializedError, BuiltinErrorName } from './errors.js';
 export { serve } from './serve.js';
 export { ownViews } from './own-views.js';
+export { move } from './move.js';
+export type { Movable } from './move.js';
+// For backends: find and detach what move() marked (see move.ts).
+export { takeMoved, isMoved, unmark, detach } from './move.js';
 export { siblingWorkerEntry } from './worker-entry.js';
 export type { WorkerEntry } from './worker-entry.js';
 export type { Transport, TransportHost, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';

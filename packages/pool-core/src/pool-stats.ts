@@ -9,7 +9,6 @@
  * is 1,000, however they were chunked. Every task accepted is, at any moment, in exactly one of
  * `queued`, `running`, `completed`, `failed`, `cancelled`.
  */
-import type { Deque } from './deque.js';
 import type { Batch } from './job.js';
 import type { BatchReply } from './protocol.js';
 
@@ -85,7 +84,8 @@ export interface PoolStats {
 
 /** A worker as the collector reads it. */
 export interface StatsWorker {
-  readonly held: Deque<Batch>;
+  /** The batches it holds. */
+  readonly held: { readonly length: number } & Iterable<Batch>;
   /** performance.now() since which the worker has been busy (meaningful while it holds work). */
   readonly busySince: number;
 }

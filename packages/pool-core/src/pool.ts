@@ -15,6 +15,8 @@ import { refusePoolDuringTaskImport } from './task-import.js';
 import type { Transport } from './transport.js';
 import { cpuCount } from './cpu.js';
 import type { PoolStats } from './pool-stats.js';
+import { sizeOptions } from './elastic-size.js';
+import { checkMaxQueue, waitForRoom, type RoomOptions } from './queue-room.js';
 
 /** What a task resolves to (a task may be sync or async). */
 export type TaskResult<F extends AnyFn> = Awaited<ReturnType<F>>;
@@ -37,7 +39,10 @@ export type PoolOptions<Init extends AnyFn = AnyFn> = BasePoolOptions & Initiali
 
 /** The pool options that do not depend on the initializer. */
 export interface BasePoolOptions {
-  /** Number of workers; default {@link cpuCount}(). @throws RangeError if not an integer >= 1. */
+  /**
+   * Number of workers; with `minProcesses`, the most. Default {@link cpuCount}().
+   * @throws RangeError if not an integer >= 1.
+   */
   processes?: number;
   /** Replace a worker after it ran this many chunks (Python counts a chunk as one task). Default: never. */
   maxTasksPerChild?: number;
@@ -47,6 +52,42 @@ export interface BasePoolOptions {
    * @throws TypeError if not a boolean.
    */
   stats?: boolean;
+  /**
+   * Workers kept even when idle; default `processes` (a fixed-size pool). With fewer, the pool
+   * starts `minProcesses` workers, starts more (up to `processes`) when work queues that no worker
+   * can take (one per waiting batch, not all at once), and lets those above `minProcesses` leave
+   * after `idleTimeoutMs` idle. `0` starts no worker before the first call; a pool that shrank to
+   * none grows again on the next call and never keeps the process alive. Each new worker runs the
+   * `initializer`. @throws RangeError unless an integer from 0 to `processes`.
+   */
+  minProcesses?: number;
+  /**
+   * How long a worker above `minProcesses` may stay idle before it leaves, in ms (an integer from 1
+   * to 2^31 - 1). Default Infinity: workers started for load stay. Its leaving is not a crash and
+   * loses nothing: an idle worker holds no task, and none is sent to a worker asked to leave.
+   */
+  idleTimeoutMs?: number;
+  /**
+   * The most tasks that may wait for a worker; default Infinity (unbounded). A call that would
+   * queue more (`apply`: 1 task; `map` / `starmap` of N items: N, whatever the chunksize) is
+   * refused whole with QueueFullError (its promise or AsyncResult rejects; nothing of it runs).
+   * `await pool.room()` waits for room. `imap` / `imapUnordered` are bounded by their own
+   * `buffersize` instead: they neither count nor are refused. @throws RangeError unless an integer >= 1.
+   */
+  maxQueue?: number;
+  /**
+   * How many tasks one worker runs at once when they return promises (I/O-bound tasks awaiting
+   * the network, a database, timers); default 1. Synchronous tasks still run one after another:
+   * they hold the worker's thread until they return. A "task" here is one batch: an `apply` call,
+   * or one chunk of a `map` / `imap` (whose items run one after another, in order). So the default
+   * `chunksize` of `map` and `buffersize` of `imap` count `processes × concurrentTasksPerWorker`
+   * slots. A worker takes a second batch while the first waits only once it has seen that task
+   * return a promise; a batch of a synchronous or not yet seen task is never queued behind
+   * another, so it is never stranded while another worker idles. `maxTasksPerChild` counts every
+   * batch, concurrent or not. Like piscina's `concurrentTasksPerWorker`; Python's Pool has none.
+   * @throws RangeError if not an integer >= 1.
+   */
+  concurrentTasksPerWorker?: number;
 }
 
 /**
@@ -59,7 +100,7 @@ export type InitializerOptions<Init extends AnyFn> = [] extends Parameters<Init>
   : { initializer: TaskLike<Init>; initargs: Parameters<Init> } | { initializer?: undefined; initargs?: undefined };
 
 /** The option names of {@link PoolOptions}; backends add their own (see the Pool constructor). */
-export const POOL_OPTION_NAMES: readonly string[] = ['processes', 'initializer', 'initargs', 'maxTasksPerChild', 'stats'];
+export const POOL_OPTION_NAMES: readonly string[] = ['processes', 'initializer', 'initargs', 'maxTasksPerChild', 'stats', 'minProcesses', 'idleTimeoutMs', 'maxQueue', 'concurrentTasksPerWorker'];
 
 /** Cancellation for any call. */
 export interface CallOptions {
@@ -74,14 +115,14 @@ export interface CallOptions {
 export interface ApplyOptions<R> extends ResultCallbacks<R>, CallOptions {}
 /** Options of `map*` / `starmap*`: chunksize, callbacks (the `*Async` forms) and an AbortSignal. */
 export interface MapOptions<R = unknown> extends ResultCallbacks<R[]>, CallOptions {
-  /** Items per message; default `ceil(length / (4 * processes))` as in Python. */
+  /** Items per message; default `ceil(length / (4 * processes * concurrentTasksPerWorker))` (Python's, with its default 1). */
   chunksize?: number;
 }
 /** Options of `imap` / `imapUnordered`: chunksize, read-ahead bound and an AbortSignal. */
 export interface ImapOptions extends CallOptions {
   /** Items per message; default 1 (as Python's imap; messages still carry several chunks when work queues up). */
   chunksize?: number;
-  /** Chunks submitted but not yet yielded, at most; bounds memory and input read-ahead. Default `max(8, 4 * processes)`. */
+  /** Chunks submitted but not yet yielded, at most; bounds memory and input read-ahead. Default `max(8, 4 * processes * concurrentTasksPerWorker)`. */
   buffersize?: number;
 }
 
@@ -98,8 +139,10 @@ const IMAP_OPTIONS = ['chunksize', 'buffersize', 'signal'];
  * finishes (unlike Python's `with Pool()`, which terminates).
  */
 export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
-  /** The number of workers. */
+  /** The number of workers: with `minProcesses`, the most there may be (fewer run while idle). */
   readonly processes: number;
+  /** Tasks one worker runs at once when they return promises (see {@link BasePoolOptions.concurrentTasksPerWorker}). */
+  readonly concurrentTasksPerWorker: number;
   readonly #engine: Engine;
 
   /**
@@ -115,12 +158,17 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
       options.maxTasksPerChild == null ? null : checkPositiveInt(options.maxTasksPerChild, 'maxTasksPerChild', where);
     const stats = options.stats ?? true;
     if (typeof stats !== 'boolean') throw new TypeError(`${where}: stats must be true or false, got ${typeof stats === 'string' ? JSON.stringify(stats) : String(stats)}`);
+    const concurrentTasksPerWorker =
+      options.concurrentTasksPerWorker === undefined ? 1 : checkPositiveInt(options.concurrentTasksPerWorker, 'concurrentTasksPerWorker', where);
     const initargs: unknown[] = options.initargs ?? [];
     if (!Array.isArray(initargs)) throw new TypeError(`${where}: initargs must be an array`);
     if (!isCloneable(initargs)) throw new EncodingError(`${where}: initargs cannot be sent to workers (they must be structured-cloneable)`);
     const initializer = options.initializer == null ? null : addressOf(options.initializer, `${where}: initializer`);
+    const { minProcesses, idleTimeoutMs } = sizeOptions(options, processes, where);
+    const maxQueue = checkMaxQueue(options.maxQueue, where);
     this.processes = processes;
-    this.#engine = new Engine(transport, { processes, initializer, initargs, maxTasksPerChild, stats });
+    this.concurrentTasksPerWorker = concurrentTasksPerWorker;
+    this.#engine = new Engine(transport, { processes, initializer, initargs, maxTasksPerChild, stats, minProcesses, idleTimeoutMs, maxQueue, concurrentTasksPerWorker });
   }
 
   /** `run`, `close` or `terminate`. */
@@ -169,7 +217,9 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
     if (!Array.isArray(list)) throw new TypeError(`${where}: args must be an array of arguments, got ${typeof list}`);
     const job = new ApplyJob<TaskResult<F>>(where, options);
     this.#watch(job, job.result, options.signal);
-    if (!job.settled) this.#engine.submit(makeBatch(job, address, true, [list], 0, 0));
+    const full = job.settled ? null : this.#engine.room?.refusal(1, where);
+    if (full) job.fail(null, [], full);
+    else if (!job.settled) this.#engine.submit(makeBatch(job, address, true, [list], 0, 0));
     return job.result;
   }
 
@@ -221,7 +271,9 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
       .then((items) => {
         if (job.settled) return;
         if (spread) checkArgumentLists(items, where);
-        const size = chunk ?? defaultChunksize(items.length, this.processes);
+        const full = this.#engine.room?.refusal(items.length, where);
+        if (full) throw full; // refused whole, before any of it is queued
+        const size = chunk ?? defaultChunksize(items.length, this.processes * this.concurrentTasksPerWorker);
         job.expect(items.length, Math.ceil(items.length / size));
         for (let seq = 0, start = 0; start < items.length; seq++, start += size) {
           this.#engine.submit(makeBatch(job, address, spread, items.slice(start, start + size), seq, start));
@@ -254,10 +306,25 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
     if (typeof chunksize === 'object' && chunksize !== null) checkOptionNames(chunksize, IMAP_OPTIONS, where);
     const chunk = options.chunksize === undefined ? 1 : checkPositiveInt(options.chunksize, 'chunksize', where);
     const buffersize =
-      options.buffersize === undefined ? Math.max(8, 4 * this.processes) : checkPositiveInt(options.buffersize, 'buffersize', where);
+      options.buffersize === undefined
+        ? Math.max(8, 4 * this.processes * this.concurrentTasksPerWorker)
+        : checkPositiveInt(options.buffersize, 'buffersize', where);
     const job = new ImapJob<R>(this.#engine, { address, spread: false, input, chunksize: chunk, buffersize, ordered, label: where });
     job.onFinish = this.#engine.watchSignal(job, options.signal);
     return job.start();
+  }
+
+  /**
+   * Resolves once `n` more tasks (default 1) fit in the queue under `maxQueue`: at once if they
+   * fit now or the queue is unbounded. Lets a producer wait instead of polling or catching
+   * QueueFullError: `await pool.room(); pool.applyAsync(...)`. A wake-up, not a reservation:
+   * waiters are woken in the order they came, as many as the room takes, so a producer that
+   * submits as soon as it wakes is not refused; others' calls in between may still take the room.
+   * @throws RangeError (as a rejection) unless `n` is an integer from 1 to `maxQueue`.
+   * @throws PoolStateError (as a rejection) after close()/terminate(), also while waiting.
+   */
+  room(n = 1, options: RoomOptions = {}): Promise<void> {
+    return waitForRoom(this.#engine.room, n, options, () => this.#check('room'));
   }
 
   /** @internal See relay.ts: one batch from a remote caller, through this pool's engine. */

@@ -32,12 +32,20 @@ export type ParentMessage =
       workerId: number;
       initializer: TaskAddress | null;
       initargs: unknown[];
+      /**
+       * How many batches the worker may run at once (`concurrentTasksPerWorker`): batches whose
+       * task returns a promise overlap; synchronous ones still run one after another.
+       */
+      concurrentTasksPerWorker: number;
     }
   | {
       type: 'run';
       /** Task table entries this worker has not been sent before. */
       define: Array<{ index: number; address: TaskAddress }>;
-      /** Run in order, one after another; each batch is answered by its own reply. */
+      /**
+       * Started in order, one after another (up to `concurrentTasksPerWorker` at once when they
+       * return promises); each batch is answered by its own reply, in the order they finish.
+       */
       batches: WireBatch[];
     }
   | { type: 'exit' };
@@ -45,6 +53,11 @@ export type ParentMessage =
 /** Worker → main. */
 export type WorkerMessage =
   | { type: 'ready' }
+  /**
+   * Task `task` returned a promise in this worker (sent once per task, only when
+   * `concurrentTasksPerWorker` > 1): its batches leave the worker free to start others.
+   */
+  | { type: 'async'; task: number }
   | { type: 'init-failed'; error: SerializedError }
   | { type: 'done'; id: number; values: unknown[] }
   /** `values` holds the results of the items before the one that failed. */

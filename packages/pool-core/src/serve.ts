@@ -1,14 +1,20 @@
 /**
- * The worker-side loop, shared by every backend: run the initializer, then run batches one after
- * another, in the order they arrive, and answer each. Backends only adapt their channel to a
- * {@link WorkerPort}.
+ * The worker-side loop, shared by every backend: run the initializer, then run batches in the
+ * order they arrive, and answer each. Backends only adapt their channel to a {@link WorkerPort}.
+ *
+ * With `concurrentTasksPerWorker` N (from `init`), a batch whose task returns a promise no longer
+ * holds the loop: up to N such batches wait at once, each answered when it finishes, so replies
+ * may come out of send order (the engine matches them by id). A synchronous task still runs to
+ * its end before the next batch starts: it holds the thread. Within one batch (a map chunk) the
+ * items run one after another, in order. The first time a task returns a promise here, the worker
+ * says so (`async`), so the engine knows it may send more while it waits.
  */
 import { serializeError } from './errors.js';
 import type { BatchReply, ParentMessage, WireBatch } from './protocol.js';
 import { resolveTask, type AnyFn } from './tasks.js';
 import type { WorkerPort } from './transport.js';
 import { minimalReply, replacementReply, serializeFor } from './unsendable.js';
-import { setCurrentWorkerId } from './worker-info.js';
+import { runAsWorker, setCurrentWorkerId } from './worker-info.js';
 
 
 /**
@@ -25,7 +31,12 @@ export function serve(port: WorkerPort): void {
   const tasks = new Map<number, AnyFn | Promise<AnyFn>>();
   const queue: WireBatch[] = [];
   let head = 0;
-  let running = false;
+  /** Batches started whose promise has not settled yet. */
+  let waiting = 0;
+  /** `concurrentTasksPerWorker`, from `init`. */
+  let limit = 1;
+  /** Task indexes this worker told the engine are async (only with limit > 1). */
+  const announced = new Set<number>();
   /** Batches wait until the initializer has run; `ready` turns true then. */
   let ready = false;
   const outbox: BatchReply[] = [];
@@ -47,7 +58,13 @@ export function serve(port: WorkerPort): void {
       } catch (error) {
         return { type: 'failed', id: batch.id, values, error: serializeError(error) };
       }
-      if (isThenable(value)) return finishAsync(batch, fn, values, value, i);
+      if (isThenable(value)) {
+        if (limit > 1 && !announced.has(batch.task)) {
+          announced.add(batch.task);
+          port.send({ type: 'async', task: batch.task });
+        }
+        return finishAsync(batch, fn, values, value, i);
+      }
       values.push(value);
     }
     return { type: 'done', id: batch.id, values };
@@ -91,8 +108,11 @@ export function serve(port: WorkerPort): void {
   /** This worker's own id (from `init`); a relayed batch shows another while it runs. */
   let ownId: number | undefined;
 
-  const start = (batch: WireBatch): BatchReply | Promise<BatchReply> => {
-    setCurrentWorkerId((batch.as ?? ownId)!);
+  const start = (batch: WireBatch): BatchReply | Promise<BatchReply> =>
+    // A relayed batch sees its caller's worker id, also after each await (see worker-info.ts).
+    batch.as === undefined || batch.as === ownId ? startBatch(batch) : runAsWorker(batch.as, () => startBatch(batch));
+
+  const startBatch = (batch: WireBatch): BatchReply | Promise<BatchReply> => {
     try {
       const fn = taskFor(batch);
       return typeof fn === 'function' ? runBatch(batch, fn) : fn.then((f) => runBatch(batch, f));
@@ -108,30 +128,32 @@ export function serve(port: WorkerPort): void {
   };
 
   /**
-   * Runs queued batches in order. Synchronous while tasks are (the common, fast case); when a
-   * batch returns a promise, it continues once that settles.
+   * Starts queued batches in order while fewer than `limit` wait on a promise. Synchronous while
+   * tasks are (the common, fast case); a batch that returns a promise is answered when it settles,
+   * and then the loop goes on (with `limit` 1: only then, so batches run one after another).
    */
   const drain = (): void => {
-    running = true;
-    while (head < queue.length) {
+    while (head < queue.length && waiting < limit) {
       const batch = nextBatch();
       const reply = start(batch);
       if (isThenable(reply)) {
-        flush(); // never hold quick replies while a slow task runs
+        waiting++;
         Promise.resolve(reply)
           .catch((error: unknown): BatchReply => ({ type: 'failed', id: batch.id, values: [], error: serializeError(error) }))
           .then((settled) => {
+            waiting--;
             post(settled);
             drain();
           });
-        return;
+        continue;
       }
       post(reply);
     }
-    queue.length = 0;
-    head = 0;
-    flush();
-    running = false;
+    if (head >= queue.length) {
+      queue.length = 0;
+      head = 0;
+    }
+    flush(); // never hold quick replies while a slow task runs
   };
 
   /** Settles once the initializer has run (or failed); `exit` waits for it (see below). */
@@ -141,10 +163,11 @@ export function serve(port: WorkerPort): void {
     switch (msg.type) {
       case 'init':
         ownId = msg.workerId;
+        limit = msg.concurrentTasksPerWorker ?? 1;
         setCurrentWorkerId(msg.workerId);
         initialized = initialize(port, msg).then((ok) => {
           ready = ok;
-          if (ok && !running && head < queue.length) drain();
+          if (ok && head < queue.length) drain();
         });
         return;
       case 'run':
@@ -155,7 +178,7 @@ export function serve(port: WorkerPort): void {
           loading.then((fn) => tasks.set(index, fn), () => undefined);
         }
         for (const batch of msg.batches) queue.push(batch);
-        if (ready && !running) drain();
+        if (ready && waiting < limit) drain();
         return;
       case 'exit':
         // A worker asked to leave while its initializer runs (close() right after the pool was

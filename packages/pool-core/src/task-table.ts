@@ -12,6 +12,8 @@ export class TaskTable {
   readonly #byAddress = new WeakMap<TaskAddress, number>();
   /** Measured time of one batch (moving average), per task index. */
   readonly #ms: number[] = [];
+  /** Per task index: a worker saw it return a promise (so it leaves the thread free while it waits). */
+  readonly #async: boolean[] = [];
 
   /** The index of a task address, allocated on first use. */
   indexOf(address: TaskAddress): number {
@@ -29,6 +31,14 @@ export class TaskTable {
     const known = this.#ms[index];
     this.#ms[index] = known === undefined ? ms : 0.7 * known + 0.3 * ms;
   }
+
+  /** A worker said task `index` returned a promise (the `async` message; see serve.ts). */
+  markAsync(index: number): void {
+    this.#async[index] = true;
+  }
+
+  /** Whether task `index` is known to return promises (a task never run is not). */
+  readonly isAsync = (index: number): boolean => this.#async[index] === true;
 
   /** Whether a batch's task is measured to take under PREFETCH_MAX_MS (a task never run is not). */
   readonly isQuick = (batch: Batch): boolean => {

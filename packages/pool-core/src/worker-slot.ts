@@ -1,6 +1,6 @@
 /** The engine's record of one worker, and the messages it sends to it. */
-import { Deque } from './deque.js';
 import type { EncodingError } from './errors.js';
+import { HeldBatches } from './held-batches.js';
 import type { Batch } from './job.js';
 import type { TaskAddress, WireBatch } from './protocol.js';
 import type { WorkerHandle } from './transport.js';
@@ -17,8 +17,8 @@ export class WorkerSlot {
   handle!: WorkerHandle;
   /** The initializer has run and the worker answered `ready`. */
   ready = false;
-  /** Batches sent and not answered yet, in the order the worker runs them. */
-  readonly held = new Deque<Batch>();
+  /** Batches sent and not answered yet, in the order they were sent (see held-batches.ts). */
+  readonly held: HeldBatches;
   /** Batches given to this worker in its life (for `maxTasksPerChild`). */
   assigned = 0;
   leaving: Leaving = null;
@@ -31,7 +31,17 @@ export class WorkerSlot {
   /** When the worker started on the batches it holds (the last reply or send into an idle worker). */
   #busySince = 0;
 
-  constructor(readonly id: number) {
+  /**
+   * @param concurrency `concurrentTasksPerWorker`: how many batches the worker may run at once
+   *   (those whose task returns a promise; see serve.ts).
+   * @param isAsync whether a task (by table index) is known to return promises (see TaskTable).
+   */
+  constructor(
+    readonly id: number,
+    readonly concurrency = 1,
+    private readonly isAsync: (task: number) => boolean = () => false,
+  ) {
+    this.held = new HeldBatches(concurrency > 1);
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });
@@ -42,10 +52,17 @@ export class WorkerSlot {
    * batches whose task is known to be quick (`isQuick`: under {@link PREFETCH_MAX_MS}) also takes
    * its next message while it runs the current one, hiding the round trip. Behind a slow or unknown
    * task nothing is queued, so a long batch never strands another batch while other workers idle.
+   *
+   * With `concurrency` N > 1, a worker holding fewer than N batches also takes work while none
+   * of them may block its thread: each held batch's task is known to return a promise (the
+   * worker says so the first time one does: the `async` message), so the worker starts the new
+   * batch at once, beside the ones that wait. A batch of a synchronous or not yet seen task
+   * blocks this, so a slow synchronous task still never strands anything behind it.
    */
   wantsWork(isQuick: (batch: Batch) => boolean): boolean {
     if (!this.ready || this.leaving !== null) return false;
     if (this.held.length === 0) return true;
+    if (this.held.length < this.concurrency && this.held.blocking === 0) return true;
     return this.held.length <= this.#lastSent && isQuick(this.held.peek()!) && isQuick(this.held.peekLast()!);
   }
 
@@ -95,7 +112,8 @@ export class WorkerSlot {
     }
     for (const d of define) this.#known.add(d.index);
     if (this.held.length === 0) this.#busySince = performance.now();
-    for (const batch of batches) this.held.push(batch);
+    const multi = this.concurrency > 1;
+    for (const batch of batches) this.held.push(batch, multi && !this.isAsync(batch.task));
     this.#lastSent = batches.length;
     this.assigned += batches.length;
     return true;

@@ -52,7 +52,7 @@ describe('StatsCollector', () => {
 
 describe('TaskQueue', () => {
   it('counts the tasks of its batches through push, shift and drain', () => {
-    const q = new TaskQueue();
+    const q = new TaskQueue(null);
     q.push(batchOf(3));
     q.push(batchOf(5));
     expect(q.tasks).toBe(8);

@@ -1,10 +1,12 @@
 /** Main side of the processes backend: one `child_process.fork` per pool worker, messages over IPC. */
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { siblingWorkerEntry, tsxFrom, tsxInArgv, tsxOfParent, type ExitInfo, type ParentMessage, type Transport, type WorkerEvents, type WorkerHandle, type WorkerMessage } from '@mpool/pool-core';
 import { forwardLines } from './line-forwarder.js';
 import { crashCause, StderrTail } from './stderr-tail.js';
-import { assertSendable, decodeMessage, encodeMessage } from './wire-codec.js';
+import { SideChannel } from './side-channel.js';
+import { assertSendable } from './wire-codec.js';
 
 /** Options of the processes backend only. */
 export interface ProcessTransportOptions {
@@ -93,7 +95,8 @@ export class ProcessTransport implements Transport {
       env,
       cwd,
       serialization: 'advanced',
-      stdio: ['ignore', out, out, 'ipc'],
+      // fd 4 of the child: the side channel for the bytes of big views (see side-channel.ts).
+      stdio: ['ignore', out, out, 'ipc', 'pipe'],
     });
     this.#children.add(child);
     if (child.stdout) forwardLines(child.stdout, process.stdout);
@@ -112,8 +115,10 @@ export class ProcessTransport implements Transport {
       events.exit(info);
       resolveGone();
     };
-    // The child, its IPC channel and its pipes each keep the loop alive: all four follow the engine.
-    const handles = [child, child.channel, child.stdout, child.stderr] as Array<Ref | null | undefined>;
+    const sideSocket = child.stdio[4] as Duplex | null | undefined;
+    const side = sideSocket ? new SideChannel(sideSocket, (msg) => reported || events.message(msg as WorkerMessage)) : undefined;
+    // The child, its IPC channel and its pipes each keep the loop alive: all five follow the engine.
+    const handles = [child, child.channel, child.stdout, child.stderr, sideSocket] as Array<Ref | null | undefined>;
     const setRef = (on: boolean) => {
       for (const h of handles) on ? h?.ref() : h?.unref();
     };
@@ -121,14 +126,11 @@ export class ProcessTransport implements Transport {
     child.on('message', (msg) => {
       if (reported) return;
       // Only mpool's encoded messages; anything else (a task calling process.send) is not for us.
-      let decoded: WorkerMessage;
       try {
-        decoded = decodeMessage(msg) as WorkerMessage;
+        side!.receive(msg);
       } catch {
         process.emitWarning(`mpool: ignored a message from worker process ${child.pid} that mpool did not send`, 'MpoolProtocolWarning');
-        return;
       }
-      events.message(decoded);
     });
     // Send errors after the child died (ERR_IPC_CHANNEL_CLOSED, EPIPE) are followed by its exit,
     // which fails what it held; only a spawn failure (no pid) ends the worker here.
@@ -146,6 +148,7 @@ export class ProcessTransport implements Transport {
       const timer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
+        sideSocket?.destroy();
         report(exited());
       }, CLOSE_WAIT_MS);
       child.once('close', () => {
@@ -160,7 +163,7 @@ export class ProcessTransport implements Transport {
       // encodeMessage throws synchronously when the message cannot be sent, which is what the
       // engine needs for EncodingError (see wire-codec.ts for why we encode ourselves).
       send: (msg: ParentMessage) => {
-        child.send(encodeMessage(msg));
+        side!.send(msg, (wire) => child.send(wire));
       },
       assertSendable,
       // The engine keeps a leaving worker ref'd until it exits, so join() always settles.

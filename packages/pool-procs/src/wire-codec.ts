@@ -14,8 +14,30 @@
  *
  * Cost: one more copy of the encoded bytes each way (a memcpy, next to the serialization itself);
  * see the package README for measurements.
+ *
+ * Big views (at least {@link SIDE_MIN_BYTES}) can leave the message: with a `side` list, the
+ * encoder writes only their class and length and lists their bytes there, for a channel of raw
+ * bytes beside IPC (side-channel.ts); the decoder then allocates each one's memory and lists it
+ * in `fills`, to be filled from that channel, in the same order, before the message is used.
  */
 import { Deserializer, Serializer } from 'node:v8';
+
+/**
+ * Views of at least this many bytes travel on the side channel when there is one. Below it the
+ * extra write and read cost more than serializing the bytes inline.
+ */
+export const SIDE_MIN_BYTES = 32 * 1024;
+/** Set in a view's wire index when its bytes travel on the side channel. */
+const SIDE_FLAG = 0x80;
+
+/** Where the bytes of one big view are, to be written on the side channel with its message. */
+export interface SideChunk {
+  buffer: ArrayBufferLike;
+  offset: number;
+  length: number;
+  /** The memory was moved here by move(): it can be written as it is (nobody else uses it). */
+  moved: boolean;
+}
 
 /** View classes by wire index. Buffer is its own entry so that a Buffer stays a Buffer. */
 const VIEW_CLASSES = [
@@ -51,7 +73,14 @@ function viewIndex(view: ArrayBufferView): number {
 class MessageSerializer extends Serializer {
   declare _setTreatArrayBufferViewsAsHostObjects: (flag: boolean) => void;
 
-  constructor() {
+  /**
+   * @param side where big views' bytes go (null: every view inline)
+   * @param moved ArrayBuffers marked by move() in this message (their memory is ours to write)
+   */
+  constructor(
+    private readonly side: SideChunk[] | null = null,
+    private readonly moved: ReadonlySet<ArrayBufferLike> | null = null,
+  ) {
     super();
     // Views come to _writeHostObject: written as their own bytes only, never their whole buffer.
     this._setTreatArrayBufferViewsAsHostObjects(true);
@@ -63,6 +92,12 @@ class MessageSerializer extends Serializer {
       throw dataCloneError(`#<${name}> could not be cloned: only plain data can be sent to another process.`);
     }
     if (object.buffer instanceof SharedArrayBuffer) throw sharedMemoryError();
+    if (this.side !== null && object.byteLength >= SIDE_MIN_BYTES) {
+      this.writeUint32(viewIndex(object) | SIDE_FLAG);
+      this.writeUint32(object.byteLength);
+      this.side.push({ buffer: object.buffer, offset: object.byteOffset, length: object.byteLength, moved: this.moved?.has(object.buffer) ?? false });
+      return;
+    }
     this.writeUint32(viewIndex(object));
     this.writeUint32(object.byteLength);
     this.writeRawBytes(new Uint8Array(object.buffer, object.byteOffset, object.byteLength));
@@ -85,14 +120,26 @@ function sharedMemoryError(): DOMException {
 }
 
 class MessageDeserializer extends Deserializer {
+  /** @param fills where to list the memory of views whose bytes come on the side channel (null: none may) */
+  constructor(
+    bytes: Uint8Array,
+    private readonly fills: Buffer[] | null,
+  ) {
+    super(bytes);
+  }
+
   _readHostObject(): ArrayBufferView {
-    const Ctor: ViewClass | undefined = VIEW_CLASSES[this.readUint32()];
+    const index = this.readUint32();
+    const Ctor: ViewClass | undefined = VIEW_CLASSES[index & ~SIDE_FLAG];
     const byteLength = this.readUint32();
     if (Ctor === undefined) throw new Error('mpool: corrupt message (unknown typed array class)');
+    const onSide = (index & SIDE_FLAG) !== 0;
+    if (onSide && this.fills === null) throw new Error('mpool: corrupt message (bytes on a side channel this message did not come with)');
     // A fresh ArrayBuffer of exactly these bytes: the view must not keep the message alive.
     // allocUnsafeSlow: never from Node's shared pool, and not zero-filled (it is overwritten at once).
     const copy = Buffer.allocUnsafeSlow(byteLength);
-    copy.set(this.readRawBytes(byteLength));
+    if (onSide) this.fills!.push(copy);
+    else copy.set(this.readRawBytes(byteLength));
     const bytes = copy.buffer as ArrayBuffer;
     if (Ctor === Buffer) return Buffer.from(bytes);
     if (Ctor === DataView) return new DataView(bytes);
@@ -107,9 +154,16 @@ class MessageDeserializer extends Deserializer {
  */
 const STRING_MAX_BYTES = 4096;
 
-/** Encodes one message for the IPC channel. Throws DataCloneError (synchronously) for a value that cannot be sent. */
-export function encodeMessage(message: unknown): Buffer | string {
-  const bytes = encodeBytes(message);
+/**
+ * Encodes one message for the IPC channel. Throws DataCloneError (synchronously) for a value that
+ * cannot be sent. With `side`, big views' bytes are listed there instead (see SIDE_MIN_BYTES);
+ * `moved` names the ArrayBuffers whose memory move() gave us.
+ */
+export function encodeMessage(message: unknown, side: SideChunk[] | null = null, moved: ReadonlySet<ArrayBufferLike> | null = null): Buffer | string {
+  const serializer = new MessageSerializer(side, moved);
+  serializer.writeHeader();
+  serializer.writeValue(message);
+  const bytes = serializer.releaseBuffer();
   return bytes.length <= STRING_MAX_BYTES ? bytes.toString('latin1') : bytes;
 }
 
@@ -124,11 +178,15 @@ export function encodeBytes(value: unknown): Buffer {
   return serializer.releaseBuffer();
 }
 
-/** Decodes a message made by {@link encodeMessage}. Throws if it is not one. */
-export function decodeMessage(wire: unknown): unknown {
+/**
+ * Decodes a message made by {@link encodeMessage} or {@link encodeBytes}. Throws if it is not one.
+ * With `fills`, views whose bytes come on the side channel are listed there, in order, to be
+ * filled before the message is used; without it such a message is refused.
+ */
+export function decodeMessage(wire: unknown, fills: Buffer[] | null = null): unknown {
   const bytes = typeof wire === 'string' ? Buffer.from(wire, 'latin1') : wire;
   if (!(bytes instanceof Uint8Array)) throw new TypeError('not an mpool message');
-  const deserializer = new MessageDeserializer(bytes);
+  const deserializer = new MessageDeserializer(bytes, fills);
   deserializer.readHeader();
   return deserializer.readValue();
 }

@@ -2,9 +2,11 @@
  * Child-process side: adapt the IPC channel to pool-core's one worker loop, and make sure the
  * child never outlives its parent. argv: `[parentPid, ...flags]`, flags `watchdog` and `blocking-stdio`.
  */
+import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { serve, type ParentMessage, type WorkerMessage } from '@mpool/pool-core';
-import { assertSendable, decodeMessage, encodeMessage } from './wire-codec.js';
+import { SideChannel } from './side-channel.js';
+import { assertSendable } from './wire-codec.js';
 
 if (!process.send) throw new Error('@mpool/pool-procs worker entry must be started by ProcessPool (it needs an IPC channel)');
 const parentPid = Number(process.argv[2]);
@@ -14,6 +16,9 @@ const LEAVE_DEADLINE_MS = 2000;
 /** When the parent is gone nobody reads our output: do not wait long for it. */
 const ORPHAN_DEADLINE_MS = 200;
 
+/** fd 4: the side channel for the bytes of big views (see side-channel.ts). */
+const SIDE_FD = 4;
+
 let leaving = false;
 let sending = 0; // IPC writes not yet handed to the OS
 
@@ -21,19 +26,28 @@ function sent(): void {
   sending--;
 }
 
-function send(msg: WorkerMessage): void {
-  if (!process.connected) return; // the parent is gone: nobody to answer
+let deliver: (msg: ParentMessage) => void = () => undefined;
+// Never keeps the child alive by itself: the IPC channel does, and leave() ends the process.
+const sideSocket = new Socket({ fd: SIDE_FD, readable: true, writable: true }).unref();
+const side = new SideChannel(sideSocket, (msg) => deliver(msg as ParentMessage));
+
+function sendWire(wire: string | Buffer): void {
   sending++;
   try {
-    // encodeMessage throws synchronously when `msg` cannot be sent: serve() turns that into EncodingError.
-    process.send!(encodeMessage(msg), undefined, undefined, sent);
+    process.send!(wire, undefined, undefined, sent);
   } catch (error) {
     sending--;
     throw error;
   }
 }
 
-const flushed = () => sending === 0 && process.stdout.writableLength === 0 && process.stderr.writableLength === 0;
+function send(msg: WorkerMessage): void {
+  if (!process.connected) return; // the parent is gone: nobody to answer
+  // Encoding throws synchronously when `msg` cannot be sent: serve() turns that into EncodingError.
+  side.send(msg, sendWire);
+}
+
+const flushed = () => sending === 0 && side.unwritten === 0 && process.stdout.writableLength === 0 && process.stderr.writableLength === 0;
 
 /**
  * Leaves without losing output: `process.exit()` would drop IPC replies and pipe writes still in
@@ -74,7 +88,10 @@ if (process.ppid !== parentPid) leave(ORPHAN_DEADLINE_MS); // the parent died wh
 
 serve({
   send,
-  onMessage: (handler) => process.on('message', (msg: unknown) => handler(decodeMessage(msg) as ParentMessage)),
+  onMessage: (handler) => {
+    deliver = handler;
+    process.on('message', (msg: unknown) => side.receive(msg));
+  },
   assertSendable,
   exit: () => leave(),
 });

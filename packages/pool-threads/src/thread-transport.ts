@@ -1,6 +1,7 @@
 /** Main side of the threads backend: one `Worker` per pool worker, messages by `postMessage`. */
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { postWithMoves } from './post-with-moves.js';
 import {
   ownViews,
   siblingWorkerEntry,
@@ -53,7 +54,7 @@ export class ThreadTransport implements Transport {
       });
     });
     return {
-      send: (msg) => worker.postMessage(msg),
+      send: (msg) => postWithMoves(worker, msg),
       ref: () => worker.ref(),
       unref: () => worker.unref(),
       kill: async () => {

@@ -42,6 +42,10 @@ export interface CliOptions {
   hasher: HasherName;
   /** undefined: when stderr is a terminal. */
   progress: boolean | undefined;
+  /** --cache FILE: reuse digests of unchanged files (not with --check). */
+  cache: string | null;
+  /** --stats: one line of counts on stderr at the end. */
+  stats: boolean;
 }
 
 /** Either options to run with, or `exit` after --help / --version printed. */
@@ -61,6 +65,16 @@ per line {"path", "sha512"}. JSON paths that are not UTF-8 use surrogateescape (
 and NDJSON adds "pathBase64" with the exact bytes.
 
 --exclude patterns match bytes, as git does: ? and [...] stand for one byte (é is two in UTF-8).
+
+--cache FILE keeps each file's device, inode, size, mtime and ctime (nanoseconds) with its
+digest, and reuses the digest when all five are unchanged and the times are older than the
+previous run's start minus 2 s; the file is replaced atomically at the end and holds the files
+of this run only. It trusts metadata: a file whose bytes changed without its metadata changing
+(bit rot, a tool that restores times and ctime) keeps its old digest; only a run without
+--cache, or --check, reads every byte again. --check never uses a cache. A missing or unusable
+cache is one warning and a full run. --audit --cache FILE uses it for the tree's side.
+--stats prints "digest-tree: stats: F files, B bytes, H hashed, R reused, S.SS s" on stderr at
+the end (F = H + R files digested, B their bytes).
 
 Exit status: 0 success; 1 a file or directory could not be read, a check failed, --audit found
 changes, or stdout could not be written (write error); 2 usage error or unusable manifest;
@@ -97,6 +111,8 @@ function buildProgram(): OrderedCommand {
     .option('-j, --jobs <N>', 'number of workers (default: number of CPUs)', positiveInt)
     .addOption(new Option('--backend <KIND>', 'worker kind').choices(['threads', 'procs']).default('threads'))
     .addOption(new Option('--hasher <KIND>', 'SHA-512 implementation: auto (native if available), native or node').choices(['auto', 'native', 'node']).default('auto'))
+    .option('--cache <FILE>', 'reuse the digests of files unchanged since the last run with this cache FILE (trusts metadata; see below), then rewrite it')
+    .option('--stats', 'print one line of counts (files, bytes, hashed, reused, seconds) on stderr at the end')
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--no-progress', 'never show progress')
     .version(pkg.version, '-V, --version')
@@ -120,6 +136,8 @@ interface Raw {
   backend: Backend;
   hasher: HasherName;
   progress?: boolean;
+  cache?: string;
+  stats?: boolean;
 }
 
 /** What commander's opts() hold when no option is given: the defaults of the table above. */
@@ -184,6 +202,9 @@ function validate(raw: Raw, operands: string[], verbosity: Verbosity | null, che
     if (given) throw new UsageError(`the ${given} option is meaningful only when verifying checksums`);
   }
   if (mode === 'check' && (raw.exclude.length > 0 || raw.follow)) throw new UsageError('--exclude and --follow do not apply with --check');
+  // --check exists to read the bytes again: a cache would defeat it.
+  if (mode === 'check' && raw.cache !== undefined) throw new UsageError('--cache cannot be used with --check');
+  if (raw.cache === '') throw new UsageError("--cache: the file name '' is not valid");
   if (mode === 'audit' && (raw.tag || raw.json || raw.ndjson)) throw new UsageError('--audit has its own report format');
   if (mode === 'audit' && operands.includes('-')) throw new UsageError('--audit compares directory trees: - (standard input) is not one');
   const format: Format = raw.tag ? 'bsd' : raw.json ? 'json' : raw.ndjson ? 'ndjson' : 'gnu';
@@ -205,5 +226,7 @@ function validate(raw: Raw, operands: string[], verbosity: Verbosity | null, che
     backend: raw.backend,
     hasher: raw.hasher,
     progress: raw.progress,
+    cache: raw.cache ?? null,
+    stats: raw.stats ?? false,
   };
 }

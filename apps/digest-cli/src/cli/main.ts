@@ -12,6 +12,8 @@ import { ndjsonLine } from '../format/json.js';
 import { writeSorted } from '../format/report.js';
 import { DigestStore } from '../store.js';
 import { stringToBytePath } from '../paths.js';
+import { newRunStats, statsLine, type RunStats } from '../run-stats.js';
+import { nowMs } from '../clock.js';
 import { parseArgs, type CliOptions } from './args.js';
 import { processIo, Reporter, type Io } from './io.js';
 import { STDIN_OPERAND, StdinHasher } from './stdin.js';
@@ -58,8 +60,10 @@ function exitCodeFor(error: unknown, reporter: Reporter): number {
   return EXIT.usage;
 }
 
-function runOptionsOf(options: CliOptions, io: Io, sizes: boolean): RunOptions {
+function runOptionsOf(options: CliOptions, io: Io, sizes: boolean, reporter: Reporter, stats?: RunStats): RunOptions {
   return {
+    cache: options.cache === null ? undefined : { file: options.cache, warn: (message) => reporter.sayText(message) },
+    stats,
     sizes,
     backend: options.backend,
     jobs: options.jobs,
@@ -84,8 +88,17 @@ export function inlineMsFromEnv(value: string | undefined): number | undefined {
 }
 
 async function runMode(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
-  if (options.mode === 'check') return runChecks(options, io, reporter);
-  const run = runOptionsOf(options, io, await startProgress(options, io, reporter));
+  const started = nowMs();
+  const stats = options.stats ? newRunStats() : undefined;
+  const code = await runModeWith(options, io, reporter, stats);
+  // After the report (and its write errors): the line describes a run that completed.
+  if (stats) reporter.say(statsLine(stats, (nowMs() - started) / 1000));
+  return code;
+}
+
+async function runModeWith(options: CliOptions, io: Io, reporter: Reporter, stats?: RunStats): Promise<number> {
+  if (options.mode === 'check') return runChecks(options, io, reporter, stats);
+  const run = runOptionsOf(options, io, await startProgress(options, io, reporter), reporter, stats);
   if (options.mode === 'audit') return runAudit(options, run, io, reporter);
   return runDigest(options, run, io, reporter);
 }
@@ -108,10 +121,10 @@ async function startProgress(options: CliOptions, io: Io, reporter: Reporter): P
  * `-c [FILE...]`: each manifest in turn, with its own report, as `sha512sum -c a b` does. One
  * that cannot be read is reported and the others still run; the exit status is the worst one.
  */
-async function runChecks(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
+async function runChecks(options: CliOptions, io: Io, reporter: Reporter, stats?: RunStats): Promise<number> {
   let code: number = EXIT.ok;
   for (const manifest of options.manifests) {
-    const run = runOptionsOf(options, io, await startProgress(options, io, reporter));
+    const run = runOptionsOf(options, io, await startProgress(options, io, reporter), reporter, stats);
     try {
       code = Math.max(code, await runCheck({ ...options, manifest }, run, io, reporter));
       io.out.flush(); // this manifest's lines before the next one's messages
@@ -147,7 +160,10 @@ async function runDigest(options: CliOptions, run: RunOptions, io: Io, reporter:
   for (const path of options.paths) {
     if (path !== STDIN_OPERAND) continue;
     const result = await stdin.digest();
-    if (result.kind === 'digest') sink.file(STDIN_OPERAND, result.digest, 0);
+    if (result.kind === 'digest') {
+      sink.file(STDIN_OPERAND, result.digest, 0);
+      if (run.stats) Object.assign(run.stats, { files: run.stats.files + 1, bytes: run.stats.bytes + result.bytes, hashed: run.stats.hashed + 1 });
+    }
     else sink.issue(result.issue);
   }
   const trees = options.paths.filter((path) => path !== STDIN_OPERAND);

@@ -14,7 +14,7 @@ const streams = lazyBuiltin<typeof import('node:stream/promises')>('node:stream/
 export const STDIN_OPERAND = '-';
 
 /** A 64-byte digest, or why stdin could not be read. */
-export type StdinDigest = { kind: 'digest'; digest: Buffer } | { kind: 'issue'; issue: Issue };
+export type StdinDigest = { kind: 'digest'; digest: Buffer; bytes: number } | { kind: 'issue'; issue: Issue };
 
 /**
  * Hashes stdin for each `-` operand. Stdin is read once, to its end: a second `-` finds nothing
@@ -29,17 +29,21 @@ export class StdinHasher {
 
   async digest(): Promise<StdinDigest> {
     const hash = crypto().createHash('sha512');
-    if (this.#consumed) return { kind: 'digest', digest: hash.digest() };
+    if (this.#consumed) return { kind: 'digest', digest: hash.digest(), bytes: 0 };
     this.#consumed = true;
+    let bytes = 0;
     try {
       // pipeline() destroys stdin if the run is aborted (Ctrl-C while a terminal is read).
       await streams().pipeline(this.open(), async (source: AsyncIterable<Buffer | string>) => {
-        for await (const chunk of source) hash.update(chunk);
+        for await (const chunk of source) {
+          hash.update(chunk);
+          bytes += chunk.length;
+        }
       }, { signal: this.signal });
     } catch (error) {
       if (this.signal?.aborted) throw this.signal.reason;
       return { kind: 'issue', issue: issueFromError(STDIN_OPERAND, error) };
     }
-    return { kind: 'digest', digest: hash.digest() };
+    return { kind: 'digest', digest: hash.digest(), bytes };
   }
 }

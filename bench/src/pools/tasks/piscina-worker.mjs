@@ -10,3 +10,8 @@ export function echo(buf) {
 export function echoMove(buf) {
   return move(buf);
 }
+/** I/O-bound: awaits a 1 ms timer (the concurrentTasksPerWorker scenario). */
+export async function wait1() {
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  return 1;
+}

@@ -1,9 +1,9 @@
 /**
  * The local pools a fleet worker runs jobs in: one shared pool (`--concurrency` processes or
  * threads) for the slots of pools without an initializer or maxTasksPerChild, and one pool of a
- * single process per dedicated slot (see ../slot.ts), started with the slot's initializer and
- * ended when the caller says the slot is gone, or after it was unused for IDLE_MS (a caller that
- * died says nothing).
+ * single process per dedicated slot (see ../slot.ts), started with the slot's initializer and its
+ * pool's concurrentTasksPerWorker, and ended when the caller says the slot is gone, or after it
+ * was unused for IDLE_MS (a caller that died says nothing).
  */
 import { taskRef, type Pool } from '@mpool/pool-core';
 import { ProcessPool } from '@mpool/pool-procs';
@@ -40,7 +40,8 @@ export class LocalPools {
     let entry = this.#dedicated.get(key);
     if (entry === undefined) {
       const initializer = init.initializer ? taskRef(init.initializer.module, init.initializer.name) : undefined;
-      entry = { pool: this.#make({ processes: 1, initializer, initargs: init.initargs }), busy: 0, lastUsed: Date.now() };
+      const concurrentTasksPerWorker = init.concurrentTasksPerWorker ?? 1;
+      entry = { pool: this.#make({ processes: 1, initializer, initargs: init.initargs, concurrentTasksPerWorker }), busy: 0, lastUsed: Date.now() };
       this.#dedicated.set(key, entry);
     }
     entry.busy++;
@@ -71,7 +72,7 @@ export class LocalPools {
     await Promise.all(pools.map((p) => p.terminate()));
   }
 
-  #make(options: { processes: number; initializer?: ReturnType<typeof taskRef>; initargs?: unknown[] }): Pool {
+  #make(options: { processes: number; initializer?: ReturnType<typeof taskRef>; initargs?: unknown[]; concurrentTasksPerWorker?: number }): Pool {
     return this.backend === 'threads' ? new ThreadPool(options as never) : new ProcessPool(options as never);
   }
 

@@ -18,6 +18,10 @@ import { registerTypeScriptTests } from './typescript.suite.js';
 import { registerWireTests } from './wire.suite.js';
 import { registerErrorDetailTests } from './error-detail.suite.js';
 import { registerStatsTests } from './stats.suite.js';
+import { registerElasticTests } from './elastic.suite.js';
+import { registerBackPressureTests } from './back-pressure.suite.js';
+import { registerConcurrencyTests } from './concurrency.suite.js';
+import { registerTransferTests } from './transfer.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -35,5 +39,9 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerWireTests(target);
     registerErrorDetailTests(target);
     registerStatsTests(target);
+    registerElasticTests(target);
+    registerBackPressureTests(target);
+    registerConcurrencyTests(target);
+    registerTransferTests(target);
   });
 }

@@ -22,6 +22,12 @@ export interface ConformanceTarget {
    * registered.
    */
   builtFactoryModule?: string;
+  /**
+   * The backend detaches memory marked by move() when it sends it (the sender's ArrayBuffer has
+   * `byteLength` 0 afterwards): threads (a real transfer) and procs (for the same behaviour).
+   * Remote backends copy and leave the sender's buffer as it was.
+   */
+  detachesMoved?: boolean;
 }
 
 /** Pools made through this are terminated after each test, so a failing test leaks no worker. */
@@ -58,9 +64,10 @@ export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 /**
  * Runs `body` as an ES module in a fresh Node process (through runNodeScript: its process group
- * is killed after 15 s), with `pool` (2 workers), `sqr` and `tasks` (every fixture) in scope.
+ * is killed after `hangMs`, default 15 s), with `createPool`, `pool` (2 workers), `sqr` and
+ * `tasks` (every fixture) in scope.
  */
-export async function runInNode(target: ConformanceTarget, body: string): Promise<ScriptRun> {
+export async function runInNode(target: ConformanceTarget, body: string, { hangMs = 15_000 }: { hangMs?: number } = {}): Promise<ScriptRun> {
   const factory = target.factoryModule;
   const script = `
     const { createPool } = await import(${JSON.stringify(factory)});
@@ -70,7 +77,7 @@ export async function runInNode(target: ConformanceTarget, body: string): Promis
     ${body}
   `;
   const tsx = /\.(c|m)?ts$/.test(factory) ? ['--import', pathToFileURL(createRequire(fileURLToPath(factory)).resolve('tsx')).href] : [];
-  return runNodeScript([...tsx, '--input-type=module', '-e', script], { hangMs: 15_000 });
+  return runNodeScript([...tsx, '--input-type=module', '-e', script], { hangMs });
 }
 
 /**

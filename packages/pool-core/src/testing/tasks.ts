@@ -58,6 +58,11 @@ export const {
   returnViews,
   returnFunctionAt,
   returnHostile,
+  sleepSpan,
+  spinSpan,
+  sleepThenFail,
+  sleepThenExit,
+  sleepLogged,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
   add: (a: number, b: number) => a + b,
@@ -193,6 +198,34 @@ export const {
   returnFunctionAt: (x: number, bad: number) => (x === bad ? () => x : x),
   /** A result whose getter throws an error that cannot be read either: encoding it runs the getter. */
   returnHostile: () => hostileObject('result getter'),
+  /** Awaits `ms`; returns when it started and ended (Date.now(), comparable across threads and processes) and where it ran. */
+  async sleepSpan(ms: number) {
+    const start = Date.now();
+    await sleepMs(ms);
+    return { start, end: Date.now(), workerId: currentWorkerId(), pid: process.pid, threadId };
+  },
+  /** Busy for `ms` of CPU (synchronous); returns when it started and ended, and where it ran. */
+  spinSpan(ms: number) {
+    const start = Date.now();
+    while (Date.now() < start + ms);
+    return { start, end: Date.now(), workerId: currentWorkerId(), pid: process.pid, threadId };
+  },
+  /** Awaits `ms`, then rejects with a RangeError saying `message`. */
+  async sleepThenFail(ms: number, message: string) {
+    await sleepMs(ms);
+    throw new RangeError(message);
+  },
+  /** Awaits `ms`, then ends its worker with exit code `code` (a crash while other tasks wait beside it). */
+  async sleepThenExit(ms: number, code: number) {
+    await sleepMs(ms);
+    process.exit(code);
+  },
+  /** Logs `tag` to `file` when it starts, awaits `ms`, returns `[tag, currentWorkerId()]` (the id after the await). */
+  async sleepLogged(file: string, tag: string, ms: number) {
+    appendFileSync(file, `${tag}\n`);
+    await sleepMs(ms);
+    return [tag, currentWorkerId()] as const;
+  },
 });
 
 
