@@ -5,8 +5,10 @@
  * when a worker thread or a child process is created), so the test sees what really happened.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIG_CACHE_BYTES } from '../src/digest.js';
 import { InlineWork } from '../src/inline.js';
 import { Scheduler } from '../src/plan.js';
 import type { WorkItem, WorkResult } from '../src/tasks.js';
@@ -46,6 +48,23 @@ describe.each(['threads', 'procs'])('a small tree with the %s backend', (backend
     expect(r.code).toBe(0);
     expect(started(r.stderr)).toBe(true);
     expect(sortedLines(splitLines(r.stdout))).toEqual(sortedLines(coreutilsLines('big', dir)));
+  });
+});
+
+describe('--cache', () => {
+  it('a cache file of a big run starts the pool at once; a small one (or none) does not', async () => {
+    writeFileSync(join(dir, 'big.cache'), Buffer.alloc(BIG_CACHE_BYTES)); // its size is all that is looked at first
+    const big = await runBin(['--cache', 'big.cache', 'tiny'], { cwd: dir, env: DEBUG });
+    expect(big.code).toBe(0);
+    expect(startedWorker(big.stderr)).toBe(true);
+    expect(big.stderr).toContain('digest-tree: cache big.cache: '); // unusable: one warning, a full run
+    const none = await runBin(['--cache', 'new.cache', 'tiny'], { cwd: dir, env: DEBUG });
+    expect(none.code).toBe(0);
+    expect(startedWorker(none.stderr)).toBe(false);
+    expect(none.stdout.equals(big.stdout)).toBe(true);
+    const again = await runBin(['--cache', 'new.cache', '--stats', 'tiny'], { cwd: dir, env: DEBUG }); // a small cache now exists
+    expect(startedWorker(again.stderr)).toBe(false);
+    expect(again.stdout.equals(big.stdout)).toBe(true);
   });
 });
 
