@@ -12,9 +12,15 @@ import { createRequire } from 'node:module';
 import type { Command, ParseOptionsResult } from 'commander';
 
 type Commander = typeof import('commander');
+declare const require: NodeJS.Require | undefined;
 let loaded: Commander | undefined;
-/** commander, loaded on first use. */
-export const commander = (): Commander => (loaded ??= createRequire(import.meta.url)('commander') as Commander);
+/**
+ * commander, loaded on first use. In the bin (CommonJS, tsup.config.ts) this `require` is
+ * bundled, commander included, so that loading it reads no file; from source (ES modules, tests)
+ * it is the package.
+ */
+export const commander = (): Commander =>
+  (loaded ??= (typeof require === 'function' ? require('commander') : createRequire(import.meta.url)('commander')) as Commander);
 
 /** A commander Command that counts the operands met while parsing. */
 export interface OrderedCommand extends Command {
