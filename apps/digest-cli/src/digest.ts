@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { INLINE_MS, InlineWork } from './inline.js';
 import { checkBackend, openPool, type Backend } from './pool.js';
 import type { WorkResult } from './tasks.js';
-import { CacheRun, type CacheOptions } from './cache-run.js';
+import type { CacheOptions, CacheRun } from './cache-run.js';
 import type { RunStats } from './run-stats.js';
 import { classifyOperand, type WalkContext } from './walk.js';
 
@@ -156,7 +156,8 @@ async function run(
   // cache is read.
   const opening = inlineMs === 0 ? openPool(backend, workers) : null;
   const cache = options.cache
-    ? await CacheRun.open(options.cache).catch(async (error: unknown) => {
+    ? // Loaded only for --cache: it needs node:crypto and node:fs/promises.
+      await (await import('./cache-run.js')).CacheRun.open(options.cache).catch(async (error: unknown) => {
         if (opening) await shutdown((await opening).pool);
         throw error;
       })
