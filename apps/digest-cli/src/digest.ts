@@ -183,7 +183,10 @@ async function run(
       // running + queued slot full, small enough that the scheduler's priorities still matter.
       const results = open.pool.imapUnordered(open.task, scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
       let answered = false;
-      const helping = inline.helpWhile(() => !answered);
+      const pool = open;
+      // Only with a core to spare: on 2 cores with 2 workers, the main thread's items slowed the
+      // booting workers down more than they helped (measured on the small corpus).
+      const helping = workers < availableParallelism() ? inline.helpWhile(() => !answered && !pool.working()) : Promise.resolve();
       helping.catch(() => undefined); // awaited below; a failure also ends the iteration (stop)
       for await (const result of results) {
         answered = true;

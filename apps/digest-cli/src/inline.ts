@@ -14,12 +14,13 @@
  *    whose estimated time (its cost / {@link COST_PER_MS}) is more than what is left of the
  *    budget is not started here but left to the pool, so a big file is never hashed on the main
  *    thread; a listing hands back what it has not hashed when the budget runs out (scan.ts).
- * 2. **Then the pool, helped while it starts.** With the budget spent, or a batch too big, the
- *    pool is opened and fed as before. Until its first result comes back (its workers are up),
- *    the main thread goes on taking what the pool has not taken, items of at most
- *    {@link HELP_ITEM_MS}, one per turn of the event loop; after that it only schedules. A big
- *    tree thus loses at most about half the budget (main-thread work that two workers would have
- *    done in half the time), and gains what the main thread hashes while the workers boot.
+ * 2. **Then the pool.** With the budget spent, or a batch too big, the pool is opened and fed
+ *    as before. A big tree thus loses at most about half the budget (main-thread work that two
+ *    workers would have done in half the time). When there are fewer workers than cores
+ *    (`--jobs 1` on two), the main thread also helps while the pool starts: until one of its
+ *    workers holds work, it takes what the pool has not taken, items of at most
+ *    {@link HELP_ITEM_MS}, one per turn of the event loop. Not otherwise: on two cores with two
+ *    workers, helping slowed the booting workers more than it gained (small corpus, measured).
  *
  * Time, not a count of files or bytes: the walk does not know sizes up front (most files are
  * hashed where they are found, without a stat), and time is what the budget is about. Which
@@ -35,8 +36,11 @@ import { nowMs } from './clock.js';
 import type { Scheduler } from './plan.js';
 import type { WorkItem, WorkResult } from './tasks.js';
 
-/** Main-thread time (ms) spent on work items before a pool is started (see the module comment). */
-export const INLINE_MS = 20;
+/**
+ * Main-thread time (ms) spent on work items before a pool is started (see the module comment):
+ * a few hundred small files (a pool costs ~60-100 ms here), and at most ~5 ms lost on a big tree.
+ */
+export const INLINE_MS = 10;
 /**
  * A batch's cost (bytes + 16 KiB a file, plan.ts) hashed per ms on one core, on the slow side:
  * node:crypto reading from the page cache (~650 MB/s, ~20 µs a file). Only for estimates.
@@ -87,7 +91,7 @@ export class InlineWork {
   }
 
   /**
-   * Step 2: while `starting()` (the pool has not answered yet), runs one item the pool has not
+   * Step 2: while `starting()` (no worker of the pool is up yet), runs one item the pool has not
    * taken per turn of the event loop. Returns when the pool has answered or nothing is left for
    * it to take. On an abort it just stops: the pool's own rejection reports it.
    */

@@ -16,6 +16,8 @@ export interface OpenPool {
   task: TaskRef<typeof work>;
   /** True for the error a job of this pool rejects with when its signal aborts. */
   isAbort(error: unknown): boolean;
+  /** True once a worker holds work: a starting worker cannot (pool-core's `stats().busy`). */
+  working(): boolean;
 }
 
 /**
@@ -31,12 +33,20 @@ export async function openPool(backend: Backend, jobs: number): Promise<OpenPool
   if (backend === 'threads') {
     const threads = await import('@mpool/pool-threads');
     const pool = new threads.ThreadPool({ processes: jobs, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
-    return { pool, task: workTask(threads.taskRef), isAbort: (error) => error instanceof threads.AbortError };
+    return { pool, task: workTask(threads.taskRef), isAbort: (error) => error instanceof threads.AbortError, working: () => working(pool) };
   }
   const procs = (await checkBackend(backend))!;
   // A semi-space is a third of the young generation (V8's own ratio for --max-semi-space-size).
   const pool = new procs.ProcessPool({ processes: jobs, execArgv: [`--max-semi-space-size=${Math.max(1, Math.floor(WORKER_YOUNG_MB / 3))}`] });
-  return { pool, task: workTask(procs.taskRef), isAbort: (error) => error instanceof procs.AbortError };
+  return { pool, task: workTask(procs.taskRef), isAbort: (error) => error instanceof procs.AbortError, working: () => working(pool) };
+}
+
+function working(pool: Pool): boolean {
+  try {
+    return pool.stats().busy > 0;
+  } catch {
+    return true; // no stats (not our pools): do not keep the main thread busy on a guess
+  }
 }
 
 /**
