@@ -15,12 +15,12 @@ type Commander = typeof import('commander');
 declare const require: NodeJS.Require | undefined;
 let loaded: Commander | undefined;
 /**
- * commander, loaded on first use. In the bin (CommonJS, tsup.config.ts) this `require` is
- * bundled, commander included, so that loading it reads no file; from source (ES modules, tests)
- * it is the package.
+ * commander, loaded on first use. The bin (CommonJS, tsup.config.ts) has it as dist/commander.cjs,
+ * one file beside it (no package resolution, and node:child_process only on first use); from
+ * source (ES modules: the tests) it is the package.
  */
 export const commander = (): Commander =>
-  (loaded ??= (typeof require === 'function' ? require('commander') : createRequire(import.meta.url)('commander')) as Commander);
+  (loaded ??= (typeof require === 'function' ? require('./commander.cjs') : createRequire(import.meta.url)('commander')) as Commander);
 
 /** A commander Command that counts the operands met while parsing. */
 export interface OrderedCommand extends Command {
