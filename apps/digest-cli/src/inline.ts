@@ -21,6 +21,8 @@
  *    workers holds work, it takes what the pool has not taken, items of at most
  *    {@link HELP_ITEM_MS}, one per turn of the event loop. Not otherwise: on two cores with two
  *    workers, helping slowed the booting workers more than it gained (small corpus, measured).
+ * 3. **No budget after a big run.** A `--cache` file of `BIG_CACHE_BYTES` (128 KiB) or more says the
+ *    last run was big: this one starts its pool at once, while the cache is read (digest.ts).
  *
  * Time, not a count of files or bytes: the walk does not know sizes up front (most files are
  * hashed where they are found, without a stat), and time is what the budget is about. Which
