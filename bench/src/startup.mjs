@@ -45,6 +45,13 @@ function commands(dir, files) {
     node,
     { id: 'digest-tree', label: '`digest-tree DIR` (hashed inline, no pool)', cmd: process.execPath, args: [dt.bin, dir], mpool: true },
     {
+      id: 'digest-tree-jobs',
+      label: '`digest-tree --jobs 2 DIR` (a command line with an option loads commander)',
+      cmd: process.execPath,
+      args: [dt.bin, '--jobs', '2', dir],
+      mpool: true,
+    },
+    {
       id: 'digest-tree-pool',
       label: '`digest-tree DIR` with the pool forced (`DIGEST_TREE_INLINE_MS=0`: 2 workers, as before inline hashing)',
       cmd: process.execPath,
