@@ -5,6 +5,7 @@ import { POOL_PEERS, poolBars, STARTUP_VARIANTS } from './pools.mjs';
 import { bullmqBars } from './bullmq.mjs';
 import { cacheSection } from './report-cache.mjs';
 import { bullmqSection } from './bullmq-report.mjs';
+import { startupSection } from './startup.mjs';
 
 const n = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const med = (s) => s?.median;
@@ -288,8 +289,8 @@ function ioSection(io) {
   return lines;
 }
 
-/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, cache?, io?, openssl? }. */
-export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, io, openssl }) {
+/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, cache?, io?, 'digest-startup'?, openssl? }. */
+export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, io, 'digest-startup': startup, openssl }) {
   const lines = [
     '# mpool benchmark results',
     '',
@@ -315,10 +316,11 @@ export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
   if (cache) lines.push(...from('cache', cache), ...cacheSection(cache));
   if (io) lines.push(...from('io', io), ...ioSection(io));
+  if (startup) lines.push(...from('start-up', startup), ...startupSection(startup));
   // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
   const memory = new URL('../memory.md', import.meta.url);
   if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');
-  const missing = Object.entries({ pools, bullmq, hash, digest, cache }).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries({ pools, bullmq, hash, digest, cache, 'digest-startup': startup }).filter(([, v]) => !v).map(([k]) => k);
   if (missing.length) lines.push(`Sections not run yet: ${missing.join(', ')} (\`pnpm bench\` runs them all).`, '');
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 /** The argument table in-process: orderings, the manifests of -c, and the --quiet/--status/--warn rule. */
 import { describe, expect, it } from 'vitest';
-import { parseArgs, type CliOptions } from '../src/cli/args.js';
+import { parseArgs, parseWithCommander, type CliOptions } from '../src/cli/args.js';
 import { UsageError } from '../src/errors.js';
 
 function options(argv: string[]): CliOptions {
@@ -50,5 +50,11 @@ describe('parseArgs', () => {
   it('unknown options after operands are still reported, with a suggestion', () => {
     expect(() => parseArgs(['-c', 'm', '--quite'], () => undefined)).toThrow(UsageError);
     expect(() => parseArgs(['-c', 'm', '--quite'], () => undefined)).toThrow(/unknown option '--quite'\n\(Did you mean --quiet\?\)/);
+  });
+
+  it.each([[[]], [['a']], [['a', 'b c', 'x/y', '']], [['dir-', 'ünï', 'a=b']]])('operands only %j: the same options without commander (the fast path) as with it', (argv) => {
+    const fast = parseArgs(argv, () => undefined);
+    expect(fast).toEqual(parseWithCommander(argv, () => undefined));
+    expect(fast).toMatchObject({ kind: 'run', options: { mode: 'digest', paths: argv.length > 0 ? argv : ['.'] } });
   });
 });
