@@ -22,7 +22,7 @@ export async function runDigestFleet({ tree, runs, log }) {
   const binary = redisServerBinary();
   if (!binary) return { skipped: 'redis-server is not installed (bash scripts/setup.sh, or apt-get install redis-server)' };
   if (!existsSync(WORKER_BIN)) return { skipped: '@mpool/pool-bullmq not built yet (run pnpm build)' };
-  const root = join(REPO_ROOT, 'apps/digest-cli'); // the workers' --root: digest-cli's dist/tasks.js
+  const root = join(REPO_ROOT, 'apps/digest-cli'); // the workers' --root: digest-cli's dist/tasks.cjs (the bin's task module)
   const out = { dir: tree.dir, files: tree.files, bytes: tree.bytes, fleet: FLEET_SHAPE, runs };
   let redis;
   let fleet = [];

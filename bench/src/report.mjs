@@ -6,6 +6,7 @@ import { bullmqBars } from './bullmq.mjs';
 import { cacheSection } from './report-cache.mjs';
 import { fleetSection } from './report-fleet.mjs';
 import { bullmqSection } from './bullmq-report.mjs';
+import { startupSection } from './startup.mjs';
 
 const n = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–');
 const med = (s) => s?.median;
@@ -289,8 +290,8 @@ function ioSection(io) {
   return lines;
 }
 
-/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, cache?, io?, fleet?, openssl? }. */
-export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, io, fleet, openssl }) {
+/** The whole RESULTS.md text. `sections`: { machine, meta, pools?, bullmq?, hash?, digest?, cache?, io?, 'digest-startup'?, fleet?, openssl? }. */
+export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache, io, 'digest-startup': startup, fleet, openssl }) {
   const lines = [
     '# mpool benchmark results',
     '',
@@ -316,11 +317,12 @@ export function renderReport({ machine, meta, pools, bullmq, hash, digest, cache
   if (digest) lines.push(...from('digest', digest), ...digestSection(digest, openssl));
   if (cache) lines.push(...from('cache', cache), ...cacheSection(cache));
   if (io) lines.push(...from('io', io), ...ioSection(io));
+  if (startup) lines.push(...from('start-up', startup), ...startupSection(startup));
   if (fleet) lines.push(...from('fleet', fleet), ...fleetSection(fleet));
   // Figures measured by hand (memory on 1M files) live in bench/memory.md and are kept as they are.
   const memory = new URL('../memory.md', import.meta.url);
   if (existsSync(memory)) lines.push(readFileSync(memory, 'utf8').trimEnd(), '');
-  const missing = Object.entries({ pools, bullmq, hash, digest, cache }).filter(([, v]) => !v).map(([k]) => k);
+  const missing = Object.entries({ pools, bullmq, hash, digest, cache, 'digest-startup': startup }).filter(([, v]) => !v).map(([k]) => k);
   if (missing.length) lines.push(`Sections not run yet: ${missing.join(', ')} (\`pnpm bench\` runs them all).`, '');
   return `${lines.join('\n')}\n`;
 }

@@ -3,8 +3,9 @@
 // Sections: pools (mpool vs piscina/tinypool/workerpool/Python), bullmq (BullmqPool on its own
 // redis-server and mpool-worker fleet vs plain BullMQ), hash (sha512-native vs node:crypto),
 // digest (digest-tree vs Python/sha512sum/rhash, against OpenSSL's limit), cache (digest-tree
-// --cache re-runs against a full run), io (cold cache, empty files), fleet (digest-tree --backend
-// bullmq on 2 local mpool-workers vs --backend procs).
+// --cache re-runs against a full run), io (cold cache, empty files), digest-startup (digest-tree
+// on 10 tiny files vs node -e 0 and sha512sum), fleet (digest-tree --backend bullmq on 2 local
+// mpool-workers vs --backend procs).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ import { bullmqBars, runBullmq } from './bullmq.mjs';
 import { runHash } from './hash.mjs';
 import { lanesSpeed, opensslSpeed } from './limits.mjs';
 import { runIo } from './cold.mjs';
+import { runStartup, startupBar } from './startup.mjs';
 import { machineInfo } from './machine.mjs';
 import { poolBars, runPools } from './pools.mjs';
 import { renderReport } from './report.mjs';
@@ -24,11 +26,12 @@ import { BENCH_DIR, REPO_ROOT } from './workspace.mjs';
 const HELP = `Usage: pnpm bench [-- options]      (or: node bench/src/run.mjs [options])
 
   --quick                small corpora and few runs (~2 min): checks the harness, figures not comparable
-  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,cache,io,fleet (default: all)
+  --only LIST            sections to run, comma-separated: pools,bullmq,hash,digest,cache,io,digest-startup,fleet (default: all)
   --scenarios LIST       pools scenarios to run, comma-separated: latency,throughput,map,payload,io,startup
                          (default: all); the report then goes to bench/results/raw/RESULTS-partial.md
   --trees LIST           digest corpora to run, comma-separated: large,small,mixed (default: all)
-  --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs); default 3/3/5/3, quick 1/1/2/1
+  --runs N               runs per figure (pool and bullmq rounds, hash runs, digest runs, digest-startup rounds);
+                         default 3/3/5/3/20, quick 1/1/2/1/5
   --corpus DIR           corpus folder (env MPOOL_CORPUS; default \${TMPDIR:-/tmp}/mpool-corpus[-quick])
   --make-corpus PATH     make-corpus.sh (env MPOOL_MAKE_CORPUS; default <repo>/../shared/bench/make-corpus.sh)
   --python-peer PATH     python_pool_digest.py (env MPOOL_PYTHON_PEER; default <repo>/../shared/bench/peers/...)
@@ -56,7 +59,7 @@ if (args.help) {
 }
 
 const quick = args.quick;
-const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'fleet'];
+const SECTIONS = ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'digest-startup', 'fleet'];
 const only = args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SECTIONS;
 const unknown = only.filter((s) => !SECTIONS.includes(s));
 if (unknown.length) {
@@ -82,6 +85,7 @@ const settings = {
     : { rounds: runsOverride ?? 3, mapItems: 1_000_000, plainItems: 20_000, latencyN: 1000, latencyWarmup: 1000, tasks: 20_000, payloadN: 100 },
   hash: quick ? { runs: runsOverride ?? 2, blockMiB: 64 } : { runs: runsOverride ?? 5, blockMiB: 256 },
   digest: { runs: runsOverride ?? (quick ? 1 : 3) },
+  digestStartup: { rounds: runsOverride ?? (quick ? 5 : 20) },
   openssl: quick ? { runs: 1, seconds: 1 } : { runs: 2, seconds: 3 },
 };
 
@@ -113,7 +117,7 @@ if (machine.loadAverageAtStart[0] > 0.5) log('note: the machine is busy (load av
 
 const results = { date, mode, settings, machine, sections: {} };
 const needCorpus = only.includes('hash') || only.includes('digest') || only.includes('cache') || only.includes('io') || only.includes('fleet');
-if (needCorpus) mkdirSync(settings.corpus, { recursive: true });
+if (needCorpus || only.includes('digest-startup')) mkdirSync(settings.corpus, { recursive: true });
 
 let openssl;
 if (needCorpus) {
@@ -197,6 +201,15 @@ if (only.includes('io')) {
   }
 }
 
+if (only.includes('digest-startup')) {
+  log(`digest-startup: digest-tree on 10 tiny files vs node -e 0 and sha512sum, ${settings.digestStartup.rounds} rounds taking turns`);
+  const startup = await runStartup({ root: settings.corpus, rounds: settings.digestStartup.rounds, log });
+  startup.at = date;
+  results.sections['digest-startup'] = startup;
+  const bar = startupBar(startup);
+  log(`  ${bar.pass === null ? 'N/A ' : bar.pass ? 'PASS' : 'FAIL'} ${bar.name}: ${bar.detail}`);
+}
+
 if (only.includes('fleet')) {
   log('fleet: digest-tree --backend bullmq (2 local mpool-workers) vs --backend procs, mixed corpus');
   try {
@@ -214,7 +227,7 @@ const fileDate = date.replaceAll(':', '-');
 writeFileSync(join(rawDir, `${fileDate}-${mode}.json`), `${JSON.stringify(results, null, 1)}\n`);
 // the report merges the latest result of each section (so `--only hash` keeps the pool tables)
 const latest = {};
-for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'fleet', 'openssl']) {
+for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'digest-startup', 'fleet', 'openssl']) {
   const file = join(rawDir, `latest-${mode}-${name}.json`);
   // --trees: the corpora not run this time keep their earlier figures
   if (name === 'digest' && args.trees && results.sections.digest?.trees && existsSync(file)) {
@@ -222,8 +235,7 @@ for (const name of ['pools', 'bullmq', 'hash', 'digest', 'cache', 'io', 'fleet',
     results.sections.digest.trees = { ...before.trees, ...results.sections.digest.trees };
   }
   // A run of some pools scenarios (--scenarios) is partial: it does not replace the full figures.
-  if (results.sections[name] && !(partial && name === 'pools')) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}
-`);
+  if (results.sections[name] && !(partial && name === 'pools')) writeFileSync(file, `${JSON.stringify(results.sections[name], null, 1)}\n`);
   if (existsSync(file)) latest[name] = JSON.parse(readFileSync(file, 'utf8'));
 }
 const pythonStartMethod = latest.pools?.peers?.python?.startMethod;

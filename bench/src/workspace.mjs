@@ -51,9 +51,9 @@ export function digestTreeBin() {
     const bin = typeof pkg.bin === 'string' ? pkg.bin : (pkg.bin?.['digest-tree'] ?? Object.values(pkg.bin ?? {})[0]);
     if (bin) candidates.push(join(dir, bin));
   }
-  candidates.push(join(dir, 'dist/bin.js'), join(dir, 'dist/bin.mjs'), join(dir, 'dist/bin.cjs'));
+  candidates.push(join(dir, 'dist/bin.cjs'), join(dir, 'dist/bin.js'), join(dir, 'dist/bin.mjs'));
   const found = candidates.find((p) => existsSync(p));
-  if (!found) return { error: 'digest-tree not built yet (apps/digest-cli/dist/bin.js missing: run pnpm build)' };
+  if (!found) return { error: 'digest-tree not built yet (apps/digest-cli/dist/bin.cjs missing: run pnpm build)' };
   return { bin: found };
 }
 

@@ -15,8 +15,12 @@
  * A file whose magic, version, length or checksum does not match is refused as a whole: a
  * truncated or corrupt cache can never yield a digest.
  */
-import { createHash } from 'node:crypto';
 import { DIGEST_BYTES } from './batch.js';
+import { lazyBuiltin } from './clock.js';
+
+// Loaded on first use: every listing loads this module (scan.ts), most runs have no cache, and
+// node:crypto pulls in the streams (a few ms of a small run's start-up).
+const crypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
 import type { BytePath } from './paths.js';
 
 export const CACHE_MAGIC = Buffer.from('DTCACHE\0', 'latin1');
@@ -43,7 +47,7 @@ export interface CacheFile {
 /** Why a cache file was refused (the one warning says it). */
 export class CacheFormatError extends Error {}
 
-const checksum = (data: Uint8Array): Buffer => createHash('sha256').update(data).digest();
+const checksum = (data: Uint8Array): Buffer => crypto().createHash('sha256').update(data).digest();
 
 /** Parses and verifies a whole cache file. @throws CacheFormatError */
 export function decodeCache(file: Buffer): CacheFile {

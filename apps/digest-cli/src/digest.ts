@@ -1,17 +1,23 @@
 /**
- * One run: open the pool, stream work items through `imapUnordered` (the port of Python's
+ * One run: hash on the main thread while the run is small (inline.ts; never with --backend
+ * bullmq, whose tree is the fleet's), then open the pool and
+ * stream the rest of the work items through `imapUnordered` (the port of Python's
  * `dict(pool.imap_unordered(compute_digest, allfiles, 20))`), hand each digest and each problem
  * to the caller as results arrive, and always leave no worker behind.
  */
-import { AbortError, cpuCount, type Pool } from '@mpool/pool-threads';
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { Pool } from '@mpool/pool-threads';
 import { SetupError, type Issue } from './errors.js';
-import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
-import { pathCount, stringToBytePath, unpackPath, type BytePath, type PackedPaths } from './paths.js';
+import { addStats, handle } from './run-results.js';
+import type { HasherName } from './batch.js';
+import { stringToBytePath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
-import { defaultJobs, openPool, workTask, type Backend } from './pool.js';
-import { fleetContext, fleetFailure, type FleetOptions } from './fleet.js';
+import { INLINE_MS, InlineWork, type ItemRunner } from './inline.js';
+import { checkBackend, defaultJobs, openPool, type Backend } from './pool.js';
+import type { FleetOptions } from './fleet.js';
 import type { WorkResult } from './tasks.js';
-import { CacheRun, type CacheOptions } from './cache-run.js';
+import type { CacheOptions, CacheRun } from './cache-run.js';
 import type { RunStats } from './run-stats.js';
 import { classifyOperand, type WalkContext } from './walk.js';
 
@@ -21,8 +27,17 @@ export interface RunOptions {
   backend?: Backend;
   /** Where the fleet is: required with backend `bullmq`. */
   fleet?: FleetOptions;
-  /** Number of workers (bullmq: slots, the jobs in flight on the fleet); default: the number of CPUs (bullmq: twice it). */
+  /**
+   * Number of workers, when a pool is started (see {@link inlineMs}); default: the number of
+   * CPUs. bullmq: slots, the jobs in flight on the fleet; default: twice the CPUs.
+   */
   jobs?: number;
+  /**
+   * Main-thread time (ms) spent hashing before a pool is started: a run done within it starts
+   * no worker (inline.ts). 0: always start the pool. Default {@link INLINE_MS}. Ignored with
+   * backend `bullmq`, which never hashes here (see run()).
+   */
+  inlineMs?: number;
   /** `auto` (default): native when the addon loads, else node:crypto. */
   hasher?: HasherName;
   /** Follow symlinks (loops are detected and not followed). Default false. */
@@ -138,113 +153,98 @@ async function run(
   seed: (scheduler: Scheduler, counts: RunProgress, cache: CacheRun | null) => void,
 ): Promise<void> {
   const backend = options.backend ?? 'threads';
-  const workers = options.jobs ?? defaultJobs(backend, cpuCount());
+  // availableParallelism is pool-core's cpuCount(), without loading a pool package.
+  const workers = options.jobs ?? defaultJobs(backend, availableParallelism());
   const hasher = options.hasher ?? 'auto';
   await checkHasher(hasher);
+  await checkBackend(backend);
   options.signal?.throwIfAborted();
-  // Workers start (tens of ms) while the operands are looked at (and the cache is read).
-  const opening = openPool(backend, workers, options.fleet);
-  const cache = options.cache ? await CacheRun.open(options.cache).catch(async (error: unknown) => {
-    await shutdown(await opening);
-    throw error;
-  }) : null;
-  const pool = await opening;
+  // --backend bullmq: no inline hashing, whatever inlineMs / DIGEST_TREE_INLINE_MS say. The
+  // tree is the workers' (mounted on their hosts, read with their permissions); this process
+  // only schedules, collects and prints, and may not see the tree at all (it classifies the
+  // operands, one stat each, nothing below them). Hashing here would read another host's view
+  // of the files, or fail where the fleet would not. Every item goes to the fleet.
+  const fleet = backend === 'bullmq' ? await import('./fleet.js') : null;
+  const inlineMs = fleet ? 0 : (options.inlineMs ?? (previousRunWasBig(options.cache) ? 0 : INLINE_MS));
+  // No inline budget: the workers start (tens of ms) while the operands are looked at and the
+  // cache is read.
+  const opening = inlineMs === 0 ? openPool(backend, workers, options.fleet) : null;
+  // Awaited below (its error is the run's); until then a rejection must not count as unhandled.
+  opening?.catch(() => undefined);
+  const cache = options.cache
+    ? // Loaded only for --cache: it needs node:crypto and node:fs/promises.
+      await (await import('./cache-run.js')).CacheRun.open(options.cache).catch(async (error: unknown) => {
+        if (opening) await shutdown((await opening).pool);
+        throw error;
+      })
+    : null;
   if (cache) ctx = { ...ctx, cache: { cutoffNs: cache.cutoffNs } };
-  if (backend === 'bullmq') ctx = fleetContext(ctx, stringToBytePath(process.cwd()));
+  if (fleet) ctx = fleet.fleetContext(ctx, stringToBytePath(process.cwd()));
   const scheduler = new Scheduler({ workers, hasher, ctx, limits: options.limits, cachedFor: cache?.cachedFor, countBytes: options.stats !== undefined && !ctx.sizes });
   const counts: RunProgress = { filesFound: 0, bytesFound: 0, filesDone: 0, bytesDone: 0, walking: true };
+  const report = (result: WorkResult) => {
+    handle(result, scheduler, counts, sink, cache, options.stats);
+    sink.progress?.(counts);
+  };
+  let open: Awaited<ReturnType<typeof openPool>> | null = null;
   try {
     seed(scheduler, counts, cache);
-    // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
-    // running + queued slot full, small enough that the scheduler's priorities still matter.
-    const results = pool.imapUnordered(workTask(), scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
-    for await (const result of results) {
-      handle(result, scheduler, counts, sink, cache, options.stats);
-      sink.progress?.(counts);
+    // The hasher and the walk on this thread: loaded only for a run that has something to do,
+    // and never for a fleet's (inlineMs 0 and no help: nothing may run here, see above).
+    const runItem: ItemRunner = fleet ? notOnTheCaller : (await import('./work-item.js')).runWorkItem;
+    const inline = new InlineWork(scheduler, runItem, report, options.signal);
+    const done = await inline.runWithin(inlineMs);
+    if (opening) open = await opening; // even if unused (an empty tree): it must be shut down
+    if (!done) {
+      open ??= await openPool(backend, workers, options.fleet);
+      // chunksize 1: every item is already a batch. buffersize: enough to keep each worker's
+      // running + queued slot full, small enough that the scheduler's priorities still matter.
+      const results = open.pool.imapUnordered(open.task, scheduler, { chunksize: 1, buffersize: 3 * workers, signal: options.signal });
+      let answered = false;
+      const pool = open;
+      // Only with a core to spare: on 2 cores with 2 workers, the main thread's items slowed the
+      // booting workers down more than they helped (measured on the small corpus). Never on a
+      // fleet (see inlineMs above).
+      const helping = !fleet && workers < availableParallelism() ? inline.helpWhile(() => !answered && !pool.working()) : Promise.resolve();
+      helping.catch(() => undefined); // awaited below; a failure also ends the iteration (stop)
+      for await (const result of results) {
+        answered = true;
+        report(result);
+      }
+      await helping;
     }
   } catch (error) {
-    if (options.signal?.aborted && error instanceof AbortError) throw options.signal.reason;
-    throw (backend === 'bullmq' ? fleetFailure(error) : null) ?? error;
+    if (options.signal?.aborted && open?.isAbort(error)) throw options.signal.reason;
+    throw fleet?.fleetFailure(error) ?? error;
   } finally {
     scheduler.stop();
-    await shutdown(pool);
+    if (open) await shutdown(open.pool);
   }
   await cache?.write();
   counts.walking = false;
   sink.progress?.(counts);
 }
 
-function handle(result: WorkResult, scheduler: Scheduler, counts: RunProgress, sink: RunSink, cache: CacheRun | null, stats?: RunStats): void {
-  if (result.kind === 'hash') {
-    const batch = scheduler.done(result.id)!;
-    cache?.hashed(batch.paths, result);
-    if (stats) addStats(stats, pathCount(batch.paths) - result.failures.length, result.bytes ?? batch.bytes, 0);
-    if (Array.isArray(batch.paths)) deliver(batch.paths, result, sink);
-    else deliverPacked(batch.paths, result, sink);
-    counts.filesDone += pathCount(batch.paths);
-    counts.bytesDone += batch.bytes;
-    return;
-  }
-  for (const issue of result.issues) sink.issue(issue);
-  cache?.listed(result);
-  if (stats) addStats(stats, result.hashed.paths.ends.length - result.hashed.failures.length, result.hashed.bytes, result.reused);
-  scheduler.addDirs(result.dirs);
-  scheduler.addFiles(result.sized.paths, result.sized.sizes);
-  scheduler.addLoose(result.loose, result.looseBytes);
-  deliverPacked(result.hashed.paths, result.hashed, sink);
-  // Found: everything the listing saw; done: only what it hashed (the rest comes back later).
-  const hashed = result.hashed.paths.ends.length;
-  let found = hashed + result.sized.paths.length;
-  for (const group of result.loose) found += pathCount(group);
-  counts.filesFound += found;
-  counts.filesDone += hashed;
-  counts.bytesFound += result.hashed.bytes;
-  counts.bytesDone += result.hashed.bytes;
-  for (const size of result.sized.sizes) counts.bytesFound += size;
-  for (const bytes of result.looseBytes) counts.bytesFound += bytes;
-  scheduler.done(result.id);
-  counts.walking = scheduler.walking;
-}
+/** The item runner of a fleet run: none (the workers run every item; see run()). */
+const notOnTheCaller: ItemRunner = (item) => {
+  throw new Error(`--backend bullmq: work item ${item.id} (${item.kind}) was about to run on the caller; every item must go to the fleet`);
+};
 
-/** Adds `files` digested (`reused` of them from the cache) of `bytes` to --stats' counters. */
-function addStats(stats: RunStats, files: number, bytes: number, reused: number): void {
-  stats.files += files;
-  stats.bytes += bytes;
-  stats.hashed += files - reused;
-  stats.reused += reused;
-}
+/**
+ * A --cache file of this size or more comes from a run of more than ~1,000 files (an entry is
+ * ~110 bytes + its name): this one is most likely as big, so its pool starts at once, while the
+ * cache is read, instead of after the inline budget (inline.ts).
+ */
+export const BIG_CACHE_BYTES = 128 << 10;
 
-/** Hands a batch's digests (or failures, in index order) to the sink. */
-function deliver(paths: BytePath[], digests: BatchDigests, sink: RunSink): void {
-  const buffer = Buffer.from(digests.digests.buffer, digests.digests.byteOffset, digests.digests.byteLength);
-  const failures = digests.failures;
-  let f = 0;
-  for (let i = 0; i < paths.length; i++) {
-    const failure = failures[f]?.index === i ? failures[f++] : undefined;
-    if (failure === undefined) sink.file(paths[i]!, buffer, i * DIGEST_BYTES);
-    else sink.issue(issueOf(paths[i]!, failure));
+function previousRunWasBig(cache: CacheOptions | undefined): boolean {
+  if (cache === undefined) return false;
+  try {
+    return (statSync(cache.file, { throwIfNoEntry: false })?.size ?? 0) >= BIG_CACHE_BYTES;
+  } catch {
+    return false; // CacheRun.open reports what is wrong with it
   }
 }
-
-/** {@link deliver} for packed paths: no string per file unless the sink wants one. */
-function deliverPacked(paths: PackedPaths, digests: BatchDigests, sink: RunSink): void {
-  const buffer = Buffer.from(digests.digests.buffer, digests.digests.byteOffset, digests.digests.byteLength);
-  const failures = digests.failures;
-  let f = 0;
-  for (let i = 0; i < paths.ends.length; i++) {
-    const failure = failures[f]?.index === i ? failures[f++] : undefined;
-    if (failure !== undefined) sink.issue(issueOf(unpackPath(paths, i), failure));
-    else if (sink.packedFile) sink.packedFile(paths, i, buffer, i * DIGEST_BYTES);
-    else sink.file(unpackPath(paths, i), buffer, i * DIGEST_BYTES);
-  }
-}
-
-const issueOf = (path: BytePath, failure: HashFailure): Issue => ({
-  severity: failure.code === 'ERR_NOT_REGULAR_FILE' ? 'note' : 'error',
-  path,
-  code: failure.code,
-  message: failure.message,
-});
 
 /**
  * Always close + join, never terminate(): an aborted job has already had its workers killed by

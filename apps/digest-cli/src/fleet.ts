@@ -34,15 +34,6 @@ export interface FleetOptions {
 export const DEFAULT_NO_WORKER_TIMEOUT_MS = 30_000;
 
 /**
- * Slots (jobs in flight on the fleet) when `--jobs` is not given: twice the CPU count of this
- * host. Each slot has one job in flight; a job costs a broker round trip (~2 ms) on top of its
- * few ms of hashing, so twice as many slots as fleet processes keeps a job queued behind each
- * running one. That suits a fleet about this host's size (say two workers of half its cores);
- * for a bigger fleet pass `--jobs` = twice its total `--concurrency` (see the README).
- */
-export const fleetDefaultJobs = (cpus: number): number => 2 * cpus;
-
-/**
  * Time budget of a listing job on the fleet: 4x the local one (scan.ts BUDGET_MS). A job costs a
  * broker round trip and the worker's hand-off (~2-5 ms on a busy host) on top of its work, so a
  * listing that hands leftovers back after 50 ms turned the mixed corpus into ~600 jobs of ~4 ms
@@ -61,8 +52,8 @@ export function fleetContext(ctx: WalkContext, cwd: BytePath): WalkContext {
   return { ...ctx, cwd, descend: !ctx.cache, budgetMs: FLEET_LIST_BUDGET_MS };
 }
 
-/** A BullmqPool of `jobs` slots on the fleet. */
-export async function openFleetPool(fleet: FleetOptions, jobs: number): Promise<Pool> {
+/** A BullmqPool of `jobs` slots on the fleet, and the package it comes from (pool.ts makes the OpenPool). */
+export async function openFleetPool(fleet: FleetOptions, jobs: number): Promise<{ pool: Pool; bullmq: typeof import('@mpool/pool-bullmq') }> {
   let mod: typeof import('@mpool/pool-bullmq');
   try {
     mod = await import('@mpool/pool-bullmq');
@@ -70,12 +61,13 @@ export async function openFleetPool(fleet: FleetOptions, jobs: number): Promise<
     throw new SetupError(`the bullmq backend is not available (${(cause as Error).message})`, { cause });
   }
   try {
-    return new mod.BullmqPool({
+    const pool = new mod.BullmqPool({
       connection: fleet.redis,
       queue: fleet.queue,
       processes: jobs,
       noWorkerTimeoutMs: fleet.noWorkerTimeoutMs ?? DEFAULT_NO_WORKER_TIMEOUT_MS,
     });
+    return { pool, bullmq: mod };
   } catch (error) {
     // A URL that parses but that ioredis cannot use (bad port, bad db): the input is the user's.
     if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(`--redis: ${error.message.replace(/^new BullmqPool: /, '')}`);
@@ -83,7 +75,7 @@ export async function openFleetPool(fleet: FleetOptions, jobs: number): Promise<
   }
 }
 
-/** The folder `mpool-worker --root` must cover: this package's (dist/tasks.js lives under it). */
+/** The folder `mpool-worker --root` must cover: this package's (dist/tasks.{js,cjs} live under it). */
 export function taskRoot(): string {
   return dirname(dirname(fileURLToPath(import.meta.url)));
 }

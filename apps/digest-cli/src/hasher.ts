@@ -8,10 +8,13 @@
  * as a single block instead of one object per file. Failures are data, never exceptions.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import * as native from '@mpool/sha512-native';
 import { DIGEST_BYTES, type BatchDigests, type HashFailure, type HasherName } from './batch.js';
+import { lazyBuiltin } from './clock.js';
 import { describeCode } from './errors.js';
+
+// Only the `node` hasher needs node:crypto (the main thread hashes small runs itself: inline.ts).
+const crypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
 
 /** Files left unhashed by {@link hashBatch}'s `deferFrom`, by index, with their sizes. */
 export type Deferred = Array<{ index: number; size: number }>;
@@ -35,7 +38,7 @@ export function hashBatch(paths: Array<string | Buffer>, hasher: HasherName, def
   const digests = Buffer.allocUnsafeSlow(paths.length * DIGEST_BYTES);
   const failures: HashFailure[] = [];
   const deferred: Deferred = [];
-  const create = hasher === 'node' ? () => createHash('sha512') : () => new native.Sha512();
+  const create = hasher === 'node' ? () => crypto().createHash('sha512') : () => new native.Sha512();
   for (let i = 0; i < paths.length; i++) {
     try {
       const out = hashStreaming(paths[i]!, create, deferFrom);

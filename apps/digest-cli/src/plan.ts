@@ -14,7 +14,8 @@
  * cost: few enough messages that pool overhead is noise, small enough that work divides evenly.
  */
 import type { HasherName } from './batch.js';
-import { pathCount, type BytePath, type PackedPaths, type PathList } from './paths.js';
+import { BatchHeap } from './batch-heap.js';
+import type { BytePath, PackedPaths, PathList } from './paths.js';
 import type { ListItem, HashItem, WorkItem } from './tasks.js';
 import type { DirItem, WalkContext } from './walk.js';
 
@@ -89,46 +90,6 @@ export class Batcher {
 
   get pending(): number {
     return this.#open.paths.length;
-  }
-}
-
-/** A max-heap of batches by cost. */
-class BatchHeap {
-  readonly #items: Batch[] = [];
-  /** Files in all the batches. */
-  files = 0;
-  get size(): number {
-    return this.#items.length;
-  }
-  push(batch: Batch): void {
-    const a = this.#items;
-    this.files += pathCount(batch.paths);
-    a.push(batch);
-    for (let i = a.length - 1; i > 0; ) {
-      const up = (i - 1) >> 1;
-      if (a[up]!.cost >= a[i]!.cost) break;
-      [a[up], a[i]] = [a[i]!, a[up]!];
-      i = up;
-    }
-  }
-  pop(): Batch | undefined {
-    const a = this.#items;
-    const top = a[0];
-    if (top) this.files -= pathCount(top.paths);
-    const last = a.pop();
-    if (a.length === 0 || last === undefined) return top;
-    a[0] = last;
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let big = i;
-      if (l < a.length && a[l]!.cost > a[big]!.cost) big = l;
-      if (r < a.length && a[r]!.cost > a[big]!.cost) big = r;
-      if (big === i) break;
-      [a[big], a[i]] = [a[i]!, a[big]!];
-      i = big;
-    }
-    return top;
   }
 }
 
@@ -239,6 +200,38 @@ export class Scheduler implements AsyncIterable<WorkItem> {
     return this.#dirs.length > 0 || this.#listsInFlight > 0 || this.#feeding;
   }
 
+  /**
+   * The next item for the main thread to run itself (inline.ts), or null when there is none
+   * now or the next one is a batch costing more than `maxCost` (it is left for the pool). An
+   * item taken is in flight like one the pool took: report its result the same way.
+   */
+  take(maxCost: number): WorkItem | null {
+    if (this.#stopped) return null;
+    const item = this.#next(maxCost);
+    if (item !== null) this.#inflight++;
+    return item;
+  }
+
+  /** True while work waits to be handed out (directories, batches, files not batched yet). */
+  get queued(): boolean {
+    return this.#dirs.length > 0 || this.#heap.size > 0 || this.#big.length > 0 || this.#batcher.pending > 0;
+  }
+
+  /** True when nothing is left: nothing queued, in flight or still to be fed. */
+  get finished(): boolean {
+    return this.#inflight === 0 && !this.#feeding && !this.queued;
+  }
+
+  /**
+   * Resolves at the next change (a result reported, files fed, the feed ended, stopped), for a
+   * main thread waiting on a --check feed. Only while nothing iterates this scheduler: the
+   * iteration waits on the same hook.
+   */
+  changed(): Promise<void> {
+    if (this.#wake !== null) throw new Error('Scheduler.changed(): the scheduler is already being waited on');
+    return new Promise<void>((resolve) => (this.#wake = resolve));
+  }
+
   /** Ends the iteration early (error or abort). */
   stop(): void {
     this.#stopped = true;
@@ -264,7 +257,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
     }
   }
 
-  #next(): WorkItem | null {
+  #next(maxCost = Infinity): WorkItem | null {
     const { workers } = this.options;
     if (this.#dirs.length > 0 && this.#heap.files < BACKLOG_FILES) {
       // Depth first (pop from the end) keeps the queue short; a few directories per message
@@ -287,6 +280,7 @@ export class Scheduler implements AsyncIterable<WorkItem> {
       else if (big > 0) this.#groupBig(Math.min(LANES, Math.ceil(big / workers)), Infinity);
       else if (this.#batcher.pending > 0) this.#batcher.flush();
     }
+    if ((this.#heap.peek()?.cost ?? 0) > maxCost) return null;
     const batch = this.#heap.pop();
     if (batch === undefined) return null;
     const item: HashItem = { kind: 'hash', id: this.#nextId++, paths: batch.paths, hasher: this.options.hasher };

@@ -11,6 +11,7 @@
  * Files are hashed in chunks sized from the measured rate, to check the budget between chunks.
  */
 import { DIGEST_BYTES, type HashFailure, type HasherName } from './batch.js';
+import { nowMs } from './clock.js';
 import { hashBatch, readAhead } from './hasher.js';
 import type { Issue } from './errors.js';
 import { fsPath, packPaths, type BytePath, type PackedPaths } from './paths.js';
@@ -69,8 +70,8 @@ export interface ScanResult {
  * holds the cache's entries of `dirs[d]` (or null): files that match them are not read.
  */
 export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budgetMs = BUDGET_MS, cached?: Array<Uint8Array | null>): ScanResult {
-  const started = performance.now();
-  const overdue = () => performance.now() - started > budgetMs;
+  const started = nowMs();
+  const overdue = () => nowMs() - started > budgetMs;
   const out: ScanResult = {
     dirs: [],
     issues: [],
@@ -151,9 +152,9 @@ class Hashed {
       const end = done + this.#chunkSize();
       const chunk = paths.slice(done, end);
       const chunkSizes = sizes.slice(done, end);
-      const t0 = performance.now();
+      const t0 = nowMs();
       const result = hashBatch(chunk.map(fsPath), hasher, IN_PLACE_MAX);
-      this.#msPerFile = Math.max((performance.now() - t0) / chunk.length, 1e-4);
+      this.#msPerFile = Math.max((nowMs() - t0) / chunk.length, 1e-4);
       if (result.deferred.length === 0) this.#add(chunk, chunkSizes, result.digests, result.failures);
       else this.#addSome(chunk, chunkSizes, result, big);
       done += chunk.length;

@@ -3,13 +3,13 @@
  * runs in a worker. One task, `work`, takes either kind of work item, because one
  * `imapUnordered` stream carries both: listing directories (hashing most files on the way) and
  * hashing batches interleave on the same workers; the scheduler (plan.ts) decides what goes next.
+ * (A small run does the same items on the main thread instead: see inline.ts.)
  */
-import { statSync } from 'node:fs';
 import { defineTasks } from '@mpool/pool-core';
 import type { BatchDigests, HasherName } from './batch.js';
-import { hashBatch } from './hasher.js';
-import { fsPath, inBaseDir, pathAt, pathCount, type BytePath, type PathList } from './paths.js';
-import { scan, type ScanResult } from './scan.js';
+import type { BytePath, PathList } from './paths.js';
+import type { ScanResult } from './scan.js';
+import { runWorkItem } from './work-item.js';
 import type { DirItem, WalkContext } from './walk.js';
 
 /** List these directories (and hash what they hold, see scan.ts). */
@@ -44,26 +44,6 @@ export type WorkResult = ({ kind: 'list'; id: number } & ScanResult) | ({ kind: 
 export const { work } = defineTasks(import.meta.url, {
   /** Runs one work item; never throws for a per-file problem (those are part of the result). */
   work(item: WorkItem): WorkResult {
-    // On a fleet worker, relative paths are the caller's: resolve them against its directory.
-    return inBaseDir(item.kind === 'list' ? item.ctx.cwd : item.cwd, () => run(item));
+    return runWorkItem(item);
   },
 });
-
-function run(item: WorkItem): WorkResult {
-  if (item.kind === 'list') return { kind: 'list', id: item.id, ...scan(item.dirs, item.ctx, item.hasher, item.ctx.budgetMs, item.cached) };
-  const paths: Array<string | Buffer> = [];
-  for (let i = 0; i < pathCount(item.paths); i++) paths.push(fsPath(pathAt(item.paths, i)));
-  const { digests, failures } = hashBatch(paths, item.hasher);
-  return { kind: 'hash', id: item.id, digests, failures, ...(item.countBytes ? { bytes: bytesOf(paths, failures) } : {}) };
-}
-
-/** Total size of the files hashed (not failed), by one stat each after the fact: only for --stats' byte count. */
-function bytesOf(paths: Array<string | Buffer>, failures: BatchDigests['failures']): number {
-  let bytes = 0;
-  let f = 0;
-  for (let i = 0; i < paths.length; i++) {
-    if (failures[f]?.index === i) f++;
-    else bytes += statSync(paths[i]!, { throwIfNoEntry: false })?.size ?? 0;
-  }
-  return bytes;
-}

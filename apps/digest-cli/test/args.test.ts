@@ -1,6 +1,6 @@
 /** The argument table in-process: orderings, the manifests of -c, and the --quiet/--status/--warn rule. */
 import { describe, expect, it } from 'vitest';
-import { parseArgs, type CliOptions } from '../src/cli/args.js';
+import { parseArgs, parseWithCommander, type CliOptions } from '../src/cli/args.js';
 import { UsageError } from '../src/errors.js';
 
 function options(argv: string[]): CliOptions {
@@ -50,5 +50,50 @@ describe('parseArgs', () => {
   it('unknown options after operands are still reported, with a suggestion', () => {
     expect(() => parseArgs(['-c', 'm', '--quite'], () => undefined)).toThrow(UsageError);
     expect(() => parseArgs(['-c', 'm', '--quite'], () => undefined)).toThrow(/unknown option '--quite'\n\(Did you mean --quiet\?\)/);
+  });
+
+  it.each([[[]], [['a']], [['a', 'b c', 'x/y', '']], [['dir-', 'ünï', 'a=b']]])('operands only %j: the same options without commander (the fast path) as with it', (argv) => {
+    const fast = parseArgs(argv, () => undefined);
+    expect(fast).toEqual(parseWithCommander(argv, () => undefined));
+    expect(fast).toMatchObject({ kind: 'run', options: { mode: 'digest', paths: argv.length > 0 ? argv : ['.'] } });
+  });
+});
+
+describe('parseArgs: --backend bullmq (options, so always through commander)', () => {
+  const url = 'redis://:pw@127.0.0.1:6379/2';
+
+  it('--backend bullmq --redis URL --queue NAME: the fleet, with the operands', () => {
+    const o = options(['--backend', 'bullmq', '--redis', url, '--queue', 'digest', 'tree', '-j', '8', 'other']);
+    expect([o.backend, o.fleet, o.paths, o.jobs]).toEqual(['bullmq', { redis: url, queue: 'digest' }, ['tree', 'other'], 8]);
+    expect(options(['tree', '--backend=bullmq', `--redis=${url}`, '--queue=q', '--wait-for-workers', '2.5']).fleet).toEqual({ redis: url, queue: 'q', noWorkerTimeoutMs: 2500 });
+  });
+
+  it.each([
+    [['--backend', 'bullmq', '--redis', url, '--queue', 'q', '--wait-for-workers', '0', 'tree'], /--wait-for-workers <SECONDS>' argument '0' is invalid\. must be a number of seconds > 0/],
+    [['--backend', 'bullmq', '--redis', 'http://u:pw@h', '--queue', 'q', 'tree'], /^--redis: expected a redis:\/\/ or rediss:\/\/ URL, got one starting with http:$/],
+    [['--backend', 'bullmq', '--redis', url, '--queue', 'a:b', 'tree'], /^--queue: a queue name has no ':', got 'a:b'$/],
+    [['--redis', url, 'tree'], /^--redis applies only with --backend bullmq$/],
+    [['tree', '--queue', 'q'], /^--queue applies only with --backend bullmq$/],
+    [['--backend', 'bullmq', '--redis'], /option '--redis <URL>' argument missing/],
+  ])('%j is a usage error naming the flag', (argv, message) => {
+    expect(() => options(argv)).toThrow(UsageError);
+    expect(() => options(argv)).toThrow(message);
+  });
+
+  it('MPOOL_REDIS_URL / MPOOL_QUEUE: used with --backend bullmq only; an operands-only line stays local, on both parsers', () => {
+    const saved = { redis: process.env.MPOOL_REDIS_URL, queue: process.env.MPOOL_QUEUE };
+    process.env.MPOOL_REDIS_URL = url;
+    process.env.MPOOL_QUEUE = 'from-env';
+    try {
+      expect(options(['--backend', 'bullmq', 'tree']).fleet).toEqual({ redis: url, queue: 'from-env' });
+      const fast = parseArgs(['tree'], () => undefined);
+      expect(fast).toEqual(parseWithCommander(['tree'], () => undefined));
+      expect(fast).toMatchObject({ kind: 'run', options: { backend: 'threads', fleet: null } });
+    } finally {
+      for (const [key, value] of [['MPOOL_REDIS_URL', saved.redis], ['MPOOL_QUEUE', saved.queue]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });

@@ -54,6 +54,10 @@ beforeAll(async () => {
   chmodSync(join(dir, 'locked/secret'), 0o600);
   chmodSync(join(dir, 'locked/closed'), 0o700);
   chainTree(join(dir, 'chains'), 4, 500);
+  mkdirSync(join(dir, 'tiny'));
+  writeFileSync(join(dir, 'tiny/readable'), 'anyone\n');
+  writeFileSync(join(dir, 'tiny/secret'), 'root only\n');
+  chmodSync(join(dir, 'tiny/secret'), 0o600);
   workers = await startFleet({ url: redis.url, queue: QUEUE, tsx: false, roots: [PACKAGE_ROOT], wrap: NOBODY });
 }, 60_000);
 
@@ -141,6 +145,32 @@ describe('--backend bullmq prints what --backend threads prints', () => {
     expect(r.stderr).toContain('digest-tree: locked/secret: Permission denied');
     expect(r.stderr).toContain('digest-tree: locked/closed: Permission denied');
     expect(r.stdout.toString()).toMatch(/ {2}locked\/readable\n$/);
+  });
+});
+
+describe('no inline hashing on a fleet', () => {
+  // A root caller hashing on its own main thread would read tiny/secret; the workers (nobody)
+  // cannot. So "Permission denied" is seen only if the fleet did the work. DIGEST_TREE_INLINE_MS
+  // asks for a budget far beyond what these two files take: a local run is done inline with it.
+  const INLINE = { DIGEST_TREE_INLINE_MS: '10000' };
+
+  it('a two-file tree is listed and hashed by the workers, whatever DIGEST_TREE_INLINE_MS says', async () => {
+    const local = await runBin(['tiny'], { cwd: dir, env: INLINE });
+    expect(local.code, local.stderr).toBe(0);
+    expect(splitLines(local.stdout)).toHaveLength(2);
+    const fleet = await bullmq(['tiny'], INLINE);
+    expect(fleet.code).toBe(1);
+    expect(errLines(fleet)).toEqual(['digest-tree: tiny/secret: Permission denied']);
+    expect(fleet.stdout.toString()).toMatch(/^[0-9a-f]{128} {2}tiny\/readable\n$/);
+  });
+
+  it('a single file operand is hashed by the workers too (this process only stats it)', async () => {
+    const local = await runBin(['tiny/secret'], { cwd: dir, env: INLINE });
+    expect(local.code, local.stderr).toBe(0);
+    const fleet = await bullmq(['tiny/secret'], INLINE);
+    expect(fleet.code).toBe(1);
+    expect(errLines(fleet)).toEqual(['digest-tree: tiny/secret: Permission denied']);
+    expect(fleet.stdout.length).toBe(0);
   });
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built bin (the root `pnpm test` builds first). */
-export const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (pnpm --filter @mpool/digest-cli build)`);
 
 export interface RunResult {

@@ -1,6 +1,6 @@
 /**
  * Elastic pool size (`minProcesses`, `idleTimeoutMs`): how many workers to start, and when an idle
- * one leaves. The engine keeps the workers; this file only decides.
+ * one leaves. The engine (its crew, worker-crew.ts) keeps the workers; this file only decides.
  *
  * - At least `minProcesses` workers serve while the pool may still get work (the default,
  *   `minProcesses = processes`, is a fixed-size pool, as in Python).

@@ -2,21 +2,33 @@
  * The Pool facade: Python's `multiprocessing.Pool` API. It validates arguments and hands work to
  * the private engine; backends (`ThreadPool`, `ProcessPool`) only choose the transport.
  */
-import { AsyncResult, checkTimeout, type ResultCallbacks } from './async-result.js';
+import { AsyncResult, checkTimeout } from './async-result.js';
 import { Engine, type PoolState } from './engine.js';
-import { EncodingError, isCloneable, PoolStateError } from './errors.js';
+import { PoolStateError } from './errors.js';
 import { ImapJob } from './imap-job.js';
 import { checkIterable, checkOptionNames, checkPositiveInt, collect, defaultChunksize, type AnyIterable } from './inputs.js';
 import { makeBatch, type Job } from './job.js';
+import {
+  APPLY_OPTIONS,
+  CALL_OPTIONS,
+  IMAP_OPTIONS,
+  mapOptions,
+  validatePoolOptions,
+  type ApplyOptions,
+  type BasePoolOptions,
+  type CallOptions,
+  type ImapOptions,
+  type MapOptions,
+  type POOL_OPTION_NAMES,
+  type PoolOptions,
+} from './pool-options.js';
 import { ApplyJob, MapJob } from './result-jobs.js';
 import { RELAY, RelayJob, type RelayedBatch, type RelayOutcome } from './relay.js';
 import { addressOf, type AnyFn, type TaskLike } from './tasks.js';
 import { refusePoolDuringTaskImport } from './task-import.js';
 import type { Transport } from './transport.js';
-import { cpuCount } from './cpu.js';
 import type { PoolStats } from './pool-stats.js';
-import { sizeOptions } from './elastic-size.js';
-import { checkMaxQueue, waitForRoom, type RoomOptions } from './queue-room.js';
+import { waitForRoom, type RoomOptions } from './queue-room.js';
 
 /** What a task resolves to (a task may be sync or async). */
 export type TaskResult<F extends AnyFn> = Awaited<ReturnType<F>>;
@@ -31,105 +43,8 @@ export type OneArgFn = (arg: any) => any;
  */
 export type ArgsThenOptions<F extends AnyFn, O> = [] extends Parameters<F> ? [args?: Parameters<F>, options?: O] : [args: Parameters<F>, options?: O];
 
-/**
- * Options every pool accepts. `Init` is the initializer's type (inferred), so `initargs` is
- * checked against its parameters. An unknown option name throws a TypeError listing the valid ones.
- */
-export type PoolOptions<Init extends AnyFn = AnyFn> = BasePoolOptions & InitializerOptions<Init>;
-
-/** The pool options that do not depend on the initializer. */
-export interface BasePoolOptions {
-  /**
-   * Number of workers; with `minProcesses`, the most. Default {@link cpuCount}().
-   * @throws RangeError if not an integer >= 1.
-   */
-  processes?: number;
-  /** Replace a worker after it ran this many chunks (Python counts a chunk as one task). Default: never. */
-  maxTasksPerChild?: number;
-  /**
-   * Collect what {@link Pool.stats} reports; default `true`. `false` saves its small cost per task
-   * (a few counters and one clock read per batch: see the bench) and makes `stats()` throw.
-   * @throws TypeError if not a boolean.
-   */
-  stats?: boolean;
-  /**
-   * Workers kept even when idle; default `processes` (a fixed-size pool). With fewer, the pool
-   * starts `minProcesses` workers, starts more (up to `processes`) when work queues that no worker
-   * can take (one per waiting batch, not all at once), and lets those above `minProcesses` leave
-   * after `idleTimeoutMs` idle. `0` starts no worker before the first call; a pool that shrank to
-   * none grows again on the next call and never keeps the process alive. Each new worker runs the
-   * `initializer`. @throws RangeError unless an integer from 0 to `processes`.
-   */
-  minProcesses?: number;
-  /**
-   * How long a worker above `minProcesses` may stay idle before it leaves, in ms (an integer from 1
-   * to 2^31 - 1). Default Infinity: workers started for load stay. Its leaving is not a crash and
-   * loses nothing: an idle worker holds no task, and none is sent to a worker asked to leave.
-   */
-  idleTimeoutMs?: number;
-  /**
-   * The most tasks that may wait for a worker; default Infinity (unbounded). A call that would
-   * queue more (`apply`: 1 task; `map` / `starmap` of N items: N, whatever the chunksize) is
-   * refused whole with QueueFullError (its promise or AsyncResult rejects; nothing of it runs).
-   * `await pool.room()` waits for room. `imap` / `imapUnordered` are bounded by their own
-   * `buffersize` instead: they neither count nor are refused. @throws RangeError unless an integer >= 1.
-   */
-  maxQueue?: number;
-  /**
-   * How many tasks one worker runs at once when they return promises (I/O-bound tasks awaiting
-   * the network, a database, timers); default 1. Synchronous tasks still run one after another:
-   * they hold the worker's thread until they return. A "task" here is one batch: an `apply` call,
-   * or one chunk of a `map` / `imap` (whose items run one after another, in order). So the default
-   * `chunksize` of `map` and `buffersize` of `imap` count `processes × concurrentTasksPerWorker`
-   * slots. A worker takes a second batch while the first waits only once it has seen that task
-   * return a promise; a batch of a synchronous or not yet seen task is never queued behind
-   * another, so it is never stranded while another worker idles. `maxTasksPerChild` counts every
-   * batch, concurrent or not. Like piscina's `concurrentTasksPerWorker`; Python's Pool has none.
-   * @throws RangeError if not an integer >= 1.
-   */
-  concurrentTasksPerWorker?: number;
-}
-
-/**
- * `initializer`: a task run once in each new worker before it takes work; if it throws, the pool
- * fails fast with InitializerError. `initargs`: its arguments (structured-cloneable), required
- * when it has required parameters.
- */
-export type InitializerOptions<Init extends AnyFn> = [] extends Parameters<Init>
-  ? { initializer?: TaskLike<Init>; initargs?: Parameters<Init> }
-  : { initializer: TaskLike<Init>; initargs: Parameters<Init> } | { initializer?: undefined; initargs?: undefined };
-
-/** The option names of {@link PoolOptions}; backends add their own (see the Pool constructor). */
-export const POOL_OPTION_NAMES: readonly string[] = ['processes', 'initializer', 'initargs', 'maxTasksPerChild', 'stats', 'minProcesses', 'idleTimeoutMs', 'maxQueue', 'concurrentTasksPerWorker'];
-
-/** Cancellation for any call. */
-export interface CallOptions {
-  /**
-   * Aborting drops queued work, replaces a worker running it, and rejects with AbortError. The
-   * work of a call with a signal never shares a worker with other calls' work, so replacing that
-   * worker cannot touch anything else (the price: it is not packed with other calls).
-   */
-  signal?: AbortSignal;
-}
-/** Options of `applyAsync`: callbacks and an AbortSignal. */
-export interface ApplyOptions<R> extends ResultCallbacks<R>, CallOptions {}
-/** Options of `map*` / `starmap*`: chunksize, callbacks (the `*Async` forms) and an AbortSignal. */
-export interface MapOptions<R = unknown> extends ResultCallbacks<R[]>, CallOptions {
-  /** Items per message; default `ceil(length / (4 * processes * concurrentTasksPerWorker))` (Python's, with its default 1). */
-  chunksize?: number;
-}
-/** Options of `imap` / `imapUnordered`: chunksize, read-ahead bound and an AbortSignal. */
-export interface ImapOptions extends CallOptions {
-  /** Items per message; default 1 (as Python's imap; messages still carry several chunks when work queues up). */
-  chunksize?: number;
-  /** Chunks submitted but not yet yielded, at most; bounds memory and input read-ahead. Default `max(8, 4 * processes * concurrentTasksPerWorker)`. */
-  buffersize?: number;
-}
-
-const CALL_OPTIONS = ['signal'];
-const APPLY_OPTIONS = ['callback', 'errorCallback', 'signal'];
-const MAP_OPTIONS = ['chunksize', 'callback', 'errorCallback', 'signal'];
-const IMAP_OPTIONS = ['chunksize', 'buffersize', 'signal'];
+export { POOL_OPTION_NAMES } from './pool-options.js';
+export type { PoolOptions, BasePoolOptions, InitializerOptions, CallOptions, ApplyOptions, MapOptions, ImapOptions } from './pool-options.js';
 
 /**
  * A pool of workers that run named tasks (see `defineTasks`). Create one through a backend:
@@ -152,23 +67,10 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
   constructor(transport: Transport, options: PoolOptions<Init> = {} as PoolOptions<Init>, backendOptionNames: readonly string[] = []) {
     const where = `new ${new.target.name}`;
     refusePoolDuringTaskImport(where); // a worker importing a task module must not start pools (TopLevelPoolError)
-    checkOptionNames(options, [...POOL_OPTION_NAMES, ...backendOptionNames], where);
-    const processes = options.processes === undefined ? cpuCount() : checkPositiveInt(options.processes, 'processes', where);
-    const maxTasksPerChild =
-      options.maxTasksPerChild == null ? null : checkPositiveInt(options.maxTasksPerChild, 'maxTasksPerChild', where);
-    const stats = options.stats ?? true;
-    if (typeof stats !== 'boolean') throw new TypeError(`${where}: stats must be true or false, got ${typeof stats === 'string' ? JSON.stringify(stats) : String(stats)}`);
-    const concurrentTasksPerWorker =
-      options.concurrentTasksPerWorker === undefined ? 1 : checkPositiveInt(options.concurrentTasksPerWorker, 'concurrentTasksPerWorker', where);
-    const initargs: unknown[] = options.initargs ?? [];
-    if (!Array.isArray(initargs)) throw new TypeError(`${where}: initargs must be an array`);
-    if (!isCloneable(initargs)) throw new EncodingError(`${where}: initargs cannot be sent to workers (they must be structured-cloneable)`);
-    const initializer = options.initializer == null ? null : addressOf(options.initializer, `${where}: initializer`);
-    const { minProcesses, idleTimeoutMs } = sizeOptions(options, processes, where);
-    const maxQueue = checkMaxQueue(options.maxQueue, where);
-    this.processes = processes;
-    this.concurrentTasksPerWorker = concurrentTasksPerWorker;
-    this.#engine = new Engine(transport, { processes, initializer, initargs, maxTasksPerChild, stats, minProcesses, idleTimeoutMs, maxQueue, concurrentTasksPerWorker });
+    const settings = validatePoolOptions(options, backendOptionNames, where);
+    this.processes = settings.processes;
+    this.concurrentTasksPerWorker = settings.concurrentTasksPerWorker;
+    this.#engine = new Engine(transport, settings);
   }
 
   /** `run`, `close` or `terminate`. */
@@ -374,14 +276,6 @@ export class Pool<Init extends AnyFn = AnyFn> implements AsyncDisposable {
     );
     await this.join();
   }
-}
-
-/** `map(fn, items, 4)` and `map(fn, items, { chunksize: 4, ... })` are the same call. */
-function mapOptions<R>(chunksize: number | MapOptions<R> | undefined, where: string): MapOptions<R> {
-  if (typeof chunksize === 'number') return { chunksize };
-  if (chunksize == null) return {};
-  checkOptionNames(chunksize, MAP_OPTIONS, where);
-  return chunksize;
 }
 
 function checkArgumentLists(items: unknown[], where: string): void {

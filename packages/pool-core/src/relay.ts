@@ -6,7 +6,7 @@
  * error serialization are the ones every backend has), and the outcome says which of the three
  * things happened: the batch was answered (done or failed), or the worker holding it was lost.
  */
-import { isWorkerLoss } from './engine.js';
+import { isWorkerLoss } from './worker-crew.js';
 import { AbortError, InitializerError, serializeError, type SerializedError } from './errors.js';
 import { makeBatch, type Batch, type Job } from './job.js';
 import type { BatchReply, TaskAddress } from './protocol.js';

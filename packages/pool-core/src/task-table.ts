@@ -1,6 +1,6 @@
 /**
  * The engine's table of tasks: a small index per task address (what `run` messages name) and how
- * long one batch of each task takes, which decides packing and prefetching (see engine.ts).
+ * long one batch of each task takes, which decides packing and prefetching (see dispatch.ts).
  */
 import type { Batch } from './job.js';
 import type { TaskAddress } from './protocol.js';

@@ -1,8 +1,12 @@
 /**
  * The argument table (commander). Parsing only: it returns typed options or throws UsageError;
  * running and error reporting are main.ts's job.
+ *
+ * A command line of operands only (no argument starts with `-`: `digest-tree photos`) is read
+ * without loading commander, which costs more to load (~10 ms) than a small run takes to hash:
+ * such a line means the defaults and the operands, and it goes through the same
+ * {@link validate} as commander's result (a test checks that both agree).
  */
-import { CommanderError, InvalidArgumentError, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { UsageError } from '../errors.js';
 import type { Format } from '../format/report.js';
@@ -10,7 +14,7 @@ import type { HasherName } from '../batch.js';
 import type { Backend } from '../pool.js';
 import type { FleetOptions } from '../fleet.js';
 import { fleetOptionsOf, positiveSeconds, type FleetRaw } from './fleet-args.js';
-import { OrderedCommand } from './ordered-command.js';
+import { commander, orderedCommand, type OrderedCommand } from './ordered-command.js';
 
 /** What to do. */
 export type Mode = 'digest' | 'check' | 'audit';
@@ -82,14 +86,15 @@ changes, or stdout could not be written (write error); 2 usage error or unusable
 
 function positiveInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be an integer >= 1');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new (commander().InvalidArgumentError)('must be an integer >= 1');
   return n;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 function buildProgram(): OrderedCommand {
-  return new OrderedCommand('digest-tree')
+  const { Option } = commander();
+  return orderedCommand('digest-tree')
     .description('SHA-512 digest of every regular file under PATH (default: the current directory), hashed on a worker pool.')
     .usage(USAGE)
     .argument('[PATH...]', 'files or directories to hash; with -c, the manifests to verify')
@@ -142,11 +147,21 @@ interface Raw extends FleetRaw {
   stats?: boolean;
 }
 
+/** What commander's opts() hold when no option is given: the defaults of the table above. */
+const NO_OPTIONS: Raw = { exclude: [], backend: 'threads', hasher: 'auto' };
+
 /**
  * Parses `argv` (without node and script). Help and version text go to `writeOut`.
  * @throws UsageError for anything commander or our own checks reject.
  */
 export function parseArgs(argv: string[], writeOut: (text: string) => void): Parsed {
+  // Operands only: commander would see no option and take every argument as an operand.
+  if (argv.every((arg) => !arg.startsWith('-'))) return { kind: 'run', options: validate({ ...NO_OPTIONS, exclude: [] }, argv, null, []) };
+  return parseWithCommander(argv, writeOut);
+}
+
+/** {@link parseArgs} through commander, whatever `argv` holds (exported for the test of the fast path). */
+export function parseWithCommander(argv: string[], writeOut: (text: string) => void): Parsed {
   const program = buildProgram().configureOutput({ writeOut, writeErr: writeOut, outputError: () => undefined });
   // --quiet, --status and --warn cancel each other, the last one given wins (coreutils' rule):
   // commander keeps each flag on its own, so their order is taken from its events.
@@ -160,7 +175,7 @@ export function parseArgs(argv: string[], writeOut: (text: string) => void): Par
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
+    if (!(error instanceof commander().CommanderError)) throw error;
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return { kind: 'exit' };
     throw new UsageError(error.message.replace(/^error: /, ''));
   }

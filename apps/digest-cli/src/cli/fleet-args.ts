@@ -6,10 +6,10 @@
  * user who forgot `--backend bullmq` would hash locally without noticing); the environment
  * variables are not, since they may be set for other tools of the fleet.
  */
-import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.js';
 import type { FleetOptions } from '../fleet.js';
 import type { Backend } from '../pool.js';
+import { commander } from './ordered-command.js';
 
 /** What commander parsed of these flags. */
 export interface FleetRaw {
@@ -18,10 +18,14 @@ export interface FleetRaw {
   waitForWorkers?: number;
 }
 
-/** `--wait-for-workers`: seconds, > 0 (decimals allowed). */
+/**
+ * `--wait-for-workers`: seconds, > 0 (decimals allowed). Only commander calls it (the option has
+ * a value, so its command line never takes args.ts's operands-only path), hence commander() here
+ * rather than a static import, which would load commander for every command line.
+ */
 export function positiveSeconds(value: string): number {
   const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number of seconds > 0');
+  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0) || !Number.isFinite(n)) throw new (commander().InvalidArgumentError)('must be a number of seconds > 0');
   return n;
 }
 

@@ -16,6 +16,11 @@ export interface Io {
   /** The stream to draw progress on, and whether it is a terminal. */
   progressStream: NodeJS.WriteStream | null;
   /**
+   * False when the progress stream cannot be a terminal, known without making the stream (see
+   * processIo); then progress is not drawn unless forced. Default: look at the stream.
+   */
+  progressMayBeTTY?(): boolean;
+  /**
    * Stdin as a stream, read as it arrives: for the `-` operand (hashed) and for a manifest on
    * stdin (`-c -`, `--audit -`, streamed). @throws when stdin cannot be read (a directory).
    */
@@ -35,7 +40,19 @@ export function processIo(signal?: AbortSignal): Io {
         // stderr gone too: nothing left to tell anyone.
       }
     },
-    progressStream: process.stderr,
+    // A getter: making process.stderr loads node:stream (a few ms of a small run), and it is
+    // only needed when progress is drawn.
+    get progressStream() {
+      return process.stderr;
+    },
+    // A terminal is a character device: a pipe or a file on fd 2 is not (nor, then, a TTY).
+    progressMayBeTTY: () => {
+      try {
+        return fstatSync(2).isCharacterDevice();
+      } catch {
+        return false; // no stderr at all
+      }
+    },
     stdinStream: () => {
       // Node hands a directory on fd 0 over as an empty stream: say what read(2) would say.
       if (fstatSync(0).isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' });

@@ -13,6 +13,7 @@ import { writeSorted } from '../format/report.js';
 import { DigestStore } from '../store.js';
 import { stringToBytePath } from '../paths.js';
 import { newRunStats, statsLine, type RunStats } from '../run-stats.js';
+import { nowMs } from '../clock.js';
 import { parseArgs, type CliOptions } from './args.js';
 import { processIo, Reporter, type Io } from './io.js';
 import { STDIN_OPERAND, StdinHasher } from './stdin.js';
@@ -71,6 +72,7 @@ function runOptionsOf(options: CliOptions, io: Io, sizes: boolean, reporter: Rep
     backend: options.backend,
     fleet: options.fleet ?? undefined,
     jobs: options.jobs,
+    inlineMs: inlineMsFromEnv(process.env.DIGEST_TREE_INLINE_MS),
     hasher: options.hasher,
     follow: options.follow,
     exclude: options.exclude,
@@ -78,12 +80,24 @@ function runOptionsOf(options: CliOptions, io: Io, sizes: boolean, reporter: Rep
   };
 }
 
+/**
+ * `DIGEST_TREE_INLINE_MS`: how long the main thread hashes before a pool is started (inline.ts;
+ * 0: start it at once). For tests, which must cover both paths on small trees, and for tuning.
+ * @throws UsageError for anything but a number >= 0.
+ */
+export function inlineMsFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ms = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !Number.isFinite(ms)) throw new UsageError(`DIGEST_TREE_INLINE_MS must be a number of milliseconds >= 0, got '${value}'`);
+  return ms;
+}
+
 async function runMode(options: CliOptions, io: Io, reporter: Reporter): Promise<number> {
-  const started = performance.now();
+  const started = nowMs();
   const stats = options.stats ? newRunStats() : undefined;
   const code = await runModeWith(options, io, reporter, stats);
   // After the report (and its write errors): the line describes a run that completed.
-  if (stats) reporter.say(statsLine(stats, (performance.now() - started) / 1000));
+  if (stats) reporter.say(statsLine(stats, (nowMs() - started) / 1000));
   return code;
 }
 
@@ -96,9 +110,11 @@ async function runModeWith(options: CliOptions, io: Io, reporter: Reporter, stat
 
 /** Shows progress if wanted; true when it is shown (the run then looks up sizes). */
 async function startProgress(options: CliOptions, io: Io, reporter: Reporter): Promise<boolean> {
+  if (options.progress === false || options.status) return false;
+  if (options.progress === undefined && io.progressMayBeTTY?.() === false) return false;
   const stream = io.progressStream;
   const wanted = options.progress ?? Boolean(stream?.isTTY);
-  if (wanted && stream && !options.status) {
+  if (wanted && stream) {
     const { createProgress } = await import('../progress.js'); // cli-progress only when shown
     // --check hashes the listed files without looking their sizes up: its percentage is of files.
     reporter.progress = createProgress(stream, options.progress === true, options.mode !== 'check');

@@ -3,9 +3,12 @@
  * OpenSSL's SHA-512; one stream cannot use the pool) and named `-`, as `sha512sum -` does.
  * A file really named `-` is `./-`.
  */
-import { createHash } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import { lazyBuiltin } from '../clock.js';
 import { issueFromError, type Issue } from '../errors.js';
+
+// Loaded only when `-` is given: node:crypto and the streams cost a small run a few ms.
+const crypto = lazyBuiltin<typeof import('node:crypto')>('node:crypto');
+const streams = lazyBuiltin<typeof import('node:stream/promises')>('node:stream/promises');
 
 /** The operand that means stdin (after `--` too, as in coreutils). */
 export const STDIN_OPERAND = '-';
@@ -25,13 +28,13 @@ export class StdinHasher {
   ) {}
 
   async digest(): Promise<StdinDigest> {
-    const hash = createHash('sha512');
+    const hash = crypto().createHash('sha512');
     if (this.#consumed) return { kind: 'digest', digest: hash.digest(), bytes: 0 };
     this.#consumed = true;
     let bytes = 0;
     try {
       // pipeline() destroys stdin if the run is aborted (Ctrl-C while a terminal is read).
-      await pipeline(this.open(), async (source: AsyncIterable<Buffer | string>) => {
+      await streams().pipeline(this.open(), async (source: AsyncIterable<Buffer | string>) => {
         for await (const chunk of source) {
           hash.update(chunk);
           bytes += chunk.length;
