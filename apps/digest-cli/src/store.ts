@@ -8,12 +8,12 @@
  * - each path is three 32-bit integers: directory, start of the name, length of the name;
  * - digests are 64 raw bytes each, in 1 MiB chunks of 16,384, so growing never copies (a
  *   doubling Buffer holds old + new, 96 MiB at a million files, while it grows).
- * Sorting is a multikey quicksort over those bytes (path-sort.ts): bytewise order, with no
- * string built.
+ * Sorting is by directory, then a multikey quicksort over the names' bytes (path-sort.ts):
+ * bytewise order of the whole paths, with no string built per file.
  */
 import { DIGEST_BYTES } from './batch.js';
 import type { BytePath, PackedPaths } from './paths.js';
-import { multikeySort } from './path-sort.js';
+import { sortByDirectory } from './path-sort.js';
 
 const ARENA_SHIFT = 20;
 const ARENA_CHUNK = 1 << ARENA_SHIFT;
@@ -226,25 +226,15 @@ export class DigestStore {
    * added in, so the result is deterministic.
    */
   sorted(): Uint32Array {
-    const order = new Uint32Array(this.#size);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    const dirs = this.#dirs;
-    const dirLength = Uint32Array.from(dirs, (d) => d.length);
     const arena = this.#arena;
-    const dirOf = this.#dirOf.data;
     const startOf = this.#startOf.data;
     const lengthOf = this.#lengthOf.data;
-    // Byte `depth` of path i (directory prefix, then name), -1 past the end: a path sorts
-    // before any longer path it is a prefix of.
-    multikeySort(order, (i, depth) => {
-      const dir = dirOf[i]!;
-      const dl = dirLength[dir]!;
-      if (depth < dl) return dirs[dir]!.charCodeAt(depth);
-      const d = depth - dl;
-      if (d >= lengthOf[i]!) return -1;
+    // Byte `depth` of the name of path i, -1 past its end (a name sorts before any longer name
+    // it is a prefix of); the directory prefixes are compared as strings (path-sort.ts).
+    return sortByDirectory(this.#dirs, this.#dirOf.data, this.#size, (i, depth) => {
+      if (depth >= lengthOf[i]!) return -1;
       const start = startOf[i]!;
-      return arena[start >>> ARENA_SHIFT]![(start & (ARENA_CHUNK - 1)) + d]!;
+      return arena[start >>> ARENA_SHIFT]![(start & (ARENA_CHUNK - 1)) + depth]!;
     });
-    return order;
   }
 }
