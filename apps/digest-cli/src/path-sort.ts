@@ -83,7 +83,12 @@ export function sortByDirectory(dirs: readonly string[], dirOf: Uint32Array, cou
   const buckets = new Uint32Array(count);
   const fill = starts.slice(0, dirs.length);
   for (let i = 0; i < count; i++) buckets[fill[dirOf[i]!]!++] = i;
-  for (let d = 0; d < dirs.length; d++) if (starts[d + 1]! - starts[d]! > 1) multikeySort(buckets.subarray(starts[d]!, starts[d + 1]!), nameByteAt);
+  // A bucket usually arrives sorted: Node lists a directory in strcmp order (libuv's scandir),
+  // and one worker hashes its files in that order. Checking costs one comparison per file.
+  for (let d = 0; d < dirs.length; d++) {
+    const bucket = buckets.subarray(starts[d]!, starts[d + 1]!);
+    if (!inOrder(bucket, nameByteAt)) multikeySort(bucket, nameByteAt);
+  }
   const byPath = Array.from(dirs.keys()).sort((a, b) => (dirs[a]! < dirs[b]! ? -1 : 1));
   const order = new Uint32Array(count);
   let at = 0;
@@ -129,4 +134,20 @@ export function sortByDirectory(dirs: readonly string[], dirOf: Uint32Array, cou
     top.lo = next;
   }
   return order;
+}
+
+/** True if `order` is already sorted (equal keys in increasing index order, as the sorts leave them). */
+function inOrder(order: Uint32Array, byteAt: (i: number, depth: number) => number): boolean {
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1]!;
+    const b = order[k]!;
+    for (let d = 0; ; d++) {
+      const x = byteAt(a, d);
+      const y = byteAt(b, d);
+      if (x < y) break;
+      if (x > y || (x === -1 && a > b)) return false;
+      if (x === -1) break;
+    }
+  }
+  return true;
 }
