@@ -8,18 +8,30 @@
  * - each path is three 32-bit integers: directory, start of the name, length of the name;
  * - digests are 64 raw bytes each, in 1 MiB chunks of 16,384, so growing never copies (a
  *   doubling Buffer holds old + new, 96 MiB at a million files, while it grows).
- * Sorting is a multikey quicksort over those bytes (path-sort.ts): bytewise order, with no
- * string built.
+ * Sorting is by directory, then a multikey quicksort over the names' bytes (path-sort.ts):
+ * bytewise order of the whole paths, with no string built per file.
  */
 import { DIGEST_BYTES } from './batch.js';
 import type { BytePath, PackedPaths } from './paths.js';
-import { multikeySort } from './path-sort.js';
+import { sortByDirectory } from './path-sort.js';
 
 const ARENA_SHIFT = 20;
 const ARENA_CHUNK = 1 << ARENA_SHIFT;
 /** Chunks a 32-bit start can address (4 GiB of names). */
 const MAX_CHUNKS = 1 << (32 - ARENA_SHIFT);
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+/** Byte b → its two hex digits as one 16-bit value, in memory order (little- or big-endian). */
+const HEX_PAIRS = new Uint16Array(256);
+{
+  const pair = new Uint8Array(HEX_PAIRS.buffer);
+  for (let b = 0; b < 256; b++) {
+    pair[2 * b] = HEX_DIGITS[b >>> 4]!;
+    pair[2 * b + 1] = HEX_DIGITS[b & 15]!;
+  }
+}
+const HEX_SCRATCH = new Uint16Array(DIGEST_BYTES);
+const HEX_SCRATCH_BYTES = new Uint8Array(HEX_SCRATCH.buffer);
+const isSpecial = (c: number): boolean => c === 0x5c || c === 0x0a || c === 0x0d;
 const DIGEST_CHUNK_SHIFT = 14; // 16,384 digests = 1 MiB per chunk
 const DIGEST_CHUNK = 1 << DIGEST_CHUNK_SHIFT;
 
@@ -41,6 +53,9 @@ export class DigestStore {
   /** Directory prefixes (`dir/`, '' for none), each once: most files share theirs. */
   readonly #dirs: BytePath[] = [];
   readonly #dirIds = new Map<BytePath, number>();
+  /** Bytes of each directory prefix, and 1 if they need escaping (filled when output is written). */
+  readonly #dirBytes: Array<Buffer | undefined> = [];
+  readonly #dirSpecial: number[] = [];
   #lastDir = -1;
   readonly #arena: Buffer[] = [];
   #arenaUsed = ARENA_CHUNK; // the first add opens a chunk
@@ -63,8 +78,10 @@ export class DigestStore {
 
   /** Adds path `i` of a packed list (bytes copied, no string made unless its directory is new). */
   addPacked(paths: PackedPaths, i: number, digests: Buffer, offset: number): void {
-    // Buffer#copy: no view object per file.
-    digests.copy(this.#digestSlot(), (this.#size & (DIGEST_CHUNK - 1)) * DIGEST_BYTES, offset, offset + DIGEST_BYTES);
+    // A byte loop: Buffer#copy's argument checks cost more than the 64 bytes (most files of a
+    // run come through here), and a subarray per file would be an object per file.
+    const slot = this.#digestSlot();
+    for (let k = 0, at = (this.#size & (DIGEST_CHUNK - 1)) * DIGEST_BYTES; k < DIGEST_BYTES; k++) slot[at + k] = digests[offset + k]!;
     const bytes = paths.bytes;
     const start = i === 0 ? 0 : paths.ends[i - 1]!;
     const end = paths.ends[i]!;
@@ -149,13 +166,15 @@ export class DigestStore {
 
   /** Copies the bytes of path `i` to `target[at..]`; true if it holds `\\`, `\n` or `\r` (it must then be escaped). */
   copyPath(i: number, target: Uint8Array, at: number): boolean {
-    const dir = this.#dirs[this.#dirOf.data[i]!]!;
-    let special = false;
-    for (let k = 0; k < dir.length; k++) {
-      const c = dir.charCodeAt(k);
-      if (c === 0x5c || c === 0x0a || c === 0x0d) special = true;
-      target[at++] = c;
+    const dir = this.#dirOf.data[i]!;
+    // Each directory's bytes and whether they need escaping, once per directory, not per file.
+    let bytes = this.#dirBytes[dir];
+    if (bytes === undefined) {
+      bytes = this.#dirBytes[dir] = Buffer.from(this.#dirs[dir]!, 'latin1');
+      this.#dirSpecial[dir] = bytes.some(isSpecial) ? 1 : 0;
     }
+    let special = this.#dirSpecial[dir] === 1;
+    for (let k = 0; k < bytes.length; k++) target[at++] = bytes[k]!;
     const start = this.#startOf.data[i]!;
     const chunk = this.#arena[start >>> ARENA_SHIFT]!;
     const from = start & (ARENA_CHUNK - 1);
@@ -172,11 +191,10 @@ export class DigestStore {
   copyHex(i: number, target: Uint8Array, at: number): void {
     const chunk = this.#digests[i >>> DIGEST_CHUNK_SHIFT]!;
     const start = (i & (DIGEST_CHUNK - 1)) * DIGEST_BYTES;
-    for (let k = start; k < start + DIGEST_BYTES; k++) {
-      const b = chunk[k]!;
-      target[at++] = HEX_DIGITS[b >>> 4]!;
-      target[at++] = HEX_DIGITS[b & 15]!;
-    }
+    // Two hex digits per store into an aligned scratch, then one copy: half the stores of a
+    // digit-by-digit loop into `target` (which may sit at any offset).
+    for (let k = 0; k < DIGEST_BYTES; k++) HEX_SCRATCH[k] = HEX_PAIRS[chunk[start + k]!]!;
+    target.set(HEX_SCRATCH_BYTES, at);
   }
 
   /** Digest `i` in lowercase hex. */
@@ -226,25 +244,15 @@ export class DigestStore {
    * added in, so the result is deterministic.
    */
   sorted(): Uint32Array {
-    const order = new Uint32Array(this.#size);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    const dirs = this.#dirs;
-    const dirLength = Uint32Array.from(dirs, (d) => d.length);
     const arena = this.#arena;
-    const dirOf = this.#dirOf.data;
     const startOf = this.#startOf.data;
     const lengthOf = this.#lengthOf.data;
-    // Byte `depth` of path i (directory prefix, then name), -1 past the end: a path sorts
-    // before any longer path it is a prefix of.
-    multikeySort(order, (i, depth) => {
-      const dir = dirOf[i]!;
-      const dl = dirLength[dir]!;
-      if (depth < dl) return dirs[dir]!.charCodeAt(depth);
-      const d = depth - dl;
-      if (d >= lengthOf[i]!) return -1;
+    // Byte `depth` of the name of path i, -1 past its end (a name sorts before any longer name
+    // it is a prefix of); the directory prefixes are compared as strings (path-sort.ts).
+    return sortByDirectory(this.#dirs, this.#dirOf.data, this.#size, (i, depth) => {
+      if (depth >= lengthOf[i]!) return -1;
       const start = startOf[i]!;
-      return arena[start >>> ARENA_SHIFT]![(start & (ARENA_CHUNK - 1)) + d]!;
+      return arena[start >>> ARENA_SHIFT]![(start & (ARENA_CHUNK - 1)) + depth]!;
     });
-    return order;
   }
 }

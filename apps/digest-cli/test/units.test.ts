@@ -187,6 +187,28 @@ describe('DigestStore', () => {
     const expected = [...paths].sort((x, y) => Buffer.compare(Buffer.from(x, 'latin1'), Buffer.from(y, 'latin1')));
     expect([...s.sorted()].map((i) => s.path(i))).toEqual(expected);
   });
+
+  it('sorts nested trees like a bytewise comparison of whole paths: files between subdirectories, dirs without files, repeats', () => {
+    // Components from a small alphabet around '/' (0x2f): '-' and '.' sort before it, '0' after,
+    // so a file `a.b` or `a-` comes before the files under `a/`, and `a0` after them.
+    const parts = ['a', 'a.b', 'a-', 'a0', 'b', '\xe9', '', 'aa'];
+    let seed = 7;
+    const next = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 8) % n;
+    for (let round = 0; round < 20; round++) {
+      const s = new DigestStore();
+      const paths: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const depth = next(5);
+        const dirs = Array.from({ length: depth }, () => parts[next(parts.length)] || 'c');
+        const name = parts[next(parts.length)] || 'n';
+        const path = (next(4) === 0 ? '/' : '') + [...dirs, name].join('/');
+        paths.push(i > 0 && next(10) === 0 ? paths[next(i)]! : path);
+        s.addHex(paths[i]!, HEX);
+      }
+      const expected = [...paths.keys()].sort((x, y) => Buffer.compare(Buffer.from(paths[x]!, 'latin1'), Buffer.from(paths[y]!, 'latin1')) || x - y);
+      expect([...s.sorted()]).toEqual(expected);
+    }
+  });
 });
 
 describe('hashBatch (worker side)', () => {
