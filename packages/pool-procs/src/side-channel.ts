@@ -18,6 +18,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { detach, takeMoved } from '@mpool/pool-core';
+import { giveBack } from './recycled-memory.js';
 import type { SideFile } from './side-file.js';
 import { decodeMessage, encodeMessage, type SideChunk } from './wire-codec.js';
 
@@ -107,7 +108,14 @@ export class SideChannel {
     }
     const out = chunks.map((c) => (c.moved ? null : snapshot(c)));
     const owners = new Map<ArrayBufferLike, ArrayBuffer>();
-    for (const buffer of moved) owners.set(buffer, detach(buffer));
+    const onSocket = new Set(chunks.map((c) => c.buffer));
+    for (const buffer of moved) {
+      const memory = detach(buffer);
+      // Moved memory whose bytes are all written already (into the side file, or inline in the
+      // message) serves again as the memory of an incoming view (see recycled-memory.ts).
+      if (onSocket.has(buffer)) owners.set(buffer, memory);
+      else giveBack(memory);
+    }
     sendWire(wire);
     for (let i = 0; i < chunks.length; i++) {
       const c = chunks[i]!;

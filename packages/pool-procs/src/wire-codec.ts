@@ -23,6 +23,7 @@
  * their bytes into it and their position in the message, the decoder reads them back at once.
  */
 import { Deserializer, Serializer } from 'node:v8';
+import { takeMemory } from './recycled-memory.js';
 import type { SideFile } from './side-file.js';
 
 /**
@@ -158,9 +159,9 @@ class MessageDeserializer extends Deserializer {
     const inFile = (index & FILE_FLAG) !== 0;
     if (onSide && this.fills === null) throw new Error('mpool: corrupt message (bytes on a side channel this message did not come with)');
     if (inFile && this.file === null) throw new Error('mpool: corrupt message (bytes in a side file this message did not come with)');
-    // A fresh ArrayBuffer of exactly these bytes: the view must not keep the message alive.
-    // allocUnsafeSlow: never from Node's shared pool, and not zero-filled (it is overwritten at once).
-    const copy = Buffer.allocUnsafeSlow(byteLength);
+    // An ArrayBuffer of exactly these bytes, ours alone (fresh, or moved memory we wrote out
+    // already: recycled-memory.ts): the view must not keep the message alive.
+    const copy = takeMemory(byteLength);
     if (inFile) this.file!.read(this.readDouble(), copy);
     else if (onSide) this.fills!.push(copy);
     else copy.set(this.readRawBytes(byteLength));
