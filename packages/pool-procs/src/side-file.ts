@@ -24,6 +24,14 @@ import { closeSync, constants, existsSync, ftruncateSync, openSync, readSync, un
 export const SIDE_FILE_HALF = 16 * 1024 * 1024;
 /** The child's fd of the file (stdio slot 5; slot 4 is the side socket). */
 export const SIDE_FILE_FD = 5;
+/**
+ * Ring positions count modulo this (a multiple of the half, exact in a double), so they never
+ * overflow: every live position is within one half of the tail, and distances are taken modulo it.
+ */
+export const POSITION_MODULUS = 2 ** 48;
+
+/** How far `to` is ahead of `from`, on the ring of positions. */
+const ahead = (from: number, to: number) => (to - from + POSITION_MODULUS) % POSITION_MODULUS;
 
 /**
  * Parent side: opens a new side file and returns its fd, or null where there is none to be had
@@ -56,19 +64,27 @@ export class SideFile {
   readonly #fd: number;
   readonly #writeBase: number;
   readonly #readBase: number;
-  /** Ring positions only grow; a position's place in the half is `position % SIDE_FILE_HALF`. */
-  #head = 0;
+  /**
+   * Where the next region goes. Positions only move forward (modulo POSITION_MODULUS); a
+   * position's place in the half is `position % SIDE_FILE_HALF`.
+   */
+  #head: number;
   /** Everything before this position was read by the other side: free again. */
-  #tail = 0;
+  #tail: number;
   /** End of the last region this end read (sent to the other side in every message). */
   #consumed = 0;
   #broken = false;
 
-  /** @param parent whether this is the parent's end (it writes the first half) */
-  constructor(fd: number, parent: boolean) {
+  /**
+   * @param parent whether this is the parent's end (it writes the first half)
+   * @param start the first position this end writes at, a multiple of SIDE_FILE_HALF (tests:
+   *   to cross the wrap-around of positions); the other end needs not know it
+   */
+  constructor(fd: number, parent: boolean, start = 0) {
     this.#fd = fd;
     this.#writeBase = parent ? 0 : SIDE_FILE_HALF;
     this.#readBase = parent ? SIDE_FILE_HALF : 0;
+    this.#head = this.#tail = start;
   }
 
   /** Where the other side has read up to in the half it reads (this end's report, for its header). */
@@ -78,7 +94,9 @@ export class SideFile {
 
   /** The other side has read this end's regions up to `position`: their room is free again. */
   acknowledge(position: number): void {
-    if (position > this.#tail && position <= this.#head) this.#tail = position;
+    // A report from before the ring last started over is behind the tail: ignored.
+    const d = ahead(this.#tail, position);
+    if (d > 0 && d <= ahead(this.#tail, this.#head)) this.#tail = position;
   }
 
   /** The ring's state, to undo the writes of a message that could not be encoded after all. */
@@ -101,12 +119,13 @@ export class SideFile {
     let position = this.#head;
     let tail = this.#tail;
     if (position === tail) {
-      // An empty ring starts over at the beginning: a steady flow keeps reusing the same pages.
-      position = tail = Math.ceil(position / SIDE_FILE_HALF) * SIDE_FILE_HALF;
+      // An empty ring starts over at the beginning of its half: a steady flow keeps reusing the
+      // same pages. (Forward, not back to 0: reports of the old regions must stay behind the tail.)
+      position = tail = (Math.ceil(position / SIDE_FILE_HALF) * SIDE_FILE_HALF) % POSITION_MODULUS;
     }
     const offset = position % SIDE_FILE_HALF;
-    if (offset + n > SIDE_FILE_HALF) position += SIDE_FILE_HALF - offset; // regions never wrap
-    if (position + n - tail > SIDE_FILE_HALF) return -1;
+    if (offset + n > SIDE_FILE_HALF) position = (position + SIDE_FILE_HALF - offset) % POSITION_MODULUS; // regions never wrap
+    if (ahead(tail, position) + n > SIDE_FILE_HALF) return -1;
     try {
       let done = 0;
       while (done < n) done += writeSync(this.#fd, bytes, done, n - done, this.#writeBase + (position % SIDE_FILE_HALF) + done);
@@ -115,21 +134,21 @@ export class SideFile {
       return -1;
     }
     this.#tail = tail;
-    this.#head = position + n;
+    this.#head = (position + n) % POSITION_MODULUS;
     return position;
   }
 
   /** Copies the region at `position` (written by the other side) into `target`, all of it. */
   read(position: number, target: Uint8Array): void {
     const n = target.byteLength;
-    if (!(position >= 0 && (position % SIDE_FILE_HALF) + n <= SIDE_FILE_HALF)) throw new Error(`mpool: corrupt message (side file region ${position}+${n})`);
+    if (!(Number.isInteger(position) && position >= 0 && position < POSITION_MODULUS && (position % SIDE_FILE_HALF) + n <= SIDE_FILE_HALF)) throw new Error(`mpool: corrupt message (side file region ${position}+${n})`);
     let done = 0;
     while (done < n) {
       const got = readSync(this.#fd, target, done, n - done, this.#readBase + (position % SIDE_FILE_HALF) + done);
       if (got === 0) throw new Error(`mpool: the side file ended inside region ${position}+${n}`);
       done += got;
     }
-    this.#consumed = position + n;
+    this.#consumed = (position + n) % POSITION_MODULUS;
   }
 
   close(): void {

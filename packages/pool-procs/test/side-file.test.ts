@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { move } from '../src/index.js';
 import { MAX_KEPT, giveBack, takeMemory } from '../src/recycled-memory.js';
 import { SideChannel } from '../src/side-channel.js';
-import { openSideFile, SIDE_FILE_HALF, SideFile } from '../src/side-file.js';
+import { openSideFile, POSITION_MODULUS, SIDE_FILE_HALF, SideFile } from '../src/side-file.js';
 import { SIDE_MIN_BYTES } from '../src/wire-codec.js';
 import { identity, sideFileLink } from './fixtures/tasks.js';
 import { trackedPools } from './helpers.js';
@@ -22,10 +22,10 @@ afterEach(() => {
 });
 
 /** Both ends of one new side file (the same fd serves both here: positional reads and writes). */
-function ends(): { parent: SideFile; child: SideFile } {
+function ends(parentStart = 0): { parent: SideFile; child: SideFile } {
   const fd = openSideFile();
   if (fd === null) throw new Error('no side file on this machine (these tests need Linux with /dev/shm)');
-  const parent = new SideFile(fd, true);
+  const parent = new SideFile(fd, true, parentStart);
   const child = new SideFile(fd, false);
   opened.push(parent);
   return { parent, child };
@@ -87,6 +87,29 @@ describe('side file [backend: procs]', () => {
     const back = Buffer.alloc(SIDE_MIN_BYTES);
     parent.read(c, back);
     expect(back.every((x) => x === 9)).toBe(true);
+  });
+
+  it('positions wrap around their modulus: regions, acknowledgements and stale reports stay right', () => {
+    const { parent, child } = ends(POSITION_MODULUS - SIDE_FILE_HALF);
+    const last = parent.write(Buffer.alloc(SIDE_FILE_HALF - MiB, 1));
+    expect(last).toBe(POSITION_MODULUS - SIDE_FILE_HALF);
+    const end = parent.write(Buffer.alloc(MiB, 2)); // the very end of the position space
+    expect(end).toBe(POSITION_MODULUS - MiB);
+    child.read(last, Buffer.alloc(SIDE_FILE_HALF - MiB));
+    const back = Buffer.alloc(MiB);
+    child.read(end, back);
+    expect(back.every((x) => x === 2)).toBe(true);
+    expect(child.consumed).toBe(0); // the end wrapped to 0
+    parent.acknowledge(child.consumed);
+    const wrapped = parent.write(Buffer.alloc(MiB, 3));
+    expect(wrapped).toBe(0);
+    parent.acknowledge(POSITION_MODULUS - MiB); // a stale report (from before the wrap): ignored
+    child.read(wrapped, back);
+    expect(back.every((x) => x === 3)).toBe(true);
+    // Without the child's new report the ring still holds `wrapped`: 15 MiB of room, not 16.
+    expect(parent.write(Buffer.alloc(SIDE_FILE_HALF - MiB + 1))).toBe(-1);
+    parent.acknowledge(child.consumed);
+    expect(parent.write(Buffer.alloc(SIDE_FILE_HALF))).toBe(SIDE_FILE_HALF); // empty again: a whole half
   });
 
   it('a corrupt position is refused with a clear error', () => {
