@@ -45,13 +45,13 @@ const METRICS = [
 ];
 
 /**
- * Runs the pools section. `opts`: { rounds, tasks, latencyN, payloadN, startups, log, only? }
+ * Runs the pools section. `opts`: { rounds, tasks, latencyN, payloadN, payloadTransferN, startups, log, only? }
  * (`only`: peer ids to run, e.g. to time the start-up variants alone with `rounds: 0`).
  * Returns { config, peers: { id: { label, skipped?, errors[], runs[], summary, startup } } }.
  */
 export async function runPools(opts) {
   const { log } = opts;
-  const cfg = { workers: 2, tasks: opts.tasks, latencyN: opts.latencyN, payloadN: opts.payloadN, warmup: opts.warmup, ioTasks: opts.ioTasks, ioPerWorker: opts.ioPerWorker };
+  const cfg = { workers: 2, tasks: opts.tasks, latencyN: opts.latencyN, payloadN: opts.payloadN, payloadTransferN: opts.payloadTransferN, warmup: opts.warmup, ioTasks: opts.ioTasks, ioPerWorker: opts.ioPerWorker };
   if (opts.scenarios) cfg.scenarios = opts.scenarios;
   const chosen = (p) => !opts.only || opts.only.includes(p.id);
   const peers = Object.fromEntries(

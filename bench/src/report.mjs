@@ -134,9 +134,9 @@ function poolsSection(p) {
   }
   lines.push(
     '',
-    `### Payload: a 1 MiB Buffer argument returned unchanged, ${n(cfg.payloadN)} sequential round trips`,
+    `### Payload: a 1 MiB Buffer argument returned unchanged, ${n(cfg.payloadN)} sequential round trips (with transfer: ${n(cfg.payloadTransferN ?? cfg.payloadN)})`,
     '',
-    'Copied (structured clone / pickle) both ways; "with transfer" moves the ArrayBuffer both ways (piscina and tinypool: transferList + `move()`; workerpool: `Transfer`; mpool: `move()` on the argument and on the result). mpool ProcessPool sends big buffers on a socket beside its IPC channel; with `move()` it skips the copy it otherwise makes at send time (processes share no memory, so bytes still cross). Python pickles.',
+    'Copied (structured clone / pickle) both ways; "with transfer" moves the ArrayBuffer both ways (piscina and tinypool: transferList + `move()`; workerpool: `Transfer`; mpool: `move()` on the argument and on the result). mpool ProcessPool writes big buffers into a memory file shared with the child (Linux; elsewhere a socket beside its IPC channel); with `move()` the memory it wrote out serves again for the next incoming buffer of that size (processes share no memory, so bytes still cross). Python pickles.',
     '',
     '| pool | round trips/s | with transfer (round trips/s) |',
     '|---|---|---|',

@@ -66,12 +66,17 @@ async function payload(adapter, pool, n, transfer) {
   const once = transfer ? (b) => adapter.echoTransfer(pool, b) : (b) => adapter.echo(pool, b);
   for (let i = 0; i < Math.min(10, n); i++) buf = await once(buf); // warm-up
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     buf = await once(buf);
     if (buf.byteLength !== MiB || buf[0] !== first) throw new Error('payload: buffer changed');
   }
   const s = (performance.now() - t0) / 1000;
-  return { roundTrips: n, seconds: s, perSecond: n / s, MBps: (n * MiB) / 1e6 / s };
+  // CPU time of this process (all its threads; not a process pool's children) per round trip:
+  // on a shared machine it varies far less than the wall-clock figure.
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUsPerRoundTrip = (cpu.user + cpu.system) / n;
+  return { roundTrips: n, seconds: s, perSecond: n / s, MBps: (n * MiB) / 1e6 / s, cpuUsPerRoundTrip };
 }
 
 /**
@@ -172,7 +177,9 @@ export async function drive(adapter) {
       res.payload = await payload(adapter, pool, cfg.payloadN ?? 200, false);
       if (adapter.echoTransfer) {
         await gc();
-        res.payloadTransfer = await payload(adapter, pool, cfg.payloadN ?? 200, true);
+        // More round trips than copied: at ~10k/s, 200 would be timed over ~20 ms, shorter than
+        // one time slice of a loaded machine, so a single preemption would move the figure by a third.
+        res.payloadTransfer = await payload(adapter, pool, cfg.payloadTransferN ?? cfg.payloadN ?? 2000, true);
       }
     }
     await adapter.destroy(pool);

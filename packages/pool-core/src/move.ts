@@ -58,9 +58,9 @@ function describe(value: unknown): string {
  *
  * - On threads the memory itself goes to the other side (postMessage's transfer list); the
  *   sender's ArrayBuffer is detached (`byteLength` 0) once the message is sent.
- * - On processes the bytes are written to the worker straight from the moved memory (processes
- *   share no memory), and the sender's ArrayBuffer is detached too, so code behaves the same on
- *   both backends.
+ * - On processes the bytes are copied out of the moved memory once (processes share no memory),
+ *   and the sender's ArrayBuffer is detached too, so code behaves the same on both backends; the
+ *   memory then serves again for the next buffer of its size that comes in.
  * - On a remote backend (BullMQ) the value is copied, as every value that crosses Redis is, and
  *   the sender's copy is left as it was.
  *

@@ -6,6 +6,7 @@ import { siblingWorkerEntry, tsxFrom, tsxInArgv, tsxOfParent, type ExitInfo, typ
 import { forwardLines } from './line-forwarder.js';
 import { crashCause, StderrTail } from './stderr-tail.js';
 import { SideChannel } from './side-channel.js';
+import { openSideFile, SideFile } from './side-file.js';
 import { assertSendable } from './wire-codec.js';
 
 /** Options of the processes backend only. */
@@ -88,16 +89,25 @@ export class ProcessTransport implements Transport {
   spawn(events: WorkerEvents): ProcessWorkerHandle {
     const { execArgv, env, cwd, stdio, orphanWatchdog } = this.#options;
     const out = stdio === 'lines' ? 'pipe' : stdio;
-    const flags = [...(orphanWatchdog ? ['watchdog'] : []), ...(stdio === 'lines' ? ['blocking-stdio'] : [])];
-    const child = fork(this.#entry.file, [String(process.pid), ...flags], {
-      // Always explicit: a fork otherwise inherits the parent's flags (e.g. a test runner's).
-      execArgv: [...this.#entry.loader, ...execArgv],
-      env,
-      cwd,
-      serialization: 'advanced',
-      // fd 4 of the child: the side channel for the bytes of big views (see side-channel.ts).
-      stdio: ['ignore', out, out, 'ipc', 'pipe'],
-    });
+    const fileFd = openSideFile();
+    const flags = [...(orphanWatchdog ? ['watchdog'] : []), ...(stdio === 'lines' ? ['blocking-stdio'] : []), ...(fileFd === null ? [] : ['side-file'])];
+    let child: ChildProcess;
+    try {
+      child = fork(this.#entry.file, [String(process.pid), ...flags], {
+        // Always explicit: a fork otherwise inherits the parent's flags (e.g. a test runner's).
+        execArgv: [...this.#entry.loader, ...execArgv],
+        env,
+        cwd,
+        serialization: 'advanced',
+        // fd 4 of the child: the side channel for the bytes of big views (see side-channel.ts);
+        // fd 5: the side file, where there is one (see side-file.ts).
+        stdio: ['ignore', out, out, 'ipc', 'pipe', ...(fileFd === null ? [] : [fileFd])],
+      });
+    } catch (error) {
+      if (fileFd !== null) new SideFile(fileFd, true).close();
+      throw error;
+    }
+    const sideFile = fileFd === null ? null : new SideFile(fileFd, true);
     this.#children.add(child);
     if (child.stdout) forwardLines(child.stdout, process.stdout);
     if (child.stderr) forwardLines(child.stderr, process.stderr);
@@ -111,12 +121,13 @@ export class ProcessTransport implements Transport {
       if (reported) return;
       reported = true;
       clearTimeout(killTimer);
+      sideFile?.close();
       this.#children.delete(child);
       events.exit(info);
       resolveGone();
     };
     const sideSocket = child.stdio[4] as Duplex | null | undefined;
-    const side = sideSocket ? new SideChannel(sideSocket, (msg) => reported || events.message(msg as WorkerMessage)) : undefined;
+    const side = sideSocket ? new SideChannel(sideSocket, (msg) => reported || events.message(msg as WorkerMessage), sideFile) : undefined;
     // The child, its IPC channel and its pipes each keep the loop alive: all five follow the engine.
     const handles = [child, child.channel, child.stdout, child.stderr, sideSocket] as Array<Ref | null | undefined>;
     const setRef = (on: boolean) => {

@@ -9,12 +9,17 @@
  * the bytes take three copies: into the socket (none for memory moved by move()), out of it, and
  * into the view's own ArrayBuffer.
  *
+ * Where there is a side file (side-file.ts, Linux), big views go there first and take the socket
+ * only when it has no room.
+ *
  * Order: each side writes a message's chunks right after the message, and both channels keep
  * their order, so the chunks on the socket belong to the messages in the order they came. A
  * message is delivered once all its chunks have arrived, and never before an earlier message.
  */
 import type { Duplex } from 'node:stream';
 import { detach, takeMoved } from '@mpool/pool-core';
+import { giveBack } from './recycled-memory.js';
+import type { SideFile } from './side-file.js';
 import { decodeMessage, encodeMessage, type SideChunk } from './wire-codec.js';
 
 /** A first-in first-out queue; O(1) amortised per element. */
@@ -63,10 +68,17 @@ export class SideChannel {
   /** Bytes that arrived before the message that describes them. */
   readonly #early = new Fifo<Buffer>();
 
-  /** @param deliver called with each decoded message, in order, once its bytes are all there */
-  constructor(socket: Duplex, deliver: (message: unknown) => void) {
+  readonly #file: SideFile | null;
+
+  /**
+   * @param deliver called with each decoded message, in order, once its bytes are all there
+   * @param file the memory file shared with the other end (side-file.ts), where big views go
+   *   first when it has room; both ends must have one, or neither
+   */
+  constructor(socket: Duplex, deliver: (message: unknown) => void, file: SideFile | null = null) {
     this.#socket = socket;
     this.#deliver = deliver;
+    this.#file = file;
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     // The other end died (EPIPE, ECONNRESET): its exit is reported by the IPC side, and a
     // message whose bytes never came is failed with the worker's other tasks.
@@ -86,10 +98,24 @@ export class SideChannel {
   send(message: unknown, sendWire: (wire: string | Buffer) => void): void {
     const moved = takeMoved(message);
     const chunks: SideChunk[] = [];
-    const wire = encodeMessage(message, chunks, moved.length > 0 ? new Set(moved) : null);
+    const mark = this.#file?.mark();
+    let wire: string | Buffer;
+    try {
+      wire = encodeMessage(message, chunks, moved.length > 0 ? new Set(moved) : null, this.#file);
+    } catch (error) {
+      if (mark) this.#file!.rollback(mark); // its regions were never announced
+      throw error;
+    }
     const out = chunks.map((c) => (c.moved ? null : snapshot(c)));
     const owners = new Map<ArrayBufferLike, ArrayBuffer>();
-    for (const buffer of moved) owners.set(buffer, detach(buffer));
+    const onSocket = new Set(chunks.map((c) => c.buffer));
+    for (const buffer of moved) {
+      const memory = detach(buffer);
+      // Moved memory whose bytes are all written already (into the side file, or inline in the
+      // message) serves again as the memory of an incoming view (see recycled-memory.ts).
+      if (onSocket.has(buffer)) owners.set(buffer, memory);
+      else giveBack(memory);
+    }
     sendWire(wire);
     for (let i = 0; i < chunks.length; i++) {
       const c = chunks[i]!;
@@ -100,7 +126,7 @@ export class SideChannel {
   /** Decodes a message that came on IPC; delivers it now or once its bytes have come. Throws if it is not mpool's. */
   receive(wire: unknown): void {
     const memory: Buffer[] = [];
-    const message = decodeMessage(wire, memory);
+    const message = decodeMessage(wire, memory, this.#file);
     if (memory.length === 0 && this.#waiting.size === 0) {
       this.#deliver(message);
       return;

@@ -19,8 +19,12 @@
  * encoder writes only their class and length and lists their bytes there, for a channel of raw
  * bytes beside IPC (side-channel.ts); the decoder then allocates each one's memory and lists it
  * in `fills`, to be filled from that channel, in the same order, before the message is used.
+ * With a side file (side-file.ts), big views go there first, when it has room: the encoder writes
+ * their bytes into it and their position in the message, the decoder reads them back at once.
  */
 import { Deserializer, Serializer } from 'node:v8';
+import { takeMemory } from './recycled-memory.js';
+import type { SideFile } from './side-file.js';
 
 /**
  * Views of at least this many bytes travel on the side channel when there is one. Below it the
@@ -29,6 +33,8 @@ import { Deserializer, Serializer } from 'node:v8';
 export const SIDE_MIN_BYTES = 32 * 1024;
 /** Set in a view's wire index when its bytes travel on the side channel. */
 const SIDE_FLAG = 0x80;
+/** Set in a view's wire index when its bytes are in the side file (side-file.ts); its position follows. */
+const FILE_FLAG = 0x40;
 
 /** Where the bytes of one big view are, to be written on the side channel with its message. */
 export interface SideChunk {
@@ -76,10 +82,12 @@ class MessageSerializer extends Serializer {
   /**
    * @param side where big views' bytes go (null: every view inline)
    * @param moved ArrayBuffers marked by move() in this message (their memory is ours to write)
+   * @param file where big views' bytes go first, when there is room (null: no side file)
    */
   constructor(
     private readonly side: SideChunk[] | null = null,
     private readonly moved: ReadonlySet<ArrayBufferLike> | null = null,
+    private readonly file: SideFile | null = null,
   ) {
     super();
     // Views come to _writeHostObject: written as their own bytes only, never their whole buffer.
@@ -92,6 +100,16 @@ class MessageSerializer extends Serializer {
       throw dataCloneError(`#<${name}> could not be cloned: only plain data can be sent to another process.`);
     }
     if (object.buffer instanceof SharedArrayBuffer) throw sharedMemoryError();
+    if (this.file !== null && object.byteLength >= SIDE_MIN_BYTES) {
+      const index = viewIndex(object);
+      const position = this.file.write(new Uint8Array(object.buffer, object.byteOffset, object.byteLength));
+      if (position >= 0) {
+        this.writeUint32(index | FILE_FLAG);
+        this.writeUint32(object.byteLength);
+        this.writeDouble(position);
+        return;
+      }
+    }
     if (this.side !== null && object.byteLength >= SIDE_MIN_BYTES) {
       this.writeUint32(viewIndex(object) | SIDE_FLAG);
       this.writeUint32(object.byteLength);
@@ -120,25 +138,32 @@ function sharedMemoryError(): DOMException {
 }
 
 class MessageDeserializer extends Deserializer {
-  /** @param fills where to list the memory of views whose bytes come on the side channel (null: none may) */
+  /**
+   * @param fills where to list the memory of views whose bytes come on the side channel (null: none may)
+   * @param file the side file that views' bytes may be in (null: none may)
+   */
   constructor(
     bytes: Uint8Array,
     private readonly fills: Buffer[] | null,
+    private readonly file: SideFile | null = null,
   ) {
     super(bytes);
   }
 
   _readHostObject(): ArrayBufferView {
     const index = this.readUint32();
-    const Ctor: ViewClass | undefined = VIEW_CLASSES[index & ~SIDE_FLAG];
+    const Ctor: ViewClass | undefined = VIEW_CLASSES[index & ~(SIDE_FLAG | FILE_FLAG)];
     const byteLength = this.readUint32();
     if (Ctor === undefined) throw new Error('mpool: corrupt message (unknown typed array class)');
     const onSide = (index & SIDE_FLAG) !== 0;
+    const inFile = (index & FILE_FLAG) !== 0;
     if (onSide && this.fills === null) throw new Error('mpool: corrupt message (bytes on a side channel this message did not come with)');
-    // A fresh ArrayBuffer of exactly these bytes: the view must not keep the message alive.
-    // allocUnsafeSlow: never from Node's shared pool, and not zero-filled (it is overwritten at once).
-    const copy = Buffer.allocUnsafeSlow(byteLength);
-    if (onSide) this.fills!.push(copy);
+    if (inFile && this.file === null) throw new Error('mpool: corrupt message (bytes in a side file this message did not come with)');
+    // An ArrayBuffer of exactly these bytes, ours alone (fresh, or moved memory we wrote out
+    // already: recycled-memory.ts): the view must not keep the message alive.
+    const copy = takeMemory(byteLength);
+    if (inFile) this.file!.read(this.readDouble(), copy);
+    else if (onSide) this.fills!.push(copy);
     else copy.set(this.readRawBytes(byteLength));
     const bytes = copy.buffer as ArrayBuffer;
     if (Ctor === Buffer) return Buffer.from(bytes);
@@ -159,9 +184,16 @@ const STRING_MAX_BYTES = 4096;
  * cannot be sent. With `side`, big views' bytes are listed there instead (see SIDE_MIN_BYTES);
  * `moved` names the ArrayBuffers whose memory move() gave us.
  */
-export function encodeMessage(message: unknown, side: SideChunk[] | null = null, moved: ReadonlySet<ArrayBufferLike> | null = null): Buffer | string {
-  const serializer = new MessageSerializer(side, moved);
+export function encodeMessage(
+  message: unknown,
+  side: SideChunk[] | null = null,
+  moved: ReadonlySet<ArrayBufferLike> | null = null,
+  file: SideFile | null = null,
+): Buffer | string {
+  const serializer = new MessageSerializer(side, moved, file);
   serializer.writeHeader();
+  // With a side file, every message says how far this end has read the other's half of it.
+  if (file !== null) serializer.writeDouble(file.consumed);
   serializer.writeValue(message);
   const bytes = serializer.releaseBuffer();
   return bytes.length <= STRING_MAX_BYTES ? bytes.toString('latin1') : bytes;
@@ -183,11 +215,12 @@ export function encodeBytes(value: unknown): Buffer {
  * With `fills`, views whose bytes come on the side channel are listed there, in order, to be
  * filled before the message is used; without it such a message is refused.
  */
-export function decodeMessage(wire: unknown, fills: Buffer[] | null = null): unknown {
+export function decodeMessage(wire: unknown, fills: Buffer[] | null = null, file: SideFile | null = null): unknown {
   const bytes = typeof wire === 'string' ? Buffer.from(wire, 'latin1') : wire;
   if (!(bytes instanceof Uint8Array)) throw new TypeError('not an mpool message');
-  const deserializer = new MessageDeserializer(bytes, fills);
+  const deserializer = new MessageDeserializer(bytes, fills, file);
   deserializer.readHeader();
+  if (file !== null) file.acknowledge(deserializer.readDouble());
   return deserializer.readValue();
 }
 

@@ -1,11 +1,12 @@
 /**
  * Child-process side: adapt the IPC channel to pool-core's one worker loop, and make sure the
- * child never outlives its parent. argv: `[parentPid, ...flags]`, flags `watchdog` and `blocking-stdio`.
+ * child never outlives its parent. argv: `[parentPid, ...flags]`, flags `watchdog`, `blocking-stdio` and `side-file`.
  */
 import { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { serve, type ParentMessage, type WorkerMessage } from '@mpool/pool-core';
 import { SideChannel } from './side-channel.js';
+import { SIDE_FILE_FD, SideFile } from './side-file.js';
 import { assertSendable } from './wire-codec.js';
 
 if (!process.send) throw new Error('@mpool/pool-procs worker entry must be started by ProcessPool (it needs an IPC channel)');
@@ -29,7 +30,8 @@ function sent(): void {
 let deliver: (msg: ParentMessage) => void = () => undefined;
 // Never keeps the child alive by itself: the IPC channel does, and leave() ends the process.
 const sideSocket = new Socket({ fd: SIDE_FD, readable: true, writable: true }).unref();
-const side = new SideChannel(sideSocket, (msg) => deliver(msg as ParentMessage));
+// fd 5, with the flag `side-file`: the memory file for big views' bytes (see side-file.ts).
+const side = new SideChannel(sideSocket, (msg) => deliver(msg as ParentMessage), flags.has('side-file') ? new SideFile(SIDE_FILE_FD, false) : null);
 
 function sendWire(wire: string | Buffer): void {
   sending++;
