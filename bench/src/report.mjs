@@ -4,6 +4,7 @@ import { fmt, fmtRange, fmtRatio } from './stats.mjs';
 import { POOL_PEERS, poolBars, STARTUP_VARIANTS } from './pools.mjs';
 import { bullmqBars } from './bullmq.mjs';
 import { cacheSection } from './report-cache.mjs';
+import { ioSection } from './report-io.mjs';
 import { fleetSection } from './report-fleet.mjs';
 import { bullmqSection } from './bullmq-report.mjs';
 import { startupSection } from './startup.mjs';
@@ -246,46 +247,6 @@ function digestSection(d, openssl) {
     if (lanes) lines.push(`| 2-core limit (4-lane hasher from memory, ${openssl.lanes.cores} processes) | ${fmtRange(openssl.lanes.multiCore)} | | ${fmt(lanes / limit, 2)} | ${fmtRatio(dt, lanes)} | |`);
     lines.push('');
     if (notes.length) lines.push(...notes.map((note, i) => `†${i + 1} ${note.replaceAll('\n', ' ')}`), '');
-  }
-  return lines;
-}
-
-/** A table of tools timed by cold.mjs, with each one's ratio to `base` (seconds: lower is better). */
-function ioTable(tools, baseId, baseName) {
-  const base = tools[baseId]?.seconds?.median;
-  const dt = tools['digest-tree']?.seconds?.median;
-  const rows = ['| tool | seconds | ÷ ' + baseName + ' | ÷ digest-tree |', '|---|---|---|---|'];
-  for (const [id, e] of Object.entries(tools)) {
-    if (e.error || !e.seconds) rows.push(`| ${cell(e.label)} | failed: ${why(e.error ?? 'no run')} | | |`);
-    else rows.push(`| ${cell(e.label)} | ${fmtRange(e.seconds)} | ${id === baseId ? '1' : fmtRatio(e.seconds.median, base)} | ${id === 'digest-tree' ? '1' : fmtRatio(e.seconds.median, dt)} |`);
-  }
-  return rows;
-}
-
-function ioSection(io) {
-  const lines = ['## Cold page cache and per-file cost (issue 13)', ''];
-  if (io.skipped || io.error) return [...lines, `Skipped: ${io.skipped ?? io.error}`, ''];
-  lines.push('### Cold cache: mixed corpus', '');
-  if (io.cold?.skipped) lines.push(`Skipped: ${io.cold.skipped}.`, '');
-  else if (io.cold) {
-    lines.push(
-      `${n(io.cold.files)} files, ${fmt(io.cold.bytes / 2 ** 20)} MiB (${io.cold.dir}). \`sync; echo 3 > /proc/sys/vm/drop_caches\` before every run; the tools take turns, ${plural(io.runs, 'run')} each. ` +
-        'The host may still cache the virtual disk, so compare within this table only. Seconds: lower is better; a ratio above 1 means slower than the column\'s tool.',
-      '',
-      ...ioTable(io.cold.tools, 'cat-p8', 'cat -P8 floor'),
-      '',
-    );
-    if (io.cold.rhashSkipped) lines.push(`rhash: skipped (${io.cold.rhashSkipped}).`, '');
-  }
-  if (io.empty) {
-    lines.push(
-      `### ${n(io.empty.files)} empty files (${io.empty.dir}), warm cache`,
-      '',
-      `The floor is a C loop of open/read/close on each path (compiled by the bench with cc), fed by \`find | xargs -0 -P2 -n4096\`${io.empty.floorError ? ` (not built: ${io.empty.floorError})` : ''}.`,
-      '',
-      ...ioTable(io.empty.tools, 'c-floor', 'C floor'),
-      '',
-    );
   }
   return lines;
 }
