@@ -55,3 +55,5 @@ export type { ParentMessage, WorkerMessage, WireBatch, TaskAddress, BatchReply }
 // For backends: start workers with the tsx the program runs under (see ts-loader.ts).
 export { tsxOfParent, tsxFrom, tsxInArgv, TS_LOADER_GLOBAL } from './ts-loader.js';
 export type { TsxInstall } from './ts-loader.js';
+/** @internal The O(1) FIFO the engine uses, shared with the backends (pool-procs' side channel). */
+export { Deque } from './deque.js';

@@ -17,35 +17,10 @@
  * message is delivered once all its chunks have arrived, and never before an earlier message.
  */
 import type { Duplex } from 'node:stream';
-import { detach, takeMoved } from '@mpool/pool-core';
+import { Deque, detach, takeMoved } from '@mpool/pool-core';
 import { giveBack } from './recycled-memory.js';
 import type { SideFile } from './side-file.js';
 import { decodeMessage, encodeMessage, type SideChunk } from './wire-codec.js';
-
-/** A first-in first-out queue; O(1) amortised per element. */
-class Fifo<T> {
-  #items: T[] = [];
-  #head = 0;
-  get size(): number {
-    return this.#items.length - this.#head;
-  }
-  push(item: T): void {
-    this.#items.push(item);
-  }
-  peek(): T | undefined {
-    return this.#items[this.#head];
-  }
-  shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head++] = undefined as T;
-    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items.splice(0, this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-}
 
 interface Waiting {
   message: unknown;
@@ -63,10 +38,10 @@ interface Fill {
 export class SideChannel {
   readonly #socket: Duplex;
   readonly #deliver: (message: unknown) => void;
-  readonly #waiting = new Fifo<Waiting>();
-  readonly #fills = new Fifo<Fill>();
+  readonly #waiting = new Deque<Waiting>();
+  readonly #fills = new Deque<Fill>();
   /** Bytes that arrived before the message that describes them. */
-  readonly #early = new Fifo<Buffer>();
+  readonly #early = new Deque<Buffer>();
 
   readonly #file: SideFile | null;
 
@@ -127,19 +102,19 @@ export class SideChannel {
   receive(wire: unknown): void {
     const memory: Buffer[] = [];
     const message = decodeMessage(wire, memory, this.#file);
-    if (memory.length === 0 && this.#waiting.size === 0) {
+    if (memory.length === 0 && this.#waiting.length === 0) {
       this.#deliver(message);
       return;
     }
     const owner: Waiting = { message, missing: memory.length };
     this.#waiting.push(owner);
     for (const m of memory) this.#fills.push({ memory: m, filled: 0, owner });
-    while (this.#early.size > 0 && this.#fills.size > 0) {
+    while (this.#early.length > 0 && this.#fills.length > 0) {
       const rest = this.#fill(this.#early.shift()!);
       if (rest !== null) {
         // No fill left: put the rest back in front (rare: bytes of a later message came early).
         const later: Buffer[] = [rest];
-        while (this.#early.size > 0) later.push(this.#early.shift()!);
+        while (this.#early.length > 0) later.push(this.#early.shift()!);
         for (const b of later) this.#early.push(b);
       }
     }
