@@ -1,5 +1,6 @@
 /** Test helpers: process liveness, pools whose children are checked for leaks, scripts in their own process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Duplex } from 'node:stream';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -87,4 +88,26 @@ export async function waitFor(text: () => string, test: (s: string) => boolean, 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output so far:\n${text().slice(-2000)}`);
     await sleep(20);
   }
+}
+
+/**
+ * Two in-memory ends standing in for a socketpair: what one writes, the other reads (a copy, as
+ * the kernel makes). `written` records the length of every write, on either end.
+ */
+export function duplexPair(): { a: Duplex; b: Duplex; written: number[] } {
+  const written: number[] = [];
+  const ends: Duplex[] = [];
+  for (const i of [0, 1]) {
+    ends.push(
+      new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, done) {
+          written.push(chunk.length);
+          ends[1 - i]!.push(Buffer.from(chunk));
+          done();
+        },
+      }),
+    );
+  }
+  return { a: ends[0]!, b: ends[1]!, written };
 }

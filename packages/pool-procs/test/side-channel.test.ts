@@ -4,36 +4,18 @@
  * file descriptor and no temporary file behind.
  */
 import { readdirSync } from 'node:fs';
-import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { move, WorkerCrashedError } from '../src/index.js';
 import { SideChannel } from '../src/side-channel.js';
 import { SIDE_MIN_BYTES } from '../src/wire-codec.js';
 import { bigBytes, identity, pid } from './fixtures/tasks.js';
-import { sleep, trackedPools } from './helpers.js';
+import { duplexPair, sleep, trackedPools } from './helpers.js';
 
 const MiB = 1 << 20;
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Two in-memory ends: what one writes, the other reads (as a socketpair does). */
-function duplexPair(): [Duplex, Duplex] {
-  const ends: Duplex[] = [];
-  for (const i of [0, 1]) {
-    ends.push(
-      new Duplex({
-        read() {},
-        write(chunk: Buffer, _encoding, done) {
-          ends[1 - i]!.push(Buffer.from(chunk)); // a copy, as the kernel makes
-          done();
-        },
-      }),
-    );
-  }
-  return [ends[0]!, ends[1]!];
-}
-
 function channelPair() {
-  const [a, b] = duplexPair();
+  const { a, b } = duplexPair();
   const delivered: unknown[] = [];
   const sender = new SideChannel(a, () => undefined);
   const receiver = new SideChannel(b, (msg) => delivered.push(msg));

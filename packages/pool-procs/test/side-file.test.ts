@@ -4,7 +4,6 @@
  * the socket once the file is full), recycled moved memory, and a real child that has the file
  * as fd 5 and works without it (`MPOOL_SIDE_FILE=0`).
  */
-import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { move } from '../src/index.js';
 import { MAX_KEPT, giveBack, takeMemory } from '../src/recycled-memory.js';
@@ -12,7 +11,7 @@ import { SideChannel } from '../src/side-channel.js';
 import { openSideFile, POSITION_MODULUS, SIDE_FILE_HALF, SideFile } from '../src/side-file.js';
 import { SIDE_MIN_BYTES } from '../src/wire-codec.js';
 import { identity, sideFileLink } from './fixtures/tasks.js';
-import { trackedPools } from './helpers.js';
+import { duplexPair, trackedPools } from './helpers.js';
 
 const MiB = 1 << 20;
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -31,24 +30,6 @@ function ends(parentStart = 0): { parent: SideFile; child: SideFile } {
   return { parent, child };
 }
 
-/** A socket stand-in that records what is written on it and hands it to the other end. */
-function recordingPair(): { a: Duplex; b: Duplex; written: number[] } {
-  const written: number[] = [];
-  const ends: Duplex[] = [];
-  for (const i of [0, 1]) {
-    ends.push(
-      new Duplex({
-        read() {},
-        write(chunk: Buffer, _encoding, done) {
-          written.push(chunk.length);
-          ends[1 - i]!.push(Buffer.from(chunk));
-          done();
-        },
-      }),
-    );
-  }
-  return { a: ends[0]!, b: ends[1]!, written };
-}
 
 describe('side file [backend: procs]', () => {
   it('a region is read back as written; without an acknowledgement the half fills up, then has no room', () => {
@@ -120,7 +101,7 @@ describe('side file [backend: procs]', () => {
 
   it('two channel ends over one file: big views take no socket byte, arrive at once, and are the values at call time', () => {
     const { parent, child } = ends();
-    const { a, b, written } = recordingPair();
+    const { a, b, written } = duplexPair();
     const delivered: unknown[] = [];
     const sender = new SideChannel(a, () => undefined, parent);
     const receiver = new SideChannel(b, (msg) => delivered.push(msg), child);
@@ -142,7 +123,7 @@ describe('side file [backend: procs]', () => {
 
   it('when the file has no room the socket carries the bytes; acknowledgements ride on the messages back', async () => {
     const { parent, child } = ends();
-    const p = recordingPair();
+    const p = duplexPair();
     const toChild: unknown[] = [];
     const toParent: unknown[] = [];
     const parentEnd = new SideChannel(p.a, (m) => toParent.push(m), parent);
