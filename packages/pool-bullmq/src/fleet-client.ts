@@ -20,6 +20,7 @@ import type { TransportHost } from '@mpool/pool-core';
 import { configurationFault, createClient, describeRedis, LoopHold } from './connection.js';
 import { NoWorkerError, RedisUnavailableError } from './errors.js';
 import { countWorkers, PresenceWatch } from './fleet-registry.js';
+import { within } from './within.js';
 import { decodeOutcome, fleetKeys, WIRE_VERSION, type ControlMessage, type FleetKeys, type JobData, type JobOutcome } from './wire.js';
 
 /** Who gets a job's outcome (a pool slot). */
@@ -288,21 +289,6 @@ export class FleetClient {
     if (down < this.#options.connectTimeoutMs) return;
     const why = this.#lastError ? `: ${this.#lastError.message}` : '';
     this.#host?.failPending(new RedisUnavailableError(`Redis at ${where} has been unreachable for ${Math.round(down / 1000)} s (connectTimeoutMs ${this.#options.connectTimeoutMs})${why}`, { cause: this.#lastError ?? undefined }));
-  }
-}
-
-/**
- * Waits for `promise` (its failure ignored) at most `ms`, holding the process alive meanwhile;
- * the timer is cleared as soon as the promise settles, so a script whose pool closed in 5 ms
- * exits then, not `ms` later (a plain race against a held sleep kept every caller alive 1 s).
- */
-async function within(ms: number, promise: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  try {
-    await Promise.race([promise.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

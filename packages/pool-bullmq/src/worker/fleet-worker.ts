@@ -16,6 +16,7 @@ import { decodePayload, encodeOutcome, fleetKeys, type ControlMessage, type Flee
 import { LocalPools, type LocalBackend } from './local-pools.js';
 import { TaskRoots } from './roots.js';
 import { WorkerRegistration } from '../fleet-registry.js';
+import { within } from '../within.js';
 
 export interface FleetWorkerOptions {
   redis: RedisOptions;
@@ -114,15 +115,15 @@ export class FleetWorker {
     const leaving = this.#registration?.leave().catch(() => undefined);
     // Before start() got through (Redis not reachable yet) there is no BullMQ Worker to close.
     const closing = this.#worker?.close() ?? Promise.resolve();
-    const finished = await Promise.race([closing.then(() => true, () => true), sleep(this.#options.graceMs).then(() => false)]);
+    const finished = await within(this.#options.graceMs, closing);
     if (!finished) {
       this.#handingBack = true; // the processors move their jobs back to the queue (see #process)
       await this.#pools.terminateAll();
-      await Promise.race([closing.catch(() => undefined), sleep(3000)]);
+      await within(3000, closing);
     }
     await this.#pools.terminateAll();
-    await Promise.race([leaving, sleep(1000)]);
-    await Promise.race([Promise.all([this.#out.quit(), this.#control.quit()]).catch(() => undefined), sleep(1000)]);
+    await within(1000, leaving);
+    await within(1000, Promise.all([this.#out.quit(), this.#control.quit()]));
     for (const client of [this.#out, this.#control, this.#bullmq]) client?.disconnect();
   }
 
@@ -214,4 +215,3 @@ export class FleetWorker {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
