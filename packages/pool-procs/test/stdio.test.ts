@@ -52,8 +52,9 @@ describe('stdio: other modes', () => {
     const { lines, code } = await run('inherit');
     expect(code).toBe(0);
     // Raw: lines may mix, and what a child wrote right before process.exit() may be lost (Node's
-    // own behaviour on a full pipe), so only check that the children's output reached our stdout.
-    expect(lines.join('\n')).toMatch(/^C\|0\|/m);
+    // own behaviour on a full pipe), so only check that the children's output reached our stdout
+    // (not at a line start: a child's first line may follow a parent's partial line, seen in CI).
+    expect(lines.join('\n')).toMatch(/C\|0\|/);
     expect(lines.join('\n')).toMatch(/END$/m);
   });
 
