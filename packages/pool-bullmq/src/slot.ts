@@ -9,6 +9,13 @@
  *   its own for this slot, which runs the initializer; the slot is ready when that answers. Its
  *   jobs run in such a process (one per fleet worker that gets them), ended when the slot ends,
  *   so recycling (`maxTasksPerChild`) and initializers mean what they mean locally.
+ * - With `concurrentTasksPerWorker` 1 (the default) a slot has one job in flight at a time, as a
+ *   local worker runs one message at a time: a `run` message the engine sends before the previous
+ *   one is answered (its prefetch of quick work) is encoded at once (so an unsendable value still
+ *   throws inside `send`) and held here, and becomes a job when that answer comes. Were it added
+ *   at once, another fleet process could start it first: `processes: 1` would run two messages
+ *   side by side, out of order (a map's item 51 before item 1), and a failed map's next message
+ *   would already be running when the failure is seen.
  * - A task's process that dies ends the slot as a worker that exited (the engine fails what it
  *   held with WorkerCrashedError and starts another slot); so does `kill()` (abort, terminate).
  * - With `concurrentTasksPerWorker` N > 1, a slot may have N jobs in flight: a slot never blocks
@@ -22,7 +29,14 @@
 import type { ExitInfo, ParentMessage, TaskAddress, WorkerEvents, WorkerHandle } from '@mpool/pool-core';
 import { assertSendable, deserializeError } from '@mpool/pool-procs';
 import type { FleetClient, OutcomeSink } from './fleet-client.js';
+import { Deque } from '@mpool/pool-core';
 import { encodePayload, type JobOutcome, type JobPayload, type SlotInit } from './wire.js';
+
+/** A job encoded and not yet added to the queue. */
+interface HeldJob {
+  name: string;
+  m: string;
+}
 
 export class Slot implements WorkerHandle, OutcomeSink {
   readonly assertSendable = assertSendable;
@@ -32,10 +46,11 @@ export class Slot implements WorkerHandle, OutcomeSink {
   #concurrency = 1;
   /** Task addresses by the engine's task-table index (the engine sends each once per worker). */
   readonly #tasks = new Map<number, TaskAddress>();
-  /** Jobs in the order they were sent; outcomes are passed on in this order (one at a time: N = 1). */
-  readonly #order: string[] = [];
-  readonly #arrived = new Map<string, JobOutcome>();
-  #head = 0;
+  /** The one job in flight (N = 1): the start job, then each `run` message's job in turn. */
+  #current: string | null = null;
+  /** `run` messages sent while #current is in flight or its outcome is being passed on (N = 1). */
+  readonly #held = new Deque<HeldJob>();
+  #passingOn = false;
   /** Jobs in flight, when outcomes are passed on as they arrive (N > 1). */
   readonly #unordered = new Set<string>();
   #starting: string | null = null;
@@ -75,7 +90,9 @@ export class Slot implements WorkerHandle, OutcomeSink {
         }
         const batches = msg.batches.map((b) => ({ id: b.id, address: this.#tasks.get(b.task)!, spread: b.spread, items: b.items }));
         const first = batches[0]!.address;
-        this.#addJob(`${first.module}#${first.name}`, { kind: 'run', slot: this.#id, init: this.#init, batches });
+        const payload: JobPayload = { kind: 'run', slot: this.#id, init: this.#init, batches };
+        if (this.#concurrency > 1) payload.sideBySide = true;
+        this.#addJob(`${first.module}#${first.name}`, payload);
         return;
       }
       case 'exit':
@@ -89,10 +106,16 @@ export class Slot implements WorkerHandle, OutcomeSink {
   /** Throws (synchronously) DataCloneError when the payload cannot be encoded: the engine's EncodingError. */
   #addJob(name: string, payload: JobPayload): string {
     const m = encodePayload(payload);
-    const jobId = this.fleet.add(this, name, m);
-    if (this.#concurrency > 1) this.#unordered.add(jobId);
-    else this.#order.push(jobId);
-    return jobId;
+    if (this.#concurrency > 1) {
+      const jobId = this.fleet.add(this, name, m);
+      this.#unordered.add(jobId);
+      return jobId;
+    }
+    if (this.#current !== null || this.#passingOn) {
+      this.#held.push({ name, m });
+      return '';
+    }
+    return (this.#current = this.fleet.add(this, name, m));
   }
 
   outcome(jobId: string, outcome: JobOutcome): void {
@@ -101,18 +124,17 @@ export class Slot implements WorkerHandle, OutcomeSink {
       if (this.#unordered.delete(jobId)) this.#take(outcome);
       return;
     }
-    this.#arrived.set(jobId, outcome);
-    while (this.#head < this.#order.length && !this.#ended) {
-      const next = this.#arrived.get(this.#order[this.#head]!);
-      if (next === undefined) return;
-      this.#arrived.delete(this.#order[this.#head]!);
-      this.#order[this.#head++] = '';
-      this.#take(next);
+    if (jobId !== this.#current) return;
+    this.#current = null;
+    // The engine may send the next message from inside #take: it queues behind the held ones.
+    this.#passingOn = true;
+    try {
+      this.#take(outcome);
+    } finally {
+      this.#passingOn = false;
     }
-    if (this.#head === this.#order.length) {
-      this.#order.length = 0;
-      this.#head = 0;
-    }
+    const next = this.#held.shift();
+    if (next !== undefined && !this.#ended) this.#current = this.fleet.add(this, next.name, next.m);
   }
 
   #take(outcome: JobOutcome): void {
@@ -148,7 +170,8 @@ export class Slot implements WorkerHandle, OutcomeSink {
   #end(info: ExitInfo): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.fleet.cancel([...this.#order.slice(this.#head).filter(Boolean), ...this.#unordered]);
+    this.#held.drain();
+    this.fleet.cancel(this.#current === null ? [...this.#unordered] : [this.#current, ...this.#unordered]);
     if (this.dedicated) this.fleet.publish({ slotGone: { pool: this.fleet.pool, slot: this.#id } });
     if (this.#refd) this.fleet.hold(false);
     // Never inside the engine's own call (kill() comes from it): exit is an event, as for a process.

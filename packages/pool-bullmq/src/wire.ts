@@ -46,6 +46,12 @@ export interface JobPayload {
   /** Set for a dedicated slot: its work runs in a worker process of its own, started with this. */
   init: SlotInit | null;
   batches: JobBatch[];
+  /**
+   * Set by a slot of `concurrentTasksPerWorker` > 1: the batches may run side by side (in the
+   * worker's local pool). Absent: one after another, in order, as a local worker runs the
+   * batches of one message (`processes: 1` means one task at a time, on a fleet too).
+   */
+  sideBySide?: true;
 }
 
 /** The JSON data of a BullMQ job of mpool (what dashboards show). */

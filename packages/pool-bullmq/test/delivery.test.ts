@@ -2,10 +2,12 @@
  * What crosses the broker and what is left behind: value and error fidelity, no result lost or
  * doubled while the caller is blocked, nothing left in Redis after terminate or close.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AbortError, PoolStateError } from '../src/index.js';
-import { echo, sleepEcho } from './fixtures/fleet-tasks.js';
+import { echo, sleepEcho, spanOfSpin } from './fixtures/fleet-tasks.js';
 import { privateFleet } from './harness/private-fleet.js';
 
 const fleet = privateFleet('delivery');
@@ -29,6 +31,26 @@ describe('values and errors cross the broker as structured clones', () => {
     expect(Object.is(back.list[2], -0)).toBe(true);
     pool.close();
     await pool.join(10_000);
+  });
+});
+
+describe('a slot is one worker: with concurrentTasksPerWorker 1 it runs one message at a time', () => {
+  it('processes: 1, a map of quick tasks on a fleet of two: never two tasks at once, and in input order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpool-order-'));
+    try {
+      const file = join(dir, 'spans');
+      const pool = fleet.pool({ processes: 1 });
+      // 3 ms tasks are quick: the engine sends the next message while one runs (its prefetch).
+      expect(await pool.starmap(spanOfSpin, range(300).map((i) => [file, i, 3] as [string, number, number]), 1)).toEqual(range(300));
+      const spans = readFileSync(file, 'utf8').trim().split('\n').map((line) => line.split(' ').map(Number) as [number, number, number]);
+      expect(spans.map(([i]) => i)).toEqual(range(300));
+      const overlaps = spans.filter(([, start], k) => k > 0 && start < spans[k - 1]![2]);
+      expect(overlaps).toEqual([]);
+      pool.close();
+      await pool.join(10_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis, RedisOptions } from 'ioredis';
 import { relayBatch, serializeError, type BatchReply, type Pool, type RelayOutcome } from '@mpool/pool-core';
 import { configurationFault, createClient } from '../connection.js';
-import { decodePayload, encodeOutcome, fleetKeys, type ControlMessage, type FleetKeys, type JobData, type JobOutcome, type JobPayload } from '../wire.js';
+import { decodePayload, encodeOutcome, fleetKeys, type ControlMessage, type FleetKeys, type JobBatch, type JobData, type JobOutcome, type JobPayload } from '../wire.js';
 import { LocalPools, type LocalBackend } from './local-pools.js';
 import { TaskRoots } from './roots.js';
 import { WorkerRegistration } from '../fleet-registry.js';
@@ -184,14 +184,16 @@ export class FleetWorker {
       if (started.type === 'done') return { job: job.id!, replies: [], ready: true };
       return this.#ending(job, [], started);
     }
-    // All at once: the local engine spreads them over its workers; replies still go back in order.
-    const outcomes = await Promise.all(payload.batches.map((b) => relayBatch(local, { address: b.address, spread: b.spread, items: b.items, as }, signal)));
+    const relay = (b: JobBatch) => relayBatch(local, { address: b.address, spread: b.spread, items: b.items, as }, signal);
+    // Side by side only when the caller's slot may run several at once; otherwise one after
+    // another, as its local worker would: a slot of `processes: 1` never runs two tasks at once.
+    const outcomes = payload.sideBySide ? await Promise.all(payload.batches.map(relay)) : null;
     const replies: BatchReply[] = [];
-    for (let i = 0; i < outcomes.length; i++) {
-      const o = outcomes[i]!;
-      const id = payload.batches[i]!.id;
-      if (o.type === 'done') replies.push({ type: 'done', id, values: o.values });
-      else if (o.type === 'failed' && !this.#handingBack) replies.push({ type: 'failed', id, values: o.values, error: o.error });
+    for (let i = 0; i < payload.batches.length; i++) {
+      const b = payload.batches[i]!;
+      const o = outcomes?.[i] ?? (await relay(b));
+      if (o.type === 'done') replies.push({ type: 'done', id: b.id, values: o.values });
+      else if (o.type === 'failed' && !this.#handingBack) replies.push({ type: 'failed', id: b.id, values: o.values, error: o.error });
       else return this.#ending(job, replies, o);
     }
     return { job: job.id!, replies };
