@@ -33,7 +33,7 @@ export default defineConfig([
   // The bin as one CommonJS file: Node 20 starts a CommonJS entry ~5-10 ms sooner than an ES
   // module one (no ESM loader), which is most of what a small run costs (src/inline.ts). Its
   // workers load tasks.cjs (src/pool.ts picks the task module of the bin's own format).
-  { ...common, entry: { bin: 'src/bin.ts' }, format: ['cjs'], external: [...(common.external ?? []), './commander.cjs'], define: { DIGEST_TREE_COMMANDER_CJS: 'true' } },
+  { ...common, entry: { bin: 'src/bin.ts' }, format: ['cjs'], external: [...(common.external ?? []), './commander.cjs'], define: { DIGEST_TREE_BIN_CJS: 'true' } },
   // commander for the bin, a file of its own: compiling it (~2 ms) is for command lines with
   // options only, and it needs no package resolution; node:child_process is lazy (see above).
   { ...common, entry: { commander: 'src/cli/commander-bundle.ts' }, format: ['cjs'], noExternal: ['commander'], esbuildPlugins: [lazyChildProcess] },

@@ -15,6 +15,7 @@ import { stringToBytePath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
 import { INLINE_MS, InlineWork, type ItemRunner } from './inline.js';
 import { checkBackend, defaultJobs, openPool, type Backend } from './pool.js';
+import { loadNative } from './backend-modules.js';
 import type { FleetOptions } from './fleet.js';
 import type { WorkResult } from './tasks.js';
 import type { CacheOptions, CacheRun } from './cache-run.js';
@@ -140,7 +141,7 @@ export async function digestStream(paths: AsyncIterable<BytePath>, options: RunO
 /** `--hasher native` must fail early and clearly when the addon is missing; `auto` is decided by each worker. */
 async function checkHasher(hasher: HasherName): Promise<void> {
   if (hasher !== 'native') return;
-  const native = await import('@mpool/sha512-native');
+  const native = await loadNative();
   if (native.isNative) return;
   const reason = (native.nativeLoadError as Error | null)?.message ?? 'disabled by MPOOL_SHA512_NATIVE=0';
   throw new SetupError(`the native hasher is not available: ${reason}`);

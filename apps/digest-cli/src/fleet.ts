@@ -10,6 +10,7 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from '@mpool/pool-threads';
+import { loadBullmq } from './backend-modules.js';
 import { FleetError, SetupError, UsageError } from './errors.js';
 import type { BytePath } from './paths.js';
 import type { WalkContext } from './walk.js';
@@ -56,7 +57,7 @@ export function fleetContext(ctx: WalkContext, cwd: BytePath): WalkContext {
 export async function openFleetPool(fleet: FleetOptions, jobs: number): Promise<{ pool: Pool; bullmq: typeof import('@mpool/pool-bullmq') }> {
   let mod: typeof import('@mpool/pool-bullmq');
   try {
-    mod = await import('@mpool/pool-bullmq');
+    mod = await loadBullmq();
   } catch (cause) {
     throw new SetupError(`the bullmq backend is not available (${(cause as Error).message})`, { cause });
   }

@@ -5,6 +5,7 @@
  * it @mpool/pool-bullmq, bullmq and ioredis).
  */
 import type { Pool, TaskRef } from '@mpool/pool-threads';
+import { loadProcs, loadThreads } from './backend-modules.js';
 import { SetupError } from './errors.js';
 import type { FleetOptions } from './fleet.js';
 import type { work } from './tasks.js';
@@ -49,7 +50,7 @@ export async function openPool(backend: Backend, jobs: number, fleet?: FleetOpti
     return { pool, task: workTask(bullmq.taskRef), isAbort: (error) => error instanceof bullmq.AbortError, working: () => working(pool) };
   }
   if (backend === 'threads') {
-    const threads = await import('@mpool/pool-threads');
+    const threads = await loadThreads();
     const pool = new threads.ThreadPool({ processes: jobs, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } });
     return { pool, task: workTask(threads.taskRef), isAbort: (error) => error instanceof threads.AbortError, working: () => working(pool) };
   }
@@ -75,7 +76,7 @@ export async function checkBackend(backend: Backend): Promise<typeof import('@mp
   // bullmq: never a run without a pool (inline hashing is off, digest.ts); openPool reports it.
   if (backend === 'threads' || backend === 'bullmq') return null;
   try {
-    return await import('@mpool/pool-procs');
+    return await loadProcs();
   } catch (cause) {
     throw new SetupError(`the procs backend is not available (${(cause as Error).message})`, { cause });
   }

@@ -10,11 +10,9 @@
  */
 import { createRequire } from 'node:module';
 import type { Command, ParseOptionsResult } from 'commander';
+import { inBin } from '../backend-modules.js';
 
 type Commander = typeof import('commander');
-declare const require: NodeJS.Require;
-/** Set (to true) by the bin's build only (tsup.config.ts `define`): commander.cjs is beside it. */
-declare const DIGEST_TREE_COMMANDER_CJS: boolean | undefined;
 let loaded: Commander | undefined;
 /**
  * commander, loaded on first use. The bin (CommonJS, tsup.config.ts) has it as dist/commander.cjs,
@@ -22,7 +20,7 @@ let loaded: Commander | undefined;
  * source (ES modules: the tests) it is the package.
  */
 export const commander = (): Commander =>
-  (loaded ??= (typeof DIGEST_TREE_COMMANDER_CJS !== 'undefined' ? require('./commander.cjs') : createRequire(import.meta.url)('commander')) as Commander);
+  (loaded ??= (inBin ? require('./commander.cjs') : createRequire(import.meta.url)('commander')) as Commander);
 
 /** A commander Command that counts the operands met while parsing. */
 export interface OrderedCommand extends Command {

@@ -1,0 +1,32 @@
+/**
+ * The one way digest-tree loads the pool packages (and the addon, where it is loaded on demand):
+ * `require` in the one-file CommonJS bin, `import()` elsewhere (the ES module build, and the
+ * tests, which run the sources).
+ *
+ * Why not `import()` everywhere: from the bin, `import()` starts Node's ES module loader, which
+ * scans every CommonJS module that an ES module imports for its named exports (cjs-module-lexer),
+ * following their re-exports. `@mpool/pool-bullmq`'s ES build imports bullmq and ioredis, ~300
+ * CommonJS files: in the fleet's caller that scan was most of the module loading in a CPU profile,
+ * and `require` of the package's CommonJS build cut the caller's CPU time on the mixed corpus from
+ * 0.63–0.70 s to 0.45–0.49 s (user; four runs each, taking turns). Each run loads one backend
+ * only, through one format, so no class is loaded twice (errors are matched by the loaded
+ * module's own classes, see pool.ts).
+ */
+declare const require: NodeJS.Require;
+/** Set (to true) by the bin's build only (tsup.config.ts `define`). */
+declare const DIGEST_TREE_BIN_CJS: boolean | undefined;
+
+/** True in the one-file CommonJS bin (dist/bin.cjs). */
+export const inBin = typeof DIGEST_TREE_BIN_CJS !== 'undefined';
+
+export const loadThreads = (): Promise<typeof import('@mpool/pool-threads')> =>
+  inBin ? Promise.resolve(require('@mpool/pool-threads')) : import('@mpool/pool-threads');
+
+export const loadProcs = (): Promise<typeof import('@mpool/pool-procs')> =>
+  inBin ? Promise.resolve(require('@mpool/pool-procs')) : import('@mpool/pool-procs');
+
+export const loadBullmq = (): Promise<typeof import('@mpool/pool-bullmq')> =>
+  inBin ? Promise.resolve(require('@mpool/pool-bullmq')) : import('@mpool/pool-bullmq');
+
+export const loadNative = (): Promise<typeof import('@mpool/sha512-native')> =>
+  inBin ? Promise.resolve(require('@mpool/sha512-native')) : import('@mpool/sha512-native');
