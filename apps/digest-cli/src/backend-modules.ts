@@ -12,6 +12,8 @@
  * only, through one format, so no class is loaded twice (errors are matched by the loaded
  * module's own classes, see pool.ts).
  */
+import { statSync } from 'node:fs';
+
 declare const require: NodeJS.Require;
 /** Set (to true) by the bin's build only (tsup.config.ts `define`). */
 declare const DIGEST_TREE_BIN_CJS: boolean | undefined;
@@ -19,14 +21,28 @@ declare const DIGEST_TREE_BIN_CJS: boolean | undefined;
 /** True in the one-file CommonJS bin (dist/bin.cjs). */
 export const inBin = typeof DIGEST_TREE_BIN_CJS !== 'undefined';
 
+/**
+ * `require(id)`, after a stat of `/`. Node 20's `fs.realpathSync`, which `require` resolves
+ * symlinks with, stops resolving at the first path component it has cached when the process's
+ * last synchronous stat was of a FIFO or a socket (it tests the shared stat array, not the
+ * component): after an `fstatSync` of a piped stderr, or an `lstatSync` of a FIFO in the tree, a
+ * package installed by pnpm (a symlink into node_modules/.pnpm) then loads from its unresolved
+ * path, where its own dependencies are not found ("Cannot find module '@ioredis/commands'").
+ * A stat of a directory first leaves the array saying "directory".
+ */
+function requireAfterStat<T>(load: () => T): Promise<T> {
+  statSync('/');
+  return Promise.resolve(load());
+}
+
 export const loadThreads = (): Promise<typeof import('@mpool/pool-threads')> =>
-  inBin ? Promise.resolve(require('@mpool/pool-threads')) : import('@mpool/pool-threads');
+  inBin ? requireAfterStat(() => require('@mpool/pool-threads')) : import('@mpool/pool-threads');
 
 export const loadProcs = (): Promise<typeof import('@mpool/pool-procs')> =>
-  inBin ? Promise.resolve(require('@mpool/pool-procs')) : import('@mpool/pool-procs');
+  inBin ? requireAfterStat(() => require('@mpool/pool-procs')) : import('@mpool/pool-procs');
 
 export const loadBullmq = (): Promise<typeof import('@mpool/pool-bullmq')> =>
-  inBin ? Promise.resolve(require('@mpool/pool-bullmq')) : import('@mpool/pool-bullmq');
+  inBin ? requireAfterStat(() => require('@mpool/pool-bullmq')) : import('@mpool/pool-bullmq');
 
 export const loadNative = (): Promise<typeof import('@mpool/sha512-native')> =>
-  inBin ? Promise.resolve(require('@mpool/sha512-native')) : import('@mpool/sha512-native');
+  inBin ? requireAfterStat(() => require('@mpool/sha512-native')) : import('@mpool/sha512-native');

@@ -34,7 +34,10 @@ export function runBin(args: string[], options: RunOptions = {}): Promise<RunRes
     ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args]
     : [process.execPath, BIN, ...args];
   const stdoutFd = options.stdoutFile === undefined ? null : openSync(options.stdoutFile, 'w');
-  const spawnOptions: SpawnOptions = { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', stdoutFd ?? 'pipe', 'pipe'] };
+  // Without the NODE_PATH that pnpm and vitest add (it points into node_modules/.pnpm): with it a
+  // package that fails to resolve its dependencies, as in a user's shell, would still load.
+  const { NODE_PATH: _, ...env } = process.env;
+  const spawnOptions: SpawnOptions = { cwd: options.cwd, env: { ...env, ...options.env }, stdio: ['pipe', stdoutFd ?? 'pipe', 'pipe'] };
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), spawnOptions);
     if (stdoutFd !== null) closeSync(stdoutFd); // the child has its own copy

@@ -46,16 +46,18 @@ export function processIo(signal?: AbortSignal): Io {
       return process.stderr;
     },
     // A terminal is a character device: a pipe or a file on fd 2 is not (nor, then, a TTY).
+    // bigint: a pipe's stat must not stay in the shared stat array that require() trips on
+    // (see backend-modules.ts).
     progressMayBeTTY: () => {
       try {
-        return fstatSync(2).isCharacterDevice();
+        return fstatSync(2, { bigint: true }).isCharacterDevice();
       } catch {
         return false; // no stderr at all
       }
     },
     stdinStream: () => {
       // Node hands a directory on fd 0 over as an empty stream: say what read(2) would say.
-      if (fstatSync(0).isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' });
+      if (fstatSync(0, { bigint: true }).isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR' });
       return process.stdin;
     },
     signal,
