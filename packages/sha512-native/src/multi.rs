@@ -13,8 +13,8 @@ use crate::batch::{open_for_batch, RawBatch};
 use crate::file::{os, Cancel, Failure};
 use crate::open::Opener;
 use crate::outcome::FileFailure;
-use crate::{prefetch, probe};
 use crate::x4::{self, BLOCK, LANES};
+use crate::{prefetch, probe};
 
 // Read size per lane: 4 lanes x 128 KiB stay in the 1 MiB L2 with room to
 // spare, and a syscall per 128 KiB is noise next to hashing it. Big files are read, not

@@ -10,8 +10,8 @@
 //! first read itself, so it costs no extra system call.
 
 use std::collections::{HashSet, VecDeque};
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ffi::CString;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -165,10 +165,17 @@ pub fn ahead(paths: &[PathBuf]) {
 
 /// Opens `path` and, if it is a regular file, has the kernel start reading it.
 fn advise(path: &Path) {
-  let Ok(c) = CString::new(path.as_os_str().as_bytes()) else { return };
+  let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
+    return;
+  };
   // Same flags as the hasher's open: never blocks on a FIFO, never takes a tty.
   // SAFETY: `c` is a valid NUL-terminated string.
-  let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC) };
+  let fd = unsafe {
+    libc::open(
+      c.as_ptr(),
+      libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC,
+    )
+  };
   if fd < 0 {
     return;
   }
@@ -190,7 +197,6 @@ fn advise(path: &Path) {
     libc::close(fd);
   }
 }
-
 
 /// Whether batches probe the page cache and read ahead (`MPOOL_SHA512_READAHEAD` is not 0).
 pub fn enabled() -> bool {
