@@ -171,8 +171,9 @@ function createApi(backend, isNative) {
     return backend.readAhead(checkBatch(paths, {}));
   }
   const cacheCold = () => (backend.cacheCold ? backend.cacheCold() : false);
+  const readAheadStats = () => (backend.readAheadStats ? backend.readAheadStats() : { threads: 0, uncached: 0, queued: 0, done: 0 });
 
-  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, readAhead, cacheCold, isNative };
+  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, readAhead, cacheCold, readAheadStats, isNative };
 }
 
 module.exports = { createApi };

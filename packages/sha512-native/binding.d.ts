@@ -45,8 +45,8 @@ export interface BatchOutput {
 }
 
 /**
- * Whether the page cache looked cold lately (a file read in the last second had to wait for
- * the device); callers then hand what they will read next to [`read_ahead`].
+ * Whether the page cache looked cold lately (a file read in the last second was not cached);
+ * callers then hand what they will read next to `readAhead`.
  */
 export declare function cacheCold(): boolean
 
@@ -107,6 +107,21 @@ export declare function panicForTests(): void
  * effort: nothing is reported, nothing waits.
  */
 export declare function readAhead(paths: Array<JsPath>): boolean
+
+/** Counters of the cold-cache probe and the read-ahead threads since the process started. */
+export declare function readAheadStats(): ReadAheadStats
+
+/** What the read-ahead did in this process so far (for tests and benchmarks). */
+export interface ReadAheadStats {
+  /** Read-ahead threads when on (`MPOOL_SHA512_READAHEAD`, default 8); 0 when off. */
+  threads: number
+  /** First reads that found their file not in the page cache. */
+  uncached: number
+  /** Paths handed to the read-ahead threads. */
+  queued: number
+  /** Of those, how many the threads have dealt with (advised, listed, or skipped on an error). */
+  done: number
+}
 
 /** One-shot SHA-512 of bytes. */
 export declare function sha512(data: Uint8Array): Buffer

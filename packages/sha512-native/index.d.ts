@@ -153,13 +153,29 @@ export declare function hashFilesAsync<P extends PathLike>(
  * directory walk) can hand it over too: `readAhead(paths)` queues those files (open +
  * `posix_fadvise(WILLNEED)` + close) and directories (their entries are read), only while the
  * cache looks cold, and returns whether it did. Best effort: never throws for a path, never
- * waits. `MPOOL_SHA512_READAHEAD=N` sets the number of read-ahead threads (default 8; 0 = off).
+ * waits. On by default; `MPOOL_SHA512_READAHEAD=N` sets the number of read-ahead threads
+ * (default 8; 0 = off, and no probe either). The node:crypto fallback never reads ahead.
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `paths` is not an array of paths.
  */
 export declare function readAhead(paths: readonly PathLike[]): boolean;
 
 /** True when a file read in the last second was not in the page cache (native only; see {@link readAhead}). */
 export declare function cacheCold(): boolean;
+
+/** What the cold-cache read-ahead did in this process so far (all 0 with the fallback). */
+export interface ReadAheadStats {
+  /** Read-ahead threads when on (`MPOOL_SHA512_READAHEAD`, default 8); 0 when off. */
+  threads: number;
+  /** First reads of a batch's files that found the file not in the page cache. */
+  uncached: number;
+  /** Paths handed to the read-ahead threads. */
+  queued: number;
+  /** Of those, how many the threads have dealt with (advised, listed, or skipped on an error). */
+  done: number;
+}
+
+/** Counters of the cold-cache probe and read-ahead since the process started (for tests and benchmarks). */
+export declare function readAheadStats(): ReadAheadStats;
 
 /**
  * True when the native addon is in use; false when the node:crypto fallback

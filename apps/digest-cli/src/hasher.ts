@@ -56,11 +56,11 @@ export function hashBatch(paths: Array<string | Buffer>, hasher: HasherName, def
  * read-ahead threads, only while the page cache looks cold (see sha512-native `readAhead`): on
  * a cold disk a hashing thread waits on one read at a time, and these keep more in flight,
  * whatever the number of workers. A no-op on a warm cache (one native call, no system call)
- * and with the node hasher.
+ * and with the node hasher. Returns whether the paths were queued.
  */
-export function readAhead(paths: () => Array<string | Buffer>, hasher: HasherName): void {
-  if (hasher === 'node' || !native.isNative || !native.cacheCold()) return;
-  native.readAhead(paths());
+export function readAhead(paths: () => Array<string | Buffer>, hasher: HasherName): boolean {
+  if (hasher === 'node' || !native.isNative || !native.cacheCold()) return false;
+  return native.readAhead(paths());
 }
 
 function hashWithNative(paths: Array<string | Buffer>, deferFrom: number): BatchDigests & { deferred: Deferred } {

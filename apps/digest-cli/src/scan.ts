@@ -114,9 +114,13 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
     });
   }
   // Cold cache: everything listed here is about to be read (files here or by another worker,
-  // directories by the next listings), so it is read ahead now.
-  readAhead(() => [...here, ...out.sized.paths, ...out.dirs.map((d) => d.path)].map(fsPath), hasher);
-  const left = hashed.hashAll(here, hereSizes, hasher, overdue, out.sized);
+  // directories by the next listings), so it is read ahead: now if the cache is known to be
+  // cold, else as soon as one of the chunks finds it so (the first item of a cold run).
+  let readingAhead = false;
+  const beforeChunk = (done: number) => {
+    readingAhead ||= readAhead(() => [...here.slice(done), ...out.sized.paths, ...out.dirs.map((d) => d.path)].map(fsPath), hasher);
+  };
+  const left = hashed.hashAll(here, hereSizes, hasher, overdue, out.sized, beforeChunk);
   out.loose = left.groups;
   out.looseBytes = left.bytes.map((bytes) => (ctx.sizes ? bytes : 0));
   out.hashed = { paths: packPaths(hashed.paths), bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
@@ -141,9 +145,17 @@ class Hashed {
    * Hashes `paths` (of `sizes`, 0 when unknown) in chunks sized from the measured rate; files of
    * IN_PLACE_MAX or more go to `big` instead. Returns the leftovers, grouped, with their bytes.
    */
-  hashAll(paths: BytePath[], sizes: number[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): { groups: PackedPaths[]; bytes: number[] } {
+  hashAll(
+    paths: BytePath[],
+    sizes: number[],
+    hasher: HasherName,
+    overdue: () => boolean,
+    big: ScanResult['sized'],
+    beforeChunk: (done: number) => void = () => {},
+  ): { groups: PackedPaths[]; bytes: number[] } {
     let done = 0;
     while (done < paths.length) {
+      beforeChunk(done);
       if (overdue()) {
         const size = this.#chunkSize();
         const rest = groups(sizes.slice(done), size).map((g) => g.reduce((sum, n) => sum + n, 0));

@@ -13,6 +13,7 @@ mod multi;
 mod open;
 mod outcome;
 mod prefetch;
+mod probe;
 mod speed;
 mod task;
 #[cfg(target_arch = "x86_64")]

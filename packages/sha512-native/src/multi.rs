@@ -13,8 +13,8 @@ use crate::batch::{open_for_batch, RawBatch};
 use crate::file::{os, Cancel, Failure};
 use crate::open::Opener;
 use crate::outcome::FileFailure;
-use crate::prefetch;
 use crate::x4::{self, BLOCK, LANES};
+use crate::{prefetch, probe};
 
 // Read size per lane: 4 lanes x 128 KiB stay in the 1 MiB L2 with room to
 // spare, and a syscall per 128 KiB is noise next to hashing it. Big files are read, not
@@ -50,7 +50,7 @@ struct Lane {
   size: u64,
   /// EOF seen and padding appended: the file ends at `end`.
   padded: bool,
-  /// No read yet: the first one probes the page cache (see prefetch.rs).
+  /// No read yet: the first one probes the page cache (see probe.rs).
   fresh: bool,
   /// The first read found the file uncached.
   cold: bool,
@@ -101,7 +101,7 @@ impl Lane {
       let want = CAP - self.end;
       let got = if self.fresh {
         self.fresh = false;
-        prefetch::first_read(file, &mut self.buf[self.end..CAP]).map(|(n, cold)| {
+        probe::first_read(file, &mut self.buf[self.end..CAP], prefetch::enabled()).map(|(n, cold)| {
           self.cold |= cold;
           n
         })
@@ -170,7 +170,7 @@ fn run(lanes: &mut [Lane], paths: &[PathBuf], cancel: &Cancel, defer_from: u64) 
   let mut next = 0;
   let mut opener = Opener::default();
   // Cold page cache seen in this batch, and how far its paths were queued for read-ahead.
-  let mut cold = prefetch::is_cold();
+  let mut cold = probe::is_cold();
   let mut queued = 0;
   loop {
     if cancel.is_set() {

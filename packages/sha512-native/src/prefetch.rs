@@ -1,30 +1,27 @@
 //! Read-ahead of files about to be hashed, for a cold page cache. A hashing thread reads one
 //! file at a time, so on a cold disk it waits on one read (and one inode) at a time and the
 //! device sits idle: throughput then follows the number of reads in flight, not the number of
-//! cores. When a batch finds its files uncached (see [`first_read`]), it hands the paths of the
-//! next files to a small pool of threads shared by the whole process (every worker thread
-//! loads the same addon), which open them, ask the kernel to read them in the background
+//! cores. When a batch finds its files uncached (probe.rs), it hands the paths of the next
+//! files to a small pool of threads shared by the whole process (every worker thread loads the
+//! same addon), which open them, ask the kernel to read them in the background
 //! (`posix_fadvise(WILLNEED)`) and close them. The hasher then finds them in the page cache.
 //!
-//! On a warm cache nothing of this runs: the probe is the file's first read itself
-//! (`preadv2(RWF_NOWAIT)`, which fails with EAGAIN instead of waiting for the disk), so it
-//! costs no extra system call.
+//! On a warm cache nothing of this runs and no thread is started: the probe is each file's
+//! first read itself, so it costs no extra system call.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::ffi::CString;
-use std::fs::File;
-use std::io::{self, Read};
-use std::os::fd::AsRawFd;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use napi_derive::napi;
 
 use crate::guard::guard;
 use crate::outcome::{to_path, JsPath};
-use std::sync::{Condvar, Mutex, OnceLock};
+use crate::probe::{is_cold, UNCACHED};
 
 /// Files queued ahead of the hasher once a batch is found cold.
 pub const DEPTH: usize = 32;
@@ -34,18 +31,56 @@ const FILE_AHEAD: i64 = 8 << 20;
 /// Paths waiting beyond which new ones are dropped (the hasher is far behind anyway).
 const QUEUE_MAX: usize = 4096;
 /// Threads that open and advise; each open of a cold file waits on its inode, so this is the
-/// number of such waits in flight. `MPOOL_SHA512_READAHEAD=N` sets it; 0 (the default for now)
-/// turns read-ahead and the RWF_NOWAIT probe off. Off by default because one warm-cache A/B run
-/// on a loaded machine showed the probe misfiring (EAGAIN on cached pages that carry the
-/// kernel's read-ahead mark) and the threads re-opening warm files: 1.6 s became 2.6 s. It
-/// becomes the default once a quiet machine shows the warm case unchanged (issue 13).
-const THREADS: usize = 0;
-/// What `MPOOL_SHA512_READAHEAD=1`-style opt-in users get when they ask without a number.
-const THREADS_WHEN_ON: usize = 8;
+/// number of such waits in flight (the data reads themselves are asynchronous: many more are
+/// in flight). `MPOOL_SHA512_READAHEAD=N` sets it; 0 turns read-ahead and the RWF_NOWAIT probe
+/// off. On by default: warm runs never find a file uncached, so they start no thread (README,
+/// "Cold page cache", has the A/B figures).
+const THREADS: usize = 8;
+const THREADS_MAX: usize = 64;
+
+/// Paths queued, and paths the threads have opened and advised (or listed, or failed on).
+static QUEUED: AtomicU64 = AtomicU64::new(0);
+static DONE: AtomicU64 = AtomicU64::new(0);
 
 struct Queue {
-  paths: Mutex<VecDeque<PathBuf>>,
+  paths: Mutex<Waiting>,
   ready: Condvar,
+}
+
+/// Paths waiting for a read-ahead thread, and those queued lately: the same file is often
+/// handed over twice (by the walk that listed it, then by the batch that hashes it), and a
+/// second open + advise of it costs as much as the first.
+#[derive(Default)]
+struct Waiting {
+  paths: VecDeque<PathBuf>,
+  recent: HashSet<u64>,
+  order: VecDeque<u64>,
+}
+
+/// How many queued paths are remembered to drop repeats (a hash each: 8 bytes).
+const RECENT: usize = 16 << 10;
+
+impl Waiting {
+  /// Queues `path` unless it was queued lately or the queue is full; true if it was queued.
+  fn push(&mut self, path: &Path) -> bool {
+    if self.paths.len() >= QUEUE_MAX {
+      return false;
+    }
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    let key = h.finish();
+    if !self.recent.insert(key) {
+      return false;
+    }
+    self.order.push_back(key);
+    if self.order.len() > RECENT {
+      if let Some(old) = self.order.pop_front() {
+        self.recent.remove(&old);
+      }
+    }
+    self.paths.push_back(path.to_path_buf());
+    true
+  }
 }
 
 fn threads() -> usize {
@@ -53,8 +88,8 @@ fn threads() -> usize {
   *N.get_or_init(|| {
     match std::env::var("MPOOL_SHA512_READAHEAD").ok().as_deref() {
       None | Some("") => THREADS,
-      Some("on") | Some("yes") | Some("true") => THREADS_WHEN_ON,
-      Some(v) => v.parse().unwrap_or(THREADS),
+      // A number; anything else (`on`, a typo) means the default. Capped: each is a thread.
+      Some(v) => v.parse().map_or(THREADS, |n: usize| n.min(THREADS_MAX)),
     }
   })
 }
@@ -67,7 +102,7 @@ fn queue() -> Option<&'static Queue> {
       return None;
     }
     Some(Queue {
-      paths: Mutex::new(VecDeque::new()),
+      paths: Mutex::new(Waiting::default()),
       ready: Condvar::new(),
     })
   })
@@ -87,46 +122,17 @@ fn start_threads(q: &'static Queue) {
           let path = {
             let mut paths = q.paths.lock().unwrap_or_else(|e| e.into_inner());
             loop {
-              match paths.pop_front() {
+              match paths.paths.pop_front() {
                 Some(p) => break p,
                 None => paths = q.ready.wait(paths).unwrap_or_else(|e| e.into_inner()),
               }
             }
           };
           advise(&path);
+          DONE.fetch_add(1, Ordering::Relaxed);
         });
     }
   });
-}
-
-/// When a first read last found a file uncached, in ms since [`epoch`] (0: never).
-static COLD_AT: AtomicU64 = AtomicU64::new(0);
-/// A read that took this long after an EAGAIN waited on the device (a page-cache hit takes
-/// a few µs; a virtual disk read, 100 µs or more).
-const WAITED_US: u128 = 150;
-/// How long one uncached file keeps the process in read-ahead mode.
-const COLD_MS: u64 = 1000;
-
-fn epoch() -> Instant {
-  static E: OnceLock<Instant> = OnceLock::new();
-  *E.get_or_init(Instant::now)
-}
-
-fn now_ms() -> u64 {
-  epoch().elapsed().as_millis() as u64 + 1
-}
-
-/// True when a file was found uncached in the last second (by any thread of the process).
-pub fn is_cold() -> bool {
-  let at = COLD_AT.load(Ordering::Relaxed);
-  at != 0 && now_ms().saturating_sub(at) < COLD_MS
-}
-
-/// Whether the page cache looked cold lately (a file read in the last second had to wait for
-/// the device); callers then hand what they will read next to [`read_ahead`].
-#[napi]
-pub fn cache_cold() -> bool {
-  is_cold()
 }
 
 /// Queues files (and directories: their entries are read, for the walk) for read-ahead on
@@ -148,22 +154,28 @@ pub fn read_ahead(paths: Vec<JsPath>) -> napi::Result<bool> {
 pub fn ahead(paths: &[PathBuf]) {
   let Some(q) = queue() else { return };
   let mut waiting = q.paths.lock().unwrap_or_else(|e| e.into_inner());
-  for p in paths {
-    if waiting.len() >= QUEUE_MAX {
-      break;
-    }
-    waiting.push_back(p.clone());
-  }
+  let added = paths.iter().filter(|p| waiting.push(p)).count();
   drop(waiting);
-  q.ready.notify_all();
+  QUEUED.fetch_add(added as u64, Ordering::Relaxed);
+  // Wake as many threads as there is work for (all of them would only race for the lock).
+  for _ in 0..added.min(threads()) {
+    q.ready.notify_one();
+  }
 }
 
 /// Opens `path` and, if it is a regular file, has the kernel start reading it.
 fn advise(path: &Path) {
-  let Ok(c) = CString::new(path.as_os_str().as_bytes()) else { return };
+  let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
+    return;
+  };
   // Same flags as the hasher's open: never blocks on a FIFO, never takes a tty.
   // SAFETY: `c` is a valid NUL-terminated string.
-  let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC) };
+  let fd = unsafe {
+    libc::open(
+      c.as_ptr(),
+      libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC,
+    )
+  };
   if fd < 0 {
     return;
   }
@@ -186,40 +198,31 @@ fn advise(path: &Path) {
   }
 }
 
-/// The first read of a file: like `file.read(buf)`, and also tells whether the data was not
-/// in the page cache (the read had to wait for the device).
-pub fn first_read(file: &mut File, buf: &mut [u8]) -> io::Result<(usize, bool)> {
-  static NOWAIT_WORKS: AtomicBool = AtomicBool::new(true);
-  if NOWAIT_WORKS.load(Ordering::Relaxed) && threads() > 0 && !buf.is_empty() {
-    let iov = libc::iovec {
-      iov_base: buf.as_mut_ptr().cast(),
-      iov_len: buf.len(),
-    };
-    // offset -1: from (and advancing) the file position, like read(2).
-    // SAFETY: `iov` describes `buf`, which outlives the call.
-    let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, -1, libc::RWF_NOWAIT) };
-    if n >= 0 {
-      return Ok((n as usize, false));
-    }
-    let e = io::Error::last_os_error();
-    match e.raw_os_error() {
-      Some(libc::EAGAIN) => {
-        // EAGAIN also comes for cached data whose page carries the read-ahead mark (the
-        // kernel would start the next read-ahead): only a read that then really waited on
-        // the device counts as cold.
-        let started = Instant::now();
-        let n = file.read(buf)?;
-        let cold = started.elapsed().as_micros() >= WAITED_US;
-        if cold {
-          COLD_AT.store(now_ms(), Ordering::Relaxed);
-        }
-        return Ok((n, cold));
-      }
-      // A kernel or file system without RWF_NOWAIT: plain reads from now on.
-      Some(libc::EOPNOTSUPP) | Some(libc::EINVAL) | Some(libc::ENOSYS) => NOWAIT_WORKS.store(false, Ordering::Relaxed),
-      Some(libc::EINTR) => {}
-      _ => return Err(e),
-    }
+/// Whether batches probe the page cache and read ahead (`MPOOL_SHA512_READAHEAD` is not 0).
+pub fn enabled() -> bool {
+  threads() > 0
+}
+
+/// What the read-ahead did in this process so far (for tests and benchmarks).
+#[napi(object)]
+pub struct ReadAheadStats {
+  /// Read-ahead threads when on (`MPOOL_SHA512_READAHEAD`, default 8); 0 when off.
+  pub threads: u32,
+  /// First reads that found their file not in the page cache.
+  pub uncached: f64,
+  /// Paths handed to the read-ahead threads.
+  pub queued: f64,
+  /// Of those, how many the threads have dealt with (advised, listed, or skipped on an error).
+  pub done: f64,
+}
+
+/// Counters of the cold-cache probe and the read-ahead threads since the process started.
+#[napi]
+pub fn read_ahead_stats() -> ReadAheadStats {
+  ReadAheadStats {
+    threads: u32::try_from(threads()).unwrap_or(u32::MAX),
+    uncached: UNCACHED.load(Ordering::Relaxed) as f64,
+    queued: QUEUED.load(Ordering::Relaxed) as f64,
+    done: DONE.load(Ordering::Relaxed) as f64,
   }
-  file.read(buf).map(|n| (n, false))
 }

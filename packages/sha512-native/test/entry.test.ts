@@ -30,7 +30,7 @@ console.log(JSON.stringify({ isNative: m.isNative, abc: m.sha512('abc', 'hex'),
   asyncFile: (await m.hashFile(f)).toString('hex'), defaultIsSame: m.default.sha512 === m.sha512,
   names: Object.keys(m).sort(), cjsNames: Object.keys(m.default).sort() }));`;
 const NAMES = ['Sha512', 'cacheCold', 'hashFile', 'hashFileSync', 'hashFiles', 'hashFilesAsync', 'hashFilesPacked', 'isNative',
-  'nativeLoadError', 'readAhead', 'sha512'];
+  'nativeLoadError', 'readAhead', 'readAheadStats', 'sha512'];
 
 describe('entry points', () => {
   const pkgHex = createHash('sha512').update(fs.readFileSync(path.join(pkgDir, 'package.json'))).digest('hex');

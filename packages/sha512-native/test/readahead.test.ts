@@ -1,0 +1,145 @@
+// The cold-cache path (src/probe.rs, src/prefetch.rs): a batch's first read of each file tells
+// whether it was cached; once one was not, the files that follow are read ahead on the shared
+// threads. Each case runs in a child process (fixtures/readahead-child.cjs), so that it starts
+// with fresh counters and its own MPOOL_SHA512_READAHEAD.
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pkgDir } from './backends.js';
+import { coldDir, evict, writeSynced } from './cold.js';
+
+interface Stats {
+  threads: number;
+  uncached: number;
+  queued: number;
+  done: number;
+}
+interface Hashed {
+  digests: string[];
+  codes: Array<string | null>;
+}
+interface ChildOut extends Hashed {
+  coldAfterHash: boolean;
+  aheadQueued: boolean | null;
+  stats: Stats;
+  again: Hashed | null;
+  raThreads: number;
+}
+interface Job {
+  hash?: string[];
+  ahead?: string[];
+  remove?: string[];
+  again?: string[];
+}
+
+const CHILD = path.join(pkgDir, 'test/fixtures/readahead-child.cjs');
+const isRoot = process.getuid?.() === 0;
+
+function runChild(job: Job, env: Record<string, string | undefined> = {}, asNobody = false): ChildOut {
+  const args = [CHILD, pkgDir, JSON.stringify(job)];
+  // Root ignores file permissions: the unreadable-file case runs the child as nobody.
+  const [cmd, argv] = asNobody && isRoot
+    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MPOOL_SHA512_READAHEAD: undefined, ...env } });
+  expect(child.signal, child.stderr).toBeNull();
+  expect(child.status, child.stderr).toBe(0);
+  return JSON.parse(child.stdout) as ChildOut;
+}
+
+let dir: string;
+const files: string[] = [];
+const expected: string[] = [];
+
+beforeAll(() => {
+  dir = coldDir('sha512-readahead-');
+  fs.chmodSync(dir, 0o755); // the nobody case lists and opens files here
+  // Two folders, sizes from empty to past the four-lane buffer and past 1 MiB.
+  const sizes = [0, 1, 100, 4095, 4096, 65_536, 131_072, 131_073, 300_000, 1_500_000];
+  for (let i = 0; i < 48; i++) {
+    const sub = path.join(dir, `d${i % 2}`);
+    fs.mkdirSync(sub, { recursive: true, mode: 0o755 });
+    const file = path.join(sub, `f${i}.bin`);
+    const data = randomBytes(sizes[i % sizes.length]!);
+    writeSynced(file, data);
+    files.push(file);
+    expected.push(createHash('sha512').update(data).digest('hex'));
+  }
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('cold page cache', () => {
+  it('files not in the page cache: found uncached, the rest of the batch read ahead, every digest right', () => {
+    evict(files);
+    const out = runChild({ hash: files });
+    expect(out.digests).toEqual(expected);
+    expect(out.codes.every((c) => c === null)).toBe(true);
+    expect(out.coldAfterHash).toBe(true);
+    expect(out.stats.threads).toBe(8);
+    expect(out.stats.uncached).toBeGreaterThan(0);
+    // Once the first file was found uncached, the next ones of the batch were handed over.
+    expect(out.stats.queued).toBeGreaterThan(0);
+    expect(out.stats.queued).toBeLessThanOrEqual(files.length);
+    expect(out.stats.done).toBe(out.stats.queued);
+    expect(out.raThreads).toBe(8);
+  });
+
+  it('MPOOL_SHA512_READAHEAD=0: plain reads, no probe, nothing read ahead, the same digests', () => {
+    evict(files);
+    const out = runChild({ hash: files, ahead: files }, { MPOOL_SHA512_READAHEAD: '0' });
+    expect(out.digests).toEqual(expected);
+    expect(out.coldAfterHash).toBe(false);
+    expect(out.aheadQueued).toBe(false);
+    expect(out.stats).toEqual({ threads: 0, uncached: 0, queued: 0, done: 0 });
+    expect(out.raThreads).toBe(0);
+  });
+
+  it('MPOOL_SHA512_READAHEAD=2 sets the thread count; a value that is not a number keeps the default', () => {
+    evict(files.slice(0, 4));
+    const two = runChild({ hash: files.slice(0, 4), ahead: files }, { MPOOL_SHA512_READAHEAD: '2' });
+    expect(two.stats.threads).toBe(2);
+    expect(two.raThreads).toBe(2);
+    expect(runChild({}, { MPOOL_SHA512_READAHEAD: 'on' }).stats.threads).toBe(8);
+  });
+
+  it('a warm cache: no file counts as uncached, readAhead does nothing, no thread starts', () => {
+    runChild({ hash: files }); // reads everything into the page cache
+    const out = runChild({ hash: files, ahead: files });
+    expect(out.digests).toEqual(expected);
+    expect(out.coldAfterHash).toBe(false);
+    expect(out.aheadQueued).toBe(false);
+    expect(out.stats).toEqual({ threads: 8, uncached: 0, queued: 0, done: 0 });
+    expect(out.raThreads).toBe(0);
+  });
+
+  it('read-ahead of missing, vanishing, special and unreadable paths never blocks or fails; hashing them still reports each error', () => {
+    // Two files: a batch of one is hashed on the one-file path, which does not probe.
+    const seeds = [files[7]!, files[8]!];
+    evict(seeds);
+    const missing = path.join(dir, 'missing.bin');
+    const fifo = path.join(dir, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    const unreadable = path.join(dir, 'unreadable.bin');
+    fs.writeFileSync(unreadable, 'secret');
+    fs.chmodSync(unreadable, 0o000);
+    // Deleted by the child, which may run as nobody: a folder anyone can write to.
+    fs.mkdirSync(path.join(dir, 'vanish'), { mode: 0o777 });
+    fs.chmodSync(path.join(dir, 'vanish'), 0o777);
+    const gone = path.join(dir, 'vanish', 'gone.bin');
+    fs.writeFileSync(gone, 'soon deleted');
+    const good = files[9]!;
+    const paths = [missing, path.join(dir, 'd0'), fifo, '/dev/null', unreadable, gone, good];
+    // A FIFO with no writer would block a plain open forever: the test's timeout catches that.
+    const out = runChild({ hash: seeds, ahead: paths, remove: [gone], again: paths }, {}, true);
+    expect(out.digests).toEqual([expected[7], expected[8]]);
+    expect(out.coldAfterHash).toBe(true);
+    expect(out.aheadQueued).toBe(true);
+    expect(out.stats.queued).toBe(paths.length);
+    expect(out.stats.done).toBe(out.stats.queued);
+    expect(out.again!.codes).toEqual(['ENOENT', 'EISDIR', 'ERR_NOT_REGULAR_FILE', 'ERR_NOT_REGULAR_FILE', 'EACCES', 'ENOENT', null]);
+    expect(out.again!.digests[6]).toBe(expected[9]);
+  });
+});
