@@ -8,8 +8,9 @@
  * such buffers at once always reaches: the next buffer is then fresh pages again, 256 page faults
  * per MiB, more than copying its bytes. A fixed mmap threshold of 32 MiB (glibc's maximum) and a
  * trim threshold of 64 MiB keep such memory in the child for the next one. Measured on a 1 MiB
- * echo (copied both ways): ~1.3× the round trips per second. The cost: a child may keep up to
- * ~64 MiB of freed memory instead of giving it back at once.
+ * echo (copied both ways, loaded 2-core VM): the child's page faults went from ~40 to ~7 per round
+ * trip, the round trips per second up by 7–35%. The cost: a child may keep up to ~64 MiB of freed
+ * memory instead of giving it back at once.
  *
  * The caller's own values win: if the environment sets either variable, neither is added. Other
  * C libraries (musl) ignore both.
