@@ -3,6 +3,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { siblingWorkerEntry, tsxFrom, tsxInArgv, tsxOfParent, type ExitInfo, type ParentMessage, type Transport, type WorkerEvents, type WorkerHandle, type WorkerMessage } from '@mpool/pool-core';
+import { childEnv } from './child-env.js';
 import { forwardLines } from './line-forwarder.js';
 import { crashCause, StderrTail } from './stderr-tail.js';
 import { SideChannel } from './side-channel.js';
@@ -18,7 +19,10 @@ export interface ProcessTransportOptions {
    * `node --import tsx`), or from TypeScript source, tsx's loader is added (unless these flags load it).
    */
   execArgv?: string[];
-  /** Environment of each child. Default `process.env`. Replaces it, as in `child_process`. */
+  /**
+   * Environment of each child. Default `process.env`. Replaces it, as in `child_process`; glibc
+   * malloc settings for big buffers are added unless it sets them itself (see child-env.ts).
+   */
   env?: NodeJS.ProcessEnv;
   /** Working directory of each child. Default `process.cwd()`. Task module URLs are absolute, so any works. */
   cwd?: string;
@@ -96,7 +100,7 @@ export class ProcessTransport implements Transport {
       child = fork(this.#entry.file, [String(process.pid), ...flags], {
         // Always explicit: a fork otherwise inherits the parent's flags (e.g. a test runner's).
         execArgv: [...this.#entry.loader, ...execArgv],
-        env,
+        env: childEnv(env),
         cwd,
         serialization: 'advanced',
         // fd 4 of the child: the side channel for the bytes of big views (see side-channel.ts);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessPool } from '../src/index.js';
-import { chdirTo, identity, info, pid, setEnv } from './fixtures/tasks.js';
+import { chdirTo, identity, info, mallocEnv, pid, setEnv } from './fixtures/tasks.js';
 import { isRunning, trackedPools } from './helpers.js';
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'mpool-procs-')));
@@ -30,6 +30,15 @@ describe('options of ProcessPool', () => {
     } finally {
       delete process.env.MPOOL_TEST_VAR;
     }
+  });
+
+  it('children get glibc malloc settings for big buffers, unless the environment sets either itself', async () => {
+    const ours = { mmap: String(32 * 1024 * 1024), trim: String(64 * 1024 * 1024) };
+    expect(await makePool().apply(mallocEnv)).toEqual(ours);
+    expect(await makePool({ env: {} }).apply(mallocEnv)).toEqual(ours);
+    // One of them set by the caller: the caller's choice stands, and nothing is added beside it.
+    expect(await makePool({ env: { MALLOC_TRIM_THRESHOLD_: '1000' } }).apply(mallocEnv)).toEqual({ mmap: undefined, trim: '1000' });
+    expect(await makePool({ env: { MALLOC_MMAP_THRESHOLD_: '2000' } }).apply(mallocEnv)).toEqual({ mmap: '2000', trim: undefined });
   });
 
   it('cwd sets the working directory of every child; task modules still load (absolute URLs)', async () => {

@@ -172,6 +172,26 @@ describe('side file [backend: procs]', () => {
       }
     });
 
+    it('odd sizes around the side threshold and beyond a ring half arrive byte for byte, copied and moved, several per message', async () => {
+      const pool = makePool();
+      // Each byte depends on its index and the size: a shifted, truncated or mixed-up region shows.
+      const patterned = (n: number) => {
+        const b = Buffer.allocUnsafeSlow(n);
+        for (let i = 0; i < n; i++) b[i] = (i * 31 + n) & 0xff;
+        return b;
+      };
+      const sizes = [SIDE_MIN_BYTES - 1, SIDE_MIN_BYTES, SIDE_MIN_BYTES + 1, MiB + 3, 3 * MiB + 7, SIDE_FILE_HALF + 13];
+      for (let round = 0; round < 3; round++) {
+        const sent = sizes.map(patterned);
+        const args = sent.map((b, i) => ((i + round) % 2 === 0 ? move(Buffer.from(b)) : b));
+        const back: Buffer[] = await pool.apply(identity, [args]);
+        expect(back.map((b) => b.length)).toEqual(sizes);
+        for (let i = 0; i < sizes.length; i++) expect(back[i]!.equals(sent[i]!)).toBe(true);
+        // Moved arguments are detached here, copied ones untouched.
+        args.forEach((a, i) => expect(a.length).toBe((i + round) % 2 === 0 ? 0 : sizes[i]));
+      }
+    });
+
     it('MPOOL_SIDE_FILE=0: no side file, big payloads take the socket and still arrive', async () => {
       const saved = process.env.MPOOL_SIDE_FILE;
       process.env.MPOOL_SIDE_FILE = '0';
