@@ -135,7 +135,7 @@ function poolsSection(p) {
   }
   lines.push(
     '',
-    `### Payload: a 1 MiB Buffer argument returned unchanged, ${n(cfg.payloadN)} sequential round trips (with transfer: ${n(cfg.payloadTransferN ?? cfg.payloadN)})`,
+    `### Payload: a 1 MiB Buffer argument returned unchanged, ${n(cfg.payloadN)} sequential round trips (with transfer: ${n(cfg.payloadTransferN ?? cfg.payloadN)}), each pool after the same warm-up (up to 3,000 round trips or 2 s: the first few thousand in a fresh process measure V8 compiling the path)`,
     '',
     'Copied (structured clone / pickle) both ways; "with transfer" moves the ArrayBuffer both ways (piscina and tinypool: transferList + `move()`; workerpool: `Transfer`; mpool: `move()` on the argument and on the result). mpool ProcessPool writes big buffers into a memory file shared with the child (Linux; elsewhere a socket beside its IPC channel); with `move()` the memory it wrote out serves again for the next incoming buffer of that size (processes share no memory, so bytes still cross). Python pickles.',
     '',
