@@ -59,6 +59,41 @@ export interface DeferredFile {
   size: number
 }
 
+/** One directory listed and its regular files hashed (see the module comment). */
+export interface DirScan {
+  /** errno of opening or reading the directory (0: listed). Nothing else is filled then. */
+  errno: number
+  /** The system call that failed (`scandir`, as Node names a failed `readdirSync`), or "". */
+  syscall: string
+  /**
+   * `prefix` + name of each regular file, in byte order of the names: path i is
+   * `paths[ends[i - 1] ?? 0 .. ends[i]]`.
+   */
+  paths: Buffer
+  ends: Uint32Array
+  /**
+   * Files started: `0..started` were hashed, failed or deferred; the rest were left unstarted
+   * when the time budget ran out.
+   */
+  started: number
+  /** 64 bytes per started file (zero for a failed or deferred one). */
+  digests: Buffer
+  failures: Array<FileFailure>
+  /** Files of `deferFrom` bytes or more, not read (their size from `fstat`). */
+  deferred: Array<DeferredFile>
+  /**
+   * Bytes of the files started and not deferred (their `fstat` size; with `sizes`, also those
+   * that failed after the listing, by `fstatat`), for progress and --stats.
+   */
+  bytes: number
+  /** With `sizes`: the size of each unstarted file (`fstatat`, 0 when that fails). */
+  restSizes: Float64Array
+  /** Every other entry: its name (bytes), packed like `paths`, and its `d_type`. */
+  others: Buffer
+  otherEnds: Uint32Array
+  otherTypes: Buffer
+}
+
 /** Why one file could not be hashed (see api.js `toError`). */
 export interface FileFailure {
   /** Position of the file in the batch (0 for single-file calls). */
@@ -107,6 +142,15 @@ export declare function panicForTests(): void
  * effort: nothing is reported, nothing waits.
  */
 export declare function readAhead(paths: Array<JsPath>): boolean
+
+/**
+ * Lists `dir` and hashes its regular files on the calling thread (see the module comment).
+ * `prefix` is what each file's path in the result starts with (the directory as the caller
+ * prints it, with its trailing `/`). Files of `defer_from` bytes or more are only sized;
+ * no file is started once `budget_ms` have passed since the call began; `sizes` also sizes
+ * the files that were not hashed.
+ */
+export declare function scanDirSync(dir: JsPath, prefix: Uint8Array, deferFrom?: number | undefined | null, budgetMs?: number | undefined | null, sizes?: boolean | undefined | null): DirScan
 
 /** One-shot SHA-512 of bytes. */
 export declare function sha512(data: Uint8Array): Buffer

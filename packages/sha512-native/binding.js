@@ -845,5 +845,6 @@ module.exports.hashFileSync = nativeBinding.hashFileSync
 module.exports.lanesSpeedForBench = nativeBinding.lanesSpeedForBench
 module.exports.panicForTests = nativeBinding.panicForTests
 module.exports.readAhead = nativeBinding.readAhead
+module.exports.scanDirSync = nativeBinding.scanDirSync
 module.exports.sha512 = nativeBinding.sha512
 module.exports.sha512String = nativeBinding.sha512String

@@ -17,6 +17,7 @@ import type { Issue } from './errors.js';
 import { fsPath, packPaths, type BytePath, type PackedPaths } from './paths.js';
 import { listDir, type DirItem, type WalkContext } from './walk.js';
 import { CacheMeta } from './cache-scan.js';
+import { dirScanner, type DirScanned } from './dir-scan.js';
 
 /** Files at least this big are not hashed in place when their size is known. */
 export const IN_PLACE_MAX = 1 << 20;
@@ -83,17 +84,29 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
   };
   const hashed = new Hashed();
   const meta = ctx.cache ? new CacheMeta(ctx.cache.cutoffNs) : null;
+  // The native hasher lists a directory and hashes its files in one call (dir-scan.ts), where
+  // that gives the same results; otherwise listDir + chunks of hashBatch below.
+  const scanDir = dirScanner(ctx, hasher, IN_PLACE_MAX);
   // The files of all the directories are hashed together, after listing: the hasher keeps four
   // files in flight (SIMD lanes), and the end of each call, where lanes run dry, then comes once
   // per item rather than once per directory.
   const here: BytePath[] = [];
   const hereSizes: number[] = [];
+  let found = 0;
   // ctx.descend: the subdirectories found are listed here too, while the item has room.
   const queue = ctx.descend ? [...dirs] : dirs;
   for (let d = 0; d < queue.length; d++) {
-    if (d > 0 && (overdue() || here.length >= ITEM_FILES)) {
+    if (d > 0 && (overdue() || found + here.length >= ITEM_FILES)) {
       out.dirs.push(...queue.slice(d));
       break;
+    }
+    if (scanDir) {
+      const scanned = scanDir(queue[d]!, Math.max(0, budgetMs - (nowMs() - started)));
+      if (ctx.descend) queue.push(...scanned.dirs);
+      else out.dirs.push(...scanned.dirs);
+      found += scanned.found - scanned.files.length; // those go to `here`
+      takeScanned(scanned, hashed, out, here, hereSizes, ctx.sizes);
+      continue;
     }
     const listing = listDir(queue[d]!, ctx);
     if (ctx.descend) queue.push(...listing.dirs);
@@ -117,9 +130,9 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
   // directories by the next listings), so it is read ahead now.
   readAhead(() => [...here, ...out.sized.paths, ...out.dirs.map((d) => d.path)].map(fsPath), hasher);
   const left = hashed.hashAll(here, hereSizes, hasher, overdue, out.sized);
-  out.loose = left.groups;
-  out.looseBytes = left.bytes.map((bytes) => (ctx.sizes ? bytes : 0));
-  out.hashed = { paths: packPaths(hashed.paths), bytes: ctx.sizes ? hashed.bytes : 0, digests: hashed.digests(), failures: hashed.failures };
+  out.loose.push(...left.groups);
+  for (const bytes of left.bytes) out.looseBytes.push(ctx.sizes ? bytes : 0);
+  out.hashed = hashed.result(ctx.sizes);
   if (meta) {
     out.reused = hashed.reused;
     out.meta = meta.result(hashed.paths);
@@ -134,6 +147,7 @@ class Hashed {
   bytes = 0;
   reused = 0;
   #parts: Uint8Array[] = [];
+  readonly #packed: Array<NonNullable<DirScanned['hashed']>> = [];
   // A first guess (16 files per chunk); big files are deferred, so no chunk can take long.
   #msPerFile = CHUNK_MS / 16;
 
@@ -160,6 +174,47 @@ class Hashed {
       done += chunk.length;
     }
     return { groups: [], bytes: [] };
+  }
+
+  /** Files hashed by a native directory scan (dir-scan.ts), already packed. */
+  addPacked(part: NonNullable<DirScanned['hashed']>, ms: number, started: number): void {
+    if (started > 0) this.#msPerFile = Math.max(ms / started, 1e-4);
+    this.#packed.push(part);
+  }
+
+  /** All that was hashed here, as one packed list (the listDir files first, then the scans'). */
+  result(sizes: boolean): ScanResult['hashed'] {
+    const parts = [{ paths: packPaths(this.paths), digests: this.digests(), failures: this.failures, bytes: this.bytes }, ...this.#packed];
+    if (parts.length === 1) return { ...parts[0]!, bytes: sizes ? this.bytes : 0 };
+    let files = 0;
+    let pathBytes = 0;
+    for (const p of parts) {
+      files += p.paths.ends.length;
+      pathBytes += p.paths.bytes.length;
+    }
+    // Unpooled: posted to the main thread, where a pooled slab would be cloned whole.
+    const bytes = Buffer.allocUnsafeSlow(pathBytes);
+    const ends = new Uint32Array(files);
+    const digests = Buffer.allocUnsafeSlow(files * DIGEST_BYTES);
+    const failures: HashFailure[] = [];
+    let total = 0;
+    let at = 0;
+    let n = 0;
+    for (const p of parts) {
+      bytes.set(p.paths.bytes, at);
+      for (let i = 0; i < p.paths.ends.length; i++) ends[n + i] = p.paths.ends[i]! + at;
+      digests.set(p.digests.subarray(0, p.paths.ends.length * DIGEST_BYTES), n * DIGEST_BYTES);
+      for (const f of p.failures) failures.push({ ...f, index: f.index + n });
+      at += p.paths.bytes.length;
+      n += p.paths.ends.length;
+      total += p.bytes;
+    }
+    return { paths: { bytes, ends }, digests, failures, bytes: sizes ? total : 0 };
+  }
+
+  /** Files per chunk (and per group handed back), from the rate measured so far. */
+  chunkSize(): number {
+    return this.#chunkSize();
   }
 
   /** A file whose digest the cache gave. */
@@ -215,4 +270,42 @@ function groups<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** Files of a native directory scan (dir-scan.ts) into the item's result and lists. */
+function takeScanned(scanned: DirScanned, hashed: Hashed, out: ScanResult, here: BytePath[], hereSizes: number[], sizes: boolean): void {
+  for (const issue of scanned.issues) out.issues.push(issue);
+  if (scanned.hashed) hashed.addPacked(scanned.hashed, scanned.ms, scanned.started);
+  for (let i = 0; i < scanned.sized.paths.length; i++) {
+    out.sized.paths.push(scanned.sized.paths[i]!);
+    out.sized.sizes.push(scanned.sized.sizes[i]!);
+  }
+  // Found by their stats (symlinks under -L): hashed below with the listDir files, or sized.
+  scanned.files.forEach((path, i) => {
+    const size = scanned.sizes[i]!;
+    if (size >= IN_PLACE_MAX) {
+      out.sized.paths.push(path);
+      out.sized.sizes.push(size);
+    } else {
+      here.push(path);
+      hereSizes.push(size);
+    }
+  });
+  const rest = scanned.rest;
+  if (!rest) return;
+  // Left unstarted by the budget: handed back in groups of about CHUNK_MS of work, copied out
+  // of the scan's buffer (a view would post the whole buffer).
+  const size = hashed.chunkSize();
+  for (let from = 0; from < rest.ends.length; from += size) {
+    const to = Math.min(from + size, rest.ends.length);
+    const base = from === 0 ? 0 : rest.ends[from - 1]!;
+    const bytes = Buffer.allocUnsafeSlow(rest.ends[to - 1]! - base);
+    bytes.set(rest.paths.subarray(base, rest.ends[to - 1]!));
+    const ends = rest.ends.slice(from, to);
+    for (let i = 0; i < ends.length; i++) ends[i]! -= base;
+    out.loose.push({ bytes, ends });
+    let groupBytes = 0;
+    if (sizes) for (let i = from; i < to; i++) groupBytes += rest.sizes[i]!;
+    out.looseBytes.push(groupBytes);
+  }
 }

@@ -1,0 +1,359 @@
+//! One directory in one call: list it (`getdents64` on its descriptor), then open its regular
+//! files relative to that descriptor (`openat`: the kernel walks one path component, not the
+//! whole path) and hash them, four at a time, as a batch does. The result is packed (one
+//! buffer of paths, one of digests, a few typed arrays), so a file costs the caller no JS
+//! object, string or crossing into native code: that per-file JS work was what separated
+//! digest-tree from the open/read/close floor on trees of small files (issue 13).
+//!
+//! Only regular files (by the entry's `d_type`) are hashed here; every other entry (directories,
+//! symlinks, FIFOs, sockets, devices, and entries whose type the file system does not give and a
+//! `fstatat` could not tell) is handed back by name and type for the caller to decide, so that
+//! the rules for those (following, loops, `--exclude`, notes for special files) live in one place.
+//! Names are bytes throughout: any name the kernel gives (newlines, backslashes, not UTF-8)
+//! survives, and entries come back in byte order, as `readdirSync` (libuv's scandir) gives them.
+
+use std::fs::File;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::time::{Duration, Instant};
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::batch::{hash_source, record_open, DeferredFile, RawBatch, Source};
+use crate::file::{os, type_failure, Cancel, Failure};
+use crate::guard::guard;
+use crate::outcome::{FileFailure, JsPath};
+
+const FLAGS: i32 = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
+/// `d_type` of a regular file (dirent.h).
+const DT_REG: u8 = 8;
+const DT_UNKNOWN: u8 = 0;
+
+/// One directory listed and its regular files hashed (see the module comment).
+#[napi(object)]
+pub struct DirScan {
+  /// errno of opening or reading the directory (0: listed). Nothing else is filled then.
+  pub errno: i32,
+  /// The system call that failed (`scandir`, as Node names a failed `readdirSync`), or "".
+  pub syscall: String,
+  /// `prefix` + name of each regular file, in byte order of the names: path i is
+  /// `paths[ends[i - 1] ?? 0 .. ends[i]]`.
+  pub paths: Buffer,
+  pub ends: Uint32Array,
+  /// Files started: `0..started` were hashed, failed or deferred; the rest were left unstarted
+  /// when the time budget ran out.
+  pub started: u32,
+  /// 64 bytes per started file (zero for a failed or deferred one).
+  pub digests: Buffer,
+  pub failures: Vec<FileFailure>,
+  /// Files of `deferFrom` bytes or more, not read (their size from `fstat`).
+  pub deferred: Vec<DeferredFile>,
+  /// Bytes of the files started and not deferred (their `fstat` size; with `sizes`, also those
+  /// that failed after the listing, by `fstatat`), for progress and --stats.
+  pub bytes: f64,
+  /// With `sizes`: the size of each unstarted file (`fstatat`, 0 when that fails).
+  pub rest_sizes: Float64Array,
+  /// Every other entry: its name (bytes), packed like `paths`, and its `d_type`.
+  pub others: Buffer,
+  pub other_ends: Uint32Array,
+  pub other_types: Buffer,
+}
+
+/// Lists `dir` and hashes its regular files on the calling thread (see the module comment).
+/// `prefix` is what each file's path in the result starts with (the directory as the caller
+/// prints it, with its trailing `/`). Files of `defer_from` bytes or more are only sized;
+/// no file is started once `budget_ms` have passed since the call began; `sizes` also sizes
+/// the files that were not hashed.
+#[napi]
+pub fn scan_dir_sync(
+  dir: JsPath,
+  prefix: &[u8],
+  defer_from: Option<f64>,
+  budget_ms: Option<f64>,
+  sizes: Option<bool>,
+) -> Result<DirScan> {
+  guard(|| {
+    let started = Instant::now();
+    let deadline = match budget_ms {
+      Some(ms) if ms.is_finite() && ms >= 0.0 => Some(started + Duration::from_micros((ms * 1000.0) as u64)),
+      _ => None,
+    };
+    let dir = crate::outcome::to_path(dir);
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+      return Ok(failed(libc::ENOENT));
+    };
+    // SAFETY: `c` is a valid NUL-terminated string.
+    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+    if fd < 0 {
+      return Ok(failed(errno()));
+    }
+    // SAFETY: a descriptor we just opened and own.
+    let dirfd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let listing = match list(dirfd.as_raw_fd()) {
+      Ok(l) => l,
+      Err(e) => return Ok(failed(e)),
+    };
+    let mut src = DirFiles {
+      dirfd: dirfd.as_raw_fd(),
+      names: &listing.names,
+      files: &listing.files,
+      defer_from: crate::batch::defer_bytes(defer_from),
+      deadline,
+      sizes: sizes.unwrap_or(false),
+      bytes: 0,
+    };
+    let raw = hash_source(&mut src, &Cancel::default());
+    let bytes = src.bytes;
+    let rest_sizes: Vec<f64> = if src.sizes {
+      listing.files[raw.started..].iter().map(|&f| size_at(src.dirfd, &listing.names, f).unwrap_or(0) as f64).collect()
+    } else {
+      Vec::new()
+    };
+    Ok(packed(&listing, prefix, raw, bytes, rest_sizes))
+  })
+}
+
+fn errno() -> i32 {
+  std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+}
+
+fn failed(errno: i32) -> DirScan {
+  DirScan {
+    errno,
+    syscall: "scandir".into(),
+    paths: Vec::new().into(),
+    ends: Uint32Array::new(Vec::new()),
+    started: 0,
+    digests: Vec::new().into(),
+    failures: Vec::new(),
+    deferred: Vec::new(),
+    bytes: 0.0,
+    rest_sizes: Float64Array::new(Vec::new()),
+    others: Vec::new().into(),
+    other_ends: Uint32Array::new(Vec::new()),
+    other_types: Vec::new().into(),
+  }
+}
+
+/// A name in [`Listing::names`]: where it starts, its length (without the NUL), its type.
+#[derive(Clone, Copy)]
+struct Entry {
+  start: u32,
+  len: u32,
+  kind: u8,
+}
+
+/// The entries of a directory: every name NUL-terminated in one buffer (ready for `openat`,
+/// no allocation per file), the regular files and the other entries, each in byte order.
+struct Listing {
+  names: Vec<u8>,
+  files: Vec<Entry>,
+  others: Vec<Entry>,
+}
+
+impl Listing {
+  fn name(&self, e: Entry) -> &[u8] {
+    &self.names[e.start as usize..(e.start + e.len) as usize]
+  }
+}
+
+/// Reads every entry of the directory open at `fd` (not `.` and `..`); an entry of unknown
+/// type is looked up with `fstatat` (not following symlinks), and stays unknown if that fails.
+fn list(fd: RawFd) -> std::result::Result<Listing, i32> {
+  let mut listing = Listing {
+    names: Vec::with_capacity(16 << 10),
+    files: Vec::new(),
+    others: Vec::new(),
+  };
+  // u64 words: dirent64 records are 8-byte aligned.
+  let mut buf = vec![0u64; 4096];
+  loop {
+    // SAFETY: the buffer is valid for its length in bytes.
+    let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len() * 8) };
+    if n < 0 {
+      let e = errno();
+      if e == libc::EINTR {
+        continue;
+      }
+      return Err(e);
+    }
+    if n == 0 {
+      break;
+    }
+    // SAFETY: the kernel filled the first `n` bytes with dirent64 records.
+    let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n as usize) };
+    let mut at = 0;
+    while at < bytes.len() {
+      // struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+      let reclen = u16::from_ne_bytes([bytes[at + 16], bytes[at + 17]]) as usize;
+      let kind = bytes[at + 18];
+      let name_area = &bytes[at + 19..at + reclen];
+      let len = name_area.iter().position(|&b| b == 0).unwrap_or(name_area.len());
+      let name = &name_area[..len];
+      at += reclen;
+      if name == b"." || name == b".." {
+        continue;
+      }
+      let start = listing.names.len() as u32;
+      listing.names.extend_from_slice(name);
+      listing.names.push(0);
+      let mut entry = Entry { start, len: len as u32, kind };
+      if kind == DT_UNKNOWN {
+        entry.kind = kind_at(fd, &listing.names, entry).unwrap_or(DT_UNKNOWN);
+      }
+      if entry.kind == DT_REG {
+        listing.files.push(entry);
+      } else {
+        listing.others.push(entry);
+      }
+    }
+  }
+  let names = std::mem::take(&mut listing.names);
+  let by_name = |a: &Entry, b: &Entry| names[a.start as usize..(a.start + a.len) as usize].cmp(&names[b.start as usize..(b.start + b.len) as usize]);
+  listing.files.sort_unstable_by(by_name);
+  listing.others.sort_unstable_by(by_name);
+  listing.names = names;
+  Ok(listing)
+}
+
+/// `fstatat` of an entry (not following symlinks).
+fn stat_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<libc::stat> {
+  let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+  // SAFETY: names[e.start..] is NUL-terminated; `st` is read only after success.
+  let r = unsafe { libc::fstatat(dirfd, names.as_ptr().add(e.start as usize).cast(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+  // SAFETY: filled by the successful call.
+  (r == 0).then(|| unsafe { st.assume_init() })
+}
+
+/// The `d_type` matching an entry's `st_mode`.
+fn kind_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<u8> {
+  let mode = stat_at(dirfd, names, e)?.st_mode & libc::S_IFMT;
+  Some(match mode {
+    libc::S_IFREG => DT_REG,
+    libc::S_IFDIR => libc::DT_DIR,
+    libc::S_IFLNK => libc::DT_LNK,
+    libc::S_IFIFO => libc::DT_FIFO,
+    libc::S_IFSOCK => libc::DT_SOCK,
+    libc::S_IFCHR => libc::DT_CHR,
+    libc::S_IFBLK => libc::DT_BLK,
+    _ => DT_UNKNOWN,
+  })
+}
+
+fn size_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<u64> {
+  stat_at(dirfd, names, e).map(|st| st.st_size as u64)
+}
+
+/// The regular files of a listing as a batch, opened relative to the directory.
+struct DirFiles<'a> {
+  dirfd: RawFd,
+  names: &'a [u8],
+  files: &'a [Entry],
+  defer_from: u64,
+  deadline: Option<Instant>,
+  sizes: bool,
+  bytes: u64,
+}
+
+impl DirFiles<'_> {
+  fn open_regular(&self, e: Entry) -> std::result::Result<(File, u64), Failure> {
+    let name = self.names[e.start as usize..].as_ptr().cast();
+    let fd = loop {
+      // SAFETY: `name` is NUL-terminated (see Listing).
+      let fd = unsafe { libc::openat(self.dirfd, name, FLAGS) };
+      if fd >= 0 {
+        break fd;
+      }
+      let e2 = std::io::Error::last_os_error();
+      match e2.raw_os_error() {
+        Some(libc::EINTR) => continue,
+        // open(2) on a Unix socket fails with ENXIO; say what it really is (as file.rs does).
+        Some(libc::ENXIO) if stat_at(self.dirfd, self.names, e).is_some_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK) => {
+          return Err(Failure::NotRegular("socket"))
+        }
+        _ => return Err(os(e2, "open")),
+      }
+    };
+    // SAFETY: `fd` was just opened and is owned by nobody else.
+    let file = unsafe { File::from_raw_fd(fd) };
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: fstat fills `st` when it returns 0. The type is checked again on the open file:
+    // the entry may have been replaced by a FIFO or a device since it was listed.
+    if unsafe { libc::fstat(fd, st.as_mut_ptr()) } != 0 {
+      return Err(os(std::io::Error::last_os_error(), "fstat"));
+    }
+    // SAFETY: initialised by the successful fstat above.
+    let st = unsafe { st.assume_init() };
+    match st.st_mode & libc::S_IFMT {
+      libc::S_IFREG => Ok((file, st.st_size as u64)),
+      mode => Err(type_failure(mode)),
+    }
+  }
+}
+
+impl Source for DirFiles<'_> {
+  fn len(&self) -> usize {
+    self.files.len()
+  }
+  fn open(&mut self, index: usize, out: &mut RawBatch) -> Option<(File, u64)> {
+    let e = self.files[index];
+    let opened = self.open_regular(e);
+    match &opened {
+      Ok((_, size)) if *size < self.defer_from => self.bytes += size,
+      Err(_) if self.sizes => self.bytes += size_at(self.dirfd, self.names, e).unwrap_or(0),
+      _ => {}
+    }
+    record_open(opened, index, self.defer_from, out)
+  }
+  fn more(&mut self) -> bool {
+    self.deadline.is_none_or(|d| Instant::now() < d)
+  }
+  fn ahead(&mut self, from: usize, to: usize) {
+    // A cold cache only (prefetch.rs): the paths are rebuilt from the directory's descriptor.
+    let dir = std::path::PathBuf::from(format!("/proc/self/fd/{}", self.dirfd));
+    let Ok(real) = std::fs::read_link(&dir) else { return };
+    let paths: Vec<std::path::PathBuf> = self.files[from..to]
+      .iter()
+      .map(|e| real.join(std::ffi::OsStr::from_bytes(&self.names[e.start as usize..(e.start + e.len) as usize])))
+      .collect();
+    crate::prefetch::ahead(&paths);
+  }
+}
+
+/// The JS shape of a scan: paths with `prefix`, digests of the started files, other entries.
+fn packed(listing: &Listing, prefix: &[u8], raw: RawBatch, bytes: u64, rest_sizes: Vec<f64>) -> DirScan {
+  let names_len: usize = listing.files.iter().map(|e| e.len as usize).sum();
+  let mut paths = Vec::with_capacity(names_len + prefix.len() * listing.files.len());
+  let mut ends = Vec::with_capacity(listing.files.len());
+  for &e in &listing.files {
+    paths.extend_from_slice(prefix);
+    paths.extend_from_slice(listing.name(e));
+    ends.push(paths.len() as u32);
+  }
+  let mut others = Vec::new();
+  let mut other_ends = Vec::with_capacity(listing.others.len());
+  let mut other_types = Vec::with_capacity(listing.others.len());
+  for &e in &listing.others {
+    others.extend_from_slice(listing.name(e));
+    other_ends.push(others.len() as u32);
+    other_types.push(e.kind);
+  }
+  let mut digests = raw.digests;
+  digests.truncate(raw.started * 64);
+  DirScan {
+    errno: 0,
+    syscall: String::new(),
+    paths: paths.into(),
+    ends: ends.into(),
+    started: raw.started as u32,
+    digests: digests.into(),
+    failures: raw.failures,
+    deferred: raw.deferred,
+    bytes: bytes as f64,
+    rest_sizes: rest_sizes.into(),
+    others: others.into(),
+    other_ends: other_ends.into(),
+    other_types: other_types.into(),
+  }
+}
