@@ -174,14 +174,19 @@ function createApi(backend, isNative) {
   function scanDir(dir, prefix, options = {}) {
     const p = toPath(dir);
     if (!(prefix instanceof Uint8Array)) throw typeError('ERR_INVALID_ARG_TYPE', 'prefix must be a Buffer or Uint8Array');
-    const { deferFrom, budgetMs, sizes } = options;
+    const { deferFrom, budgetMs, sizes, cache } = options;
     if (deferFrom !== undefined && !(typeof deferFrom === 'number' && deferFrom >= 0)) {
       throw typeError('ERR_INVALID_ARG_TYPE', 'deferFrom must be a number >= 0');
     }
     if (budgetMs !== undefined && !(typeof budgetMs === 'number' && budgetMs >= 0)) {
       throw typeError('ERR_INVALID_ARG_TYPE', 'budgetMs must be a number >= 0');
     }
-    const out = backend.scanDirSync(p, prefix, deferFrom, budgetMs, sizes === true);
+    if (cache !== undefined && !(typeof cache === 'object' && cache !== null && typeof cache.cutoffNs === 'bigint' && (cache.entries === null || cache.entries instanceof Uint8Array))) {
+      throw typeError('ERR_INVALID_ARG_TYPE', 'cache must be { entries: Uint8Array | null, cutoffNs: bigint }');
+    }
+    const native = { deferFrom, budgetMs, sizes: sizes === true };
+    if (cache) Object.assign(native, { stat: true, cached: cache.entries ?? undefined, cutoffNs: String(cache.cutoffNs) });
+    const out = backend.scanDirSync(p, prefix, native);
     if (out.errno !== 0) {
       const [code, text] = describeErrno(out.errno);
       const shown = typeof dir === 'string' ? dir : Buffer.from(p).toString();

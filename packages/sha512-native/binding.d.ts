@@ -92,6 +92,16 @@ export interface DirScan {
   others: Buffer
   otherEnds: Uint32Array
   otherTypes: Buffer
+  /**
+   * With `stat`: the metadata of every regular file, in the order of `paths` (40 bytes each:
+   * dev, ino, size, mtime ns, ctime ns as u64 LE; zeros for one whose `fstatat` failed).
+   */
+  meta: Buffer
+  /**
+   * With `stat`: how many files took their digest from `cached` (the first ones of `paths`,
+   * after any that vanished).
+   */
+  reused: number
 }
 
 /** Why one file could not be hashed (see api.js `toError`). */
@@ -146,11 +156,28 @@ export declare function readAhead(paths: Array<JsPath>): boolean
 /**
  * Lists `dir` and hashes its regular files on the calling thread (see the module comment).
  * `prefix` is what each file's path in the result starts with (the directory as the caller
- * prints it, with its trailing `/`). Files of `defer_from` bytes or more are only sized;
- * no file is started once `budget_ms` have passed since the call began; `sizes` also sizes
- * the files that were not hashed.
+ * prints it, with its trailing `/`).
  */
-export declare function scanDirSync(dir: JsPath, prefix: Uint8Array, deferFrom?: number | undefined | null, budgetMs?: number | undefined | null, sizes?: boolean | undefined | null): DirScan
+export declare function scanDirSync(dir: JsPath, prefix: Uint8Array, options?: ScanOptions | undefined | null): DirScan
+
+/** How to scan (all optional). */
+export interface ScanOptions {
+  /** Regular files of this many bytes or more are only sized, not read. */
+  deferFrom?: number
+  /** No file is started once this many ms have passed since the call began. */
+  budgetMs?: number
+  /** Also size the files that were not hashed (`restSizes`, and failed files in `bytes`). */
+  sizes?: boolean
+  /**
+   * --cache: `fstatat` every regular file first and return its metadata (`meta`); files that
+   * match an entry of `cached` (this directory's entries of the previous cache) and are not
+   * racy against `cutoffNs` are not read: their digest is the entry's (dircache.rs).
+   */
+  stat?: boolean
+  cached?: Buffer
+  /** Decimal (a u64 of ns does not fit a JS number; a string needs no BigInt support). */
+  cutoffNs?: string
+}
 
 /** One-shot SHA-512 of bytes. */
 export declare function sha512(data: Uint8Array): Buffer

@@ -153,6 +153,15 @@ export interface ScanDirOptions {
   budgetMs?: number;
   /** Also size the files left unstarted (`restSizes`), and count failed files in `bytes`. */
   sizes?: boolean;
+  /**
+   * digest-tree's `--cache`: `fstatat` every regular file first (its metadata comes back in
+   * `meta`), and take the digest of a file from `entries` (this directory's entries in
+   * digest-tree's cache format: name length u16 LE, name, dev, ino, size, mtime ns, ctime ns as
+   * u64 LE, digest) instead of reading it when all five match and both times are older than
+   * `cutoffNs`. Reused files (and files that vanished before their `fstatat`, reported as
+   * failures of `lstat`) come first in `paths`; `reused` counts the former.
+   */
+  cache?: { entries: Uint8Array | null; cutoffNs: bigint };
 }
 
 /** A directory listed and its regular files hashed by {@link scanDir}. */
@@ -178,6 +187,10 @@ export interface DirScan {
   others: Buffer;
   otherEnds: Uint32Array;
   otherTypes: Buffer;
+  /** With `cache`: 40 bytes of metadata per file of `paths`, in its order (zeros where `fstatat` failed). */
+  meta: Buffer;
+  /** With `cache`: how many files took their digest from the cache. */
+  reused: number;
 }
 
 /**

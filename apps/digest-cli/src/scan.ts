@@ -10,32 +10,31 @@
  * - whatever is left when the item has run for {@link BUDGET_MS}.
  * Files are hashed in chunks sized from the measured rate, to check the budget between chunks.
  */
-import { DIGEST_BYTES, type HashFailure, type HasherName } from './batch.js';
+import type { HashFailure, HasherName } from './batch.js';
 import { nowMs } from './clock.js';
-import { hashBatch, readAhead } from './hasher.js';
+import { readAhead } from './hasher.js';
 import type { Issue } from './errors.js';
 import { fsPath, packPaths, type BytePath, type PackedPaths } from './paths.js';
 import { listDir, type DirItem, type WalkContext } from './walk.js';
 import { CacheMeta } from './cache-scan.js';
 import { dirScanner, type DirScanned } from './dir-scan.js';
+import { Hashed } from './scan-hashed.js';
 
-/** Files at least this big are not hashed in place when their size is known. */
-export const IN_PLACE_MAX = 1 << 20;
+/** Files at least this big are not hashed in place (see scan-hashed.ts). */
+export { IN_PLACE_MAX } from './scan-hashed.js';
+import { IN_PLACE_MAX } from './scan-hashed.js';
 /**
  * Wall time after which an item starts no new work and hands the rest back. Generous: the aim
  * is only to bound how long one worker can be stuck with a directory of big files, and wall
  * time also counts time lost to other processes on a busy machine.
  */
 export const BUDGET_MS = 50;
-/** Aimed duration of one native hashing call, from the rate measured on the previous one. */
-const CHUNK_MS = 4;
 /**
  * Files found after which an item lists no further directory (it hands the rest back): an item
  * of 8 directories of 1,000 files overran its time budget on a busy machine and handed most of
  * them back unhashed, and held 8,000 paths at once in the worker.
  */
 export const ITEM_FILES = 1024;
-const MAX_CHUNK = 256;
 
 /** What a `list` item gives back. */
 export interface ScanResult {
@@ -101,11 +100,12 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
       break;
     }
     if (scanDir) {
-      const scanned = scanDir(queue[d]!, Math.max(0, budgetMs - (nowMs() - started)));
+      const scanned = scanDir(queue[d]!, Math.max(0, budgetMs - (nowMs() - started)), cached?.[d] ?? null);
       if (ctx.descend) queue.push(...scanned.dirs);
       else out.dirs.push(...scanned.dirs);
       found += scanned.found - scanned.files.length; // those go to `here`
-      takeScanned(scanned, hashed, out, here, hereSizes, ctx.sizes);
+      meta?.enterDir(cached?.[d] ?? null);
+      takeScanned(scanned, hashed, out, { here, hereSizes, sizes: ctx.sizes, meta });
       continue;
     }
     const listing = listDir(queue[d]!, ctx);
@@ -135,160 +135,41 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
   out.hashed = hashed.result(ctx.sizes);
   if (meta) {
     out.reused = hashed.reused;
-    out.meta = meta.result(hashed.paths);
+    out.meta = hashed.cacheMeta(meta.result(hashed.paths));
   }
   return out;
 }
 
-/** Digests hashed in place, and the rate measured so far (seconds per file). */
-class Hashed {
-  paths: BytePath[] = [];
-  failures: HashFailure[] = [];
-  bytes = 0;
-  reused = 0;
-  #parts: Uint8Array[] = [];
-  readonly #packed: Array<NonNullable<DirScanned['hashed']>> = [];
-  // A first guess (16 files per chunk); big files are deferred, so no chunk can take long.
-  #msPerFile = CHUNK_MS / 16;
 
-  /**
-   * Hashes `paths` (of `sizes`, 0 when unknown) in chunks sized from the measured rate; files of
-   * IN_PLACE_MAX or more go to `big` instead. Returns the leftovers, grouped, with their bytes.
-   */
-  hashAll(paths: BytePath[], sizes: number[], hasher: HasherName, overdue: () => boolean, big: ScanResult['sized']): { groups: PackedPaths[]; bytes: number[] } {
-    let done = 0;
-    while (done < paths.length) {
-      if (overdue()) {
-        const size = this.#chunkSize();
-        const rest = groups(sizes.slice(done), size).map((g) => g.reduce((sum, n) => sum + n, 0));
-        return { groups: groups(paths.slice(done), size).map(packPaths), bytes: rest };
-      }
-      const end = done + this.#chunkSize();
-      const chunk = paths.slice(done, end);
-      const chunkSizes = sizes.slice(done, end);
-      const t0 = nowMs();
-      const result = hashBatch(chunk.map(fsPath), hasher, IN_PLACE_MAX);
-      this.#msPerFile = Math.max((nowMs() - t0) / chunk.length, 1e-4);
-      if (result.deferred.length === 0) this.#add(chunk, chunkSizes, result.digests, result.failures);
-      else this.#addSome(chunk, chunkSizes, result, big);
-      done += chunk.length;
-    }
-    return { groups: [], bytes: [] };
-  }
-
-  /** Files hashed by a native directory scan (dir-scan.ts), already packed. */
-  addPacked(part: NonNullable<DirScanned['hashed']>, ms: number, started: number): void {
-    if (started > 0) this.#msPerFile = Math.max(ms / started, 1e-4);
-    this.#packed.push(part);
-  }
-
-  /** All that was hashed here, as one packed list (the listDir files first, then the scans'). */
-  result(sizes: boolean): ScanResult['hashed'] {
-    const parts = [{ paths: packPaths(this.paths), digests: this.digests(), failures: this.failures, bytes: this.bytes }, ...this.#packed];
-    if (parts.length === 1) return { ...parts[0]!, bytes: sizes ? this.bytes : 0 };
-    let files = 0;
-    let pathBytes = 0;
-    for (const p of parts) {
-      files += p.paths.ends.length;
-      pathBytes += p.paths.bytes.length;
-    }
-    // Unpooled: posted to the main thread, where a pooled slab would be cloned whole.
-    const bytes = Buffer.allocUnsafeSlow(pathBytes);
-    const ends = new Uint32Array(files);
-    const digests = Buffer.allocUnsafeSlow(files * DIGEST_BYTES);
-    const failures: HashFailure[] = [];
-    let total = 0;
-    let at = 0;
-    let n = 0;
-    for (const p of parts) {
-      bytes.set(p.paths.bytes, at);
-      for (let i = 0; i < p.paths.ends.length; i++) ends[n + i] = p.paths.ends[i]! + at;
-      digests.set(p.digests.subarray(0, p.paths.ends.length * DIGEST_BYTES), n * DIGEST_BYTES);
-      for (const f of p.failures) failures.push({ ...f, index: f.index + n });
-      at += p.paths.bytes.length;
-      n += p.paths.ends.length;
-      total += p.bytes;
-    }
-    return { paths: { bytes, ends }, digests, failures, bytes: sizes ? total : 0 };
-  }
-
-  /** Files per chunk (and per group handed back), from the rate measured so far. */
-  chunkSize(): number {
-    return this.#chunkSize();
-  }
-
-  /** A file whose digest the cache gave. */
-  addReused(path: BytePath, size: number, digest: Uint8Array): void {
-    this.reused++;
-    this.#add([path], [size], digest, []);
-  }
-
-  #add(paths: BytePath[], sizes: number[], digests: Uint8Array, failures: HashFailure[]): void {
-    for (const n of sizes) this.bytes += n;
-    for (const f of failures) this.failures.push({ ...f, index: f.index + this.paths.length });
-    for (const p of paths) this.paths.push(p);
-    this.#parts.push(digests);
-  }
-
-  /** Keeps the files that were hashed (or failed); the deferred ones go to `big`. */
-  #addSome(chunk: BytePath[], sizes: number[], result: ReturnType<typeof hashBatch>, big: ScanResult['sized']): void {
-    const deferred = new Set<number>();
-    for (const d of result.deferred) {
-      deferred.add(d.index);
-      big.paths.push(chunk[d.index]!);
-      big.sizes.push(d.size);
-    }
-    const kept: number[] = [];
-    for (let i = 0; i < chunk.length; i++) if (!deferred.has(i)) kept.push(i);
-    const digests = new Uint8Array(kept.length * DIGEST_BYTES);
-    kept.forEach((i, k) => digests.set(result.digests.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES), k * DIGEST_BYTES));
-    const failures = result.failures.map((f) => ({ ...f, index: kept.indexOf(f.index) }));
-    this.#add(
-      kept.map((i) => chunk[i]!),
-      kept.map((i) => sizes[i]!),
-      digests,
-      failures,
-    );
-  }
-
-  #chunkSize(): number {
-    return Math.max(1, Math.min(MAX_CHUNK, Math.floor(CHUNK_MS / this.#msPerFile)));
-  }
-
-  digests(): Uint8Array {
-    const all = new Uint8Array(this.paths.length * DIGEST_BYTES);
-    let at = 0;
-    for (const part of this.#parts) {
-      all.set(part, at);
-      at += part.length;
-    }
-    return all;
-  }
-}
-
-function groups<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** Where {@link takeScanned} puts what is left to the JS side. */
+interface ScanSinks {
+  here: BytePath[];
+  hereSizes: number[];
+  sizes: boolean;
+  meta: CacheMeta | null;
 }
 
 /** Files of a native directory scan (dir-scan.ts) into the item's result and lists. */
-function takeScanned(scanned: DirScanned, hashed: Hashed, out: ScanResult, here: BytePath[], hereSizes: number[], sizes: boolean): void {
+function takeScanned(scanned: DirScanned, hashed: Hashed, out: ScanResult, sinks: ScanSinks): void {
   for (const issue of scanned.issues) out.issues.push(issue);
   if (scanned.hashed) hashed.addPacked(scanned.hashed, scanned.ms, scanned.started);
+  if (scanned.handed) hashed.addHanded(scanned.handed);
   for (let i = 0; i < scanned.sized.paths.length; i++) {
     out.sized.paths.push(scanned.sized.paths[i]!);
     out.sized.sizes.push(scanned.sized.sizes[i]!);
   }
-  // Found by their stats (symlinks under -L): hashed below with the listDir files, or sized.
+  // Found by their stats (symlinks under -L): matched against the cache as listDir's files are,
+  // then hashed below with them, or sized.
   scanned.files.forEach((path, i) => {
     const size = scanned.sizes[i]!;
+    const reused = sinks.meta?.look(path, scanned.stats[i]!);
+    if (reused) return hashed.addReused(path, size, reused);
     if (size >= IN_PLACE_MAX) {
       out.sized.paths.push(path);
       out.sized.sizes.push(size);
     } else {
-      here.push(path);
-      hereSizes.push(size);
+      sinks.here.push(path);
+      sinks.hereSizes.push(size);
     }
   });
   const rest = scanned.rest;
@@ -305,7 +186,7 @@ function takeScanned(scanned: DirScanned, hashed: Hashed, out: ScanResult, here:
     for (let i = 0; i < ends.length; i++) ends[i]! -= base;
     out.loose.push({ bytes, ends });
     let groupBytes = 0;
-    if (sizes) for (let i = from; i < to; i++) groupBytes += rest.sizes[i]!;
+    if (sinks.sizes) for (let i = from; i < to; i++) groupBytes += rest.sizes[i]!;
     out.looseBytes.push(groupBytes);
   }
 }

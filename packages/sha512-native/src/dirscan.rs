@@ -21,6 +21,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::batch::{hash_source, record_open, DeferredFile, RawBatch, Source};
+use crate::dircache::{meta_of, Cached, META_BYTES};
 use crate::file::{os, type_failure, Cancel, Failure};
 use crate::guard::guard;
 use crate::outcome::{FileFailure, JsPath};
@@ -58,24 +59,48 @@ pub struct DirScan {
   pub others: Buffer,
   pub other_ends: Uint32Array,
   pub other_types: Buffer,
+  /// With `stat`: the metadata of every regular file, in the order of `paths` (40 bytes each:
+  /// dev, ino, size, mtime ns, ctime ns as u64 LE; zeros for one whose `fstatat` failed).
+  pub meta: Buffer,
+  /// With `stat`: how many files took their digest from `cached` (the first ones of `paths`,
+  /// after any that vanished).
+  pub reused: u32,
+}
+
+/// How to scan (all optional).
+#[napi(object)]
+pub struct ScanOptions {
+  /// Regular files of this many bytes or more are only sized, not read.
+  pub defer_from: Option<f64>,
+  /// No file is started once this many ms have passed since the call began.
+  pub budget_ms: Option<f64>,
+  /// Also size the files that were not hashed (`restSizes`, and failed files in `bytes`).
+  pub sizes: Option<bool>,
+  /// --cache: `fstatat` every regular file first and return its metadata (`meta`); files that
+  /// match an entry of `cached` (this directory's entries of the previous cache) and are not
+  /// racy against `cutoffNs` are not read: their digest is the entry's (dircache.rs).
+  pub stat: Option<bool>,
+  pub cached: Option<Buffer>,
+  /// Decimal (a u64 of ns does not fit a JS number; a string needs no BigInt support).
+  pub cutoff_ns: Option<String>,
 }
 
 /// Lists `dir` and hashes its regular files on the calling thread (see the module comment).
 /// `prefix` is what each file's path in the result starts with (the directory as the caller
-/// prints it, with its trailing `/`). Files of `defer_from` bytes or more are only sized;
-/// no file is started once `budget_ms` have passed since the call began; `sizes` also sizes
-/// the files that were not hashed.
+/// prints it, with its trailing `/`).
 #[napi]
-pub fn scan_dir_sync(
-  dir: JsPath,
-  prefix: &[u8],
-  defer_from: Option<f64>,
-  budget_ms: Option<f64>,
-  sizes: Option<bool>,
-) -> Result<DirScan> {
+pub fn scan_dir_sync(dir: JsPath, prefix: &[u8], options: Option<ScanOptions>) -> Result<DirScan> {
   guard(|| {
     let started = Instant::now();
-    let deadline = match budget_ms {
+    let options = options.unwrap_or(ScanOptions {
+      defer_from: None,
+      budget_ms: None,
+      sizes: None,
+      stat: None,
+      cached: None,
+      cutoff_ns: None,
+    });
+    let deadline = match options.budget_ms {
       Some(ms) if ms.is_finite() && ms >= 0.0 => Some(started + Duration::from_micros((ms * 1000.0) as u64)),
       _ => None,
     };
@@ -90,28 +115,133 @@ pub fn scan_dir_sync(
     }
     // SAFETY: a descriptor we just opened and own.
     let dirfd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let listing = match list(dirfd.as_raw_fd()) {
+    let mut listing = match list(dirfd.as_raw_fd()) {
       Ok(l) => l,
       Err(e) => return Ok(failed(e)),
     };
+    let sizes = options.sizes.unwrap_or(false);
+    // --cache: files settled by their stats (reused, or gone) come first, in name order.
+    let settled = if options.stat.unwrap_or(false) {
+      // No (or no valid) cutoff: nothing is old enough to be trusted, nothing is reused.
+      let cutoff = options.cutoff_ns.as_deref().and_then(|c| c.parse::<u64>().ok()).unwrap_or(0);
+      let cached = options.cached.as_deref().map(|e| Cached::new(e, cutoff));
+      Some(settle(dirfd.as_raw_fd(), &mut listing, cached.as_ref()))
+    } else {
+      None
+    };
+    let first = settled.as_ref().map_or(0, |s| s.count);
     let mut src = DirFiles {
       dirfd: dirfd.as_raw_fd(),
       names: &listing.names,
-      files: &listing.files,
-      defer_from: crate::batch::defer_bytes(defer_from),
+      files: &listing.files[first..],
+      defer_from: crate::batch::defer_bytes(options.defer_from),
       deadline,
-      sizes: sizes.unwrap_or(false),
-      bytes: 0,
+      sizes,
+      bytes: settled.as_ref().map_or(0, |s| s.bytes),
     };
     let raw = hash_source(&mut src, &Cancel::default());
     let bytes = src.bytes;
-    let rest_sizes: Vec<f64> = if src.sizes {
-      listing.files[raw.started..].iter().map(|&f| size_at(src.dirfd, &listing.names, f).unwrap_or(0) as f64).collect()
+    let rest_sizes: Vec<f64> = if sizes {
+      listing.files[first + raw.started..]
+        .iter()
+        .map(|&f| size_at(src.dirfd, &listing.names, f).unwrap_or(0) as f64)
+        .collect()
     } else {
       Vec::new()
     };
-    Ok(packed(&listing, prefix, raw, bytes, rest_sizes))
+    Ok(packed(&listing, prefix, merged(settled, raw), bytes, rest_sizes))
   })
+}
+
+/// Files settled by their stats alone (--cache), moved to the front of `listing.files`.
+struct Settled {
+  count: usize,
+  /// Digests of the settled files (64 bytes each; zeros for a failed one).
+  digests: Vec<u8>,
+  failures: Vec<FileFailure>,
+  /// Metadata of every regular file, in the new order of `listing.files`.
+  meta: Vec<u8>,
+  /// Sizes of the reused files.
+  bytes: u64,
+  reused: u32,
+}
+
+/// Stats every regular file: those whose digest `cached` gives, and those that vanished since
+/// the listing (failed `fstatat`: reported like a failed open), go first.
+fn settle(dirfd: RawFd, listing: &mut Listing, cached: Option<&Cached>) -> Settled {
+  let mut first = Vec::new();
+  let mut later = Vec::new();
+  for &e in &listing.files {
+    let st = stat_at(dirfd, &listing.names, e);
+    let found = st.map(|st| {
+      let meta = meta_of(&st);
+      let digest = cached.and_then(|c| c.reuse(listing.name(e), &st, &meta));
+      (meta, digest, st.st_size as u64)
+    });
+    match found {
+      Ok((meta, Some(digest), size)) => first.push((e, meta, Ok((digest, size)))),
+      Ok((meta, None, _)) => later.push((e, meta)),
+      Err(errno) => first.push((e, [0; META_BYTES], Err(errno))),
+    }
+  }
+  let mut out = Settled {
+    count: first.len(),
+    digests: Vec::with_capacity(first.len() * 64),
+    failures: Vec::new(),
+    meta: Vec::with_capacity(listing.files.len() * META_BYTES),
+    bytes: 0,
+    reused: 0,
+  };
+  let mut files = Vec::with_capacity(listing.files.len());
+  for (i, (e, meta, got)) in first.into_iter().enumerate() {
+    files.push(e);
+    out.meta.extend_from_slice(&meta);
+    match got {
+      Ok((digest, size)) => {
+        out.digests.extend_from_slice(digest);
+        out.bytes += size;
+        out.reused += 1;
+      }
+      Err(errno) => {
+        out.digests.extend_from_slice(&[0; 64]);
+        out.failures.push(FileFailure::new(i, Failure::Os { errno, syscall: "lstat" }));
+      }
+    }
+  }
+  for (e, meta) in later {
+    files.push(e);
+    out.meta.extend_from_slice(&meta);
+  }
+  listing.files = files;
+  out
+}
+
+/// The settled files' record followed by the hashed ones' (indices shifted past the settled).
+fn merged(settled: Option<Settled>, raw: RawBatch) -> (RawBatch, Vec<u8>, u32) {
+  let Some(s) = settled else { return (raw, Vec::new(), 0) };
+  let shift = s.count;
+  let mut digests = s.digests;
+  digests.extend_from_slice(&raw.digests[..raw.started * 64]);
+  let mut failures = s.failures;
+  failures.extend(raw.failures.into_iter().map(|mut f| {
+    f.index += shift as u32;
+    f
+  }));
+  let deferred = raw
+    .deferred
+    .into_iter()
+    .map(|d| DeferredFile {
+      index: d.index + shift as u32,
+      size: d.size,
+    })
+    .collect();
+  let batch = RawBatch {
+    digests,
+    failures,
+    deferred,
+    started: shift + raw.started,
+  };
+  (batch, s.meta, s.reused)
 }
 
 fn errno() -> i32 {
@@ -133,6 +263,8 @@ fn failed(errno: i32) -> DirScan {
     others: Vec::new().into(),
     other_ends: Uint32Array::new(Vec::new()),
     other_types: Vec::new().into(),
+    meta: Vec::new().into(),
+    reused: 0,
   }
 }
 
@@ -218,17 +350,20 @@ fn list(fd: RawFd) -> std::result::Result<Listing, i32> {
 }
 
 /// `fstatat` of an entry (not following symlinks).
-fn stat_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<libc::stat> {
+fn stat_at(dirfd: RawFd, names: &[u8], e: Entry) -> std::result::Result<libc::stat, i32> {
   let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
   // SAFETY: names[e.start..] is NUL-terminated; `st` is read only after success.
   let r = unsafe { libc::fstatat(dirfd, names.as_ptr().add(e.start as usize).cast(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+  if r != 0 {
+    return Err(errno());
+  }
   // SAFETY: filled by the successful call.
-  (r == 0).then(|| unsafe { st.assume_init() })
+  Ok(unsafe { st.assume_init() })
 }
 
 /// The `d_type` matching an entry's `st_mode`.
 fn kind_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<u8> {
-  let mode = stat_at(dirfd, names, e)?.st_mode & libc::S_IFMT;
+  let mode = stat_at(dirfd, names, e).ok()?.st_mode & libc::S_IFMT;
   Some(match mode {
     libc::S_IFREG => DT_REG,
     libc::S_IFDIR => libc::DT_DIR,
@@ -242,7 +377,7 @@ fn kind_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<u8> {
 }
 
 fn size_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<u64> {
-  stat_at(dirfd, names, e).map(|st| st.st_size as u64)
+  stat_at(dirfd, names, e).ok().map(|st| st.st_size as u64)
 }
 
 /// The regular files of a listing as a batch, opened relative to the directory.
@@ -269,7 +404,7 @@ impl DirFiles<'_> {
       match e2.raw_os_error() {
         Some(libc::EINTR) => continue,
         // open(2) on a Unix socket fails with ENXIO; say what it really is (as file.rs does).
-        Some(libc::ENXIO) if stat_at(self.dirfd, self.names, e).is_some_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK) => {
+        Some(libc::ENXIO) if stat_at(self.dirfd, self.names, e).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK) => {
           return Err(Failure::NotRegular("socket"))
         }
         _ => return Err(os(e2, "open")),
@@ -322,7 +457,7 @@ impl Source for DirFiles<'_> {
 }
 
 /// The JS shape of a scan: paths with `prefix`, digests of the started files, other entries.
-fn packed(listing: &Listing, prefix: &[u8], raw: RawBatch, bytes: u64, rest_sizes: Vec<f64>) -> DirScan {
+fn packed(listing: &Listing, prefix: &[u8], (raw, meta, reused): (RawBatch, Vec<u8>, u32), bytes: u64, rest_sizes: Vec<f64>) -> DirScan {
   let names_len: usize = listing.files.iter().map(|e| e.len as usize).sum();
   let mut paths = Vec::with_capacity(names_len + prefix.len() * listing.files.len());
   let mut ends = Vec::with_capacity(listing.files.len());
@@ -355,5 +490,7 @@ fn packed(listing: &Listing, prefix: &[u8], raw: RawBatch, bytes: u64, rest_size
     others: others.into(),
     other_ends: other_ends.into(),
     other_types: other_types.into(),
+    meta: meta.into(),
+    reused,
   }
 }

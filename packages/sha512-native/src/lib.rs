@@ -4,6 +4,7 @@
 //! native and node:crypto backends raise identical errors.
 
 mod batch;
+mod dircache;
 mod dirscan;
 mod file;
 mod guard;
