@@ -16,8 +16,8 @@ const DIGEST_BYTES: usize = 64;
 /// The metadata of `st` as a cache entry keeps it.
 pub fn meta_of(st: &libc::stat) -> [u8; META_BYTES] {
   let words = [
-    st.st_dev as u64,
-    st.st_ino as u64,
+    st.st_dev,
+    st.st_ino,
     st.st_size as u64,
     ns(st.st_mtime, st.st_mtime_nsec) as u64,
     ns(st.st_ctime, st.st_ctime_nsec) as u64,

@@ -123,7 +123,11 @@ pub fn scan_dir_sync(dir: JsPath, prefix: &[u8], options: Option<ScanOptions>) -
     // --cache: files settled by their stats (reused, or gone) come first, in name order.
     let settled = if options.stat.unwrap_or(false) {
       // No (or no valid) cutoff: nothing is old enough to be trusted, nothing is reused.
-      let cutoff = options.cutoff_ns.as_deref().and_then(|c| c.parse::<u64>().ok()).unwrap_or(0);
+      let cutoff = options
+        .cutoff_ns
+        .as_deref()
+        .and_then(|c| c.parse::<u64>().ok())
+        .unwrap_or(0);
       let cached = options.cached.as_deref().map(|e| Cached::new(e, cutoff));
       Some(settle(dirfd.as_raw_fd(), &mut listing, cached.as_ref()))
     } else {
@@ -204,7 +208,13 @@ fn settle(dirfd: RawFd, listing: &mut Listing, cached: Option<&Cached>) -> Settl
       }
       Err(errno) => {
         out.digests.extend_from_slice(&[0; 64]);
-        out.failures.push(FileFailure::new(i, Failure::Os { errno, syscall: "lstat" }));
+        out.failures.push(FileFailure::new(
+          i,
+          Failure::Os {
+            errno,
+            syscall: "lstat",
+          },
+        ));
       }
     }
   }
@@ -218,7 +228,9 @@ fn settle(dirfd: RawFd, listing: &mut Listing, cached: Option<&Cached>) -> Settl
 
 /// The settled files' record followed by the hashed ones' (indices shifted past the settled).
 fn merged(settled: Option<Settled>, raw: RawBatch) -> (RawBatch, Vec<u8>, u32) {
-  let Some(s) = settled else { return (raw, Vec::new(), 0) };
+  let Some(s) = settled else {
+    return (raw, Vec::new(), 0);
+  };
   let shift = s.count;
   let mut digests = s.digests;
   digests.extend_from_slice(&raw.digests[..raw.started * 64]);
@@ -245,7 +257,9 @@ fn merged(settled: Option<Settled>, raw: RawBatch) -> (RawBatch, Vec<u8>, u32) {
 }
 
 fn errno() -> i32 {
-  std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+  std::io::Error::last_os_error()
+    .raw_os_error()
+    .unwrap_or(libc::EIO)
 }
 
 fn failed(errno: i32) -> DirScan {
@@ -330,7 +344,11 @@ fn list(fd: RawFd) -> std::result::Result<Listing, i32> {
       let start = listing.names.len() as u32;
       listing.names.extend_from_slice(name);
       listing.names.push(0);
-      let mut entry = Entry { start, len: len as u32, kind };
+      let mut entry = Entry {
+        start,
+        len: len as u32,
+        kind,
+      };
       if kind == DT_UNKNOWN {
         entry.kind = kind_at(fd, &listing.names, entry).unwrap_or(DT_UNKNOWN);
       }
@@ -342,7 +360,10 @@ fn list(fd: RawFd) -> std::result::Result<Listing, i32> {
     }
   }
   let names = std::mem::take(&mut listing.names);
-  let by_name = |a: &Entry, b: &Entry| names[a.start as usize..(a.start + a.len) as usize].cmp(&names[b.start as usize..(b.start + b.len) as usize]);
+  let by_name = |a: &Entry, b: &Entry| {
+    names[a.start as usize..(a.start + a.len) as usize]
+      .cmp(&names[b.start as usize..(b.start + b.len) as usize])
+  };
   listing.files.sort_unstable_by(by_name);
   listing.others.sort_unstable_by(by_name);
   listing.names = names;
@@ -353,7 +374,14 @@ fn list(fd: RawFd) -> std::result::Result<Listing, i32> {
 fn stat_at(dirfd: RawFd, names: &[u8], e: Entry) -> std::result::Result<libc::stat, i32> {
   let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
   // SAFETY: names[e.start..] is NUL-terminated; `st` is read only after success.
-  let r = unsafe { libc::fstatat(dirfd, names.as_ptr().add(e.start as usize).cast(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
+  let r = unsafe {
+    libc::fstatat(
+      dirfd,
+      names.as_ptr().add(e.start as usize).cast(),
+      st.as_mut_ptr(),
+      libc::AT_SYMLINK_NOFOLLOW,
+    )
+  };
   if r != 0 {
     return Err(errno());
   }
@@ -404,7 +432,10 @@ impl DirFiles<'_> {
       match e2.raw_os_error() {
         Some(libc::EINTR) => continue,
         // open(2) on a Unix socket fails with ENXIO; say what it really is (as file.rs does).
-        Some(libc::ENXIO) if stat_at(self.dirfd, self.names, e).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK) => {
+        Some(libc::ENXIO)
+          if stat_at(self.dirfd, self.names, e)
+            .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFSOCK) =>
+        {
           return Err(Failure::NotRegular("socket"))
         }
         _ => return Err(os(e2, "open")),
@@ -447,17 +478,29 @@ impl Source for DirFiles<'_> {
   fn ahead(&mut self, from: usize, to: usize) {
     // A cold cache only (prefetch.rs): the paths are rebuilt from the directory's descriptor.
     let dir = std::path::PathBuf::from(format!("/proc/self/fd/{}", self.dirfd));
-    let Ok(real) = std::fs::read_link(&dir) else { return };
+    let Ok(real) = std::fs::read_link(&dir) else {
+      return;
+    };
     let paths: Vec<std::path::PathBuf> = self.files[from..to]
       .iter()
-      .map(|e| real.join(std::ffi::OsStr::from_bytes(&self.names[e.start as usize..(e.start + e.len) as usize])))
+      .map(|e| {
+        real.join(std::ffi::OsStr::from_bytes(
+          &self.names[e.start as usize..(e.start + e.len) as usize],
+        ))
+      })
       .collect();
     crate::prefetch::ahead(&paths);
   }
 }
 
 /// The JS shape of a scan: paths with `prefix`, digests of the started files, other entries.
-fn packed(listing: &Listing, prefix: &[u8], (raw, meta, reused): (RawBatch, Vec<u8>, u32), bytes: u64, rest_sizes: Vec<f64>) -> DirScan {
+fn packed(
+  listing: &Listing,
+  prefix: &[u8],
+  (raw, meta, reused): (RawBatch, Vec<u8>, u32),
+  bytes: u64,
+  rest_sizes: Vec<f64>,
+) -> DirScan {
   let names_len: usize = listing.files.iter().map(|e| e.len as usize).sum();
   let mut paths = Vec::with_capacity(names_len + prefix.len() * listing.files.len());
   let mut ends = Vec::with_capacity(listing.files.len());
