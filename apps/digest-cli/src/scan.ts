@@ -8,7 +8,11 @@
  *   and found by the hasher itself elsewhere (it defers them: one open + fstat, no read), so that
  *   they are hashed in groups of similar size, four at a time (plan.ts);
  * - whatever is left when the item has run for {@link BUDGET_MS}.
- * Files are hashed in chunks sized from the measured rate, to check the budget between chunks.
+ *
+ * With the native hasher (and no --exclude) each directory is one native call that lists it and
+ * hashes its regular files (dir-scan.ts), which stops starting files when the budget runs out;
+ * otherwise listDir lists and the files are hashed in chunks sized from the measured rate, to
+ * check the budget between chunks.
  */
 import type { HashFailure, HasherName } from './batch.js';
 import { nowMs } from './clock.js';
