@@ -1,6 +1,7 @@
 //! `--cache` for a directory scan (dirscan.rs): each regular file's metadata by `fstatat`
 //! relative to the directory, matched against the directory's entries of the previous cache,
-//! so that an unchanged file costs one system call and no JS work at all.
+//! so that an unchanged file costs one system call and no JS work at all ([`settle`]; the
+//! files it settles go first, and [`merged`] puts their record before the hashed files').
 //!
 //! The rule is digest-tree's (apps/digest-cli/src/cache-match.ts), and must stay the same: a
 //! cached digest is reused only when dev, ino, size, mtime ns and ctime ns all equal the entry's
@@ -8,6 +9,12 @@
 //! git's "racily clean" rule). The metadata layout is cache-format.ts's: five u64 LE.
 
 use std::collections::HashMap;
+use std::os::fd::RawFd;
+
+use crate::batch::{DeferredFile, RawBatch};
+use crate::dirlist::{stat_at, Listing};
+use crate::file::Failure;
+use crate::outcome::FileFailure;
 
 /// Bytes of the metadata of one file (dev, ino, size, mtime ns, ctime ns).
 pub const META_BYTES: usize = 40;
@@ -71,4 +78,103 @@ impl<'a> Cached<'a> {
     let (cached_meta, digest) = self.by_name.get(name)?;
     (*cached_meta == meta.as_slice()).then_some(*digest)
   }
+}
+
+/// Files settled by their stats alone (--cache), moved to the front of `listing.files`.
+pub struct Settled {
+  pub count: usize,
+  /// Digests of the settled files (64 bytes each; zeros for a failed one).
+  digests: Vec<u8>,
+  failures: Vec<FileFailure>,
+  /// Metadata of every regular file, in the new order of `listing.files`.
+  meta: Vec<u8>,
+  /// Sizes of the reused files.
+  pub bytes: u64,
+  pub reused: u32,
+}
+
+/// Stats every regular file: those whose digest `cached` gives, and those that vanished since
+/// the listing (failed `fstatat`: reported like a failed open), go first.
+pub fn settle(dirfd: RawFd, listing: &mut Listing, cached: Option<&Cached>) -> Settled {
+  let mut first = Vec::new();
+  let mut later = Vec::new();
+  for &e in &listing.files {
+    let st = stat_at(dirfd, &listing.names, e);
+    let found = st.map(|st| {
+      let meta = meta_of(&st);
+      let digest = cached.and_then(|c| c.reuse(listing.name(e), &st, &meta));
+      (meta, digest, st.st_size as u64)
+    });
+    match found {
+      Ok((meta, Some(digest), size)) => first.push((e, meta, Ok((digest, size)))),
+      Ok((meta, None, _)) => later.push((e, meta)),
+      Err(errno) => first.push((e, [0; META_BYTES], Err(errno))),
+    }
+  }
+  let mut out = Settled {
+    count: first.len(),
+    digests: Vec::with_capacity(first.len() * 64),
+    failures: Vec::new(),
+    meta: Vec::with_capacity(listing.files.len() * META_BYTES),
+    bytes: 0,
+    reused: 0,
+  };
+  let mut files = Vec::with_capacity(listing.files.len());
+  for (i, (e, meta, got)) in first.into_iter().enumerate() {
+    files.push(e);
+    out.meta.extend_from_slice(&meta);
+    match got {
+      Ok((digest, size)) => {
+        out.digests.extend_from_slice(digest);
+        out.bytes += size;
+        out.reused += 1;
+      }
+      Err(errno) => {
+        out.digests.extend_from_slice(&[0; 64]);
+        out.failures.push(FileFailure::new(
+          i,
+          Failure::Os {
+            errno,
+            syscall: "lstat",
+          },
+        ));
+      }
+    }
+  }
+  for (e, meta) in later {
+    files.push(e);
+    out.meta.extend_from_slice(&meta);
+  }
+  listing.files = files;
+  out
+}
+
+/// The settled files' record followed by the hashed ones' (indices shifted past the settled).
+pub fn merged(settled: Option<Settled>, raw: RawBatch) -> (RawBatch, Vec<u8>, u32) {
+  let Some(s) = settled else {
+    return (raw, Vec::new(), 0);
+  };
+  let shift = s.count;
+  let mut digests = s.digests;
+  digests.extend_from_slice(&raw.digests[..raw.started * 64]);
+  let mut failures = s.failures;
+  failures.extend(raw.failures.into_iter().map(|mut f| {
+    f.index += shift as u32;
+    f
+  }));
+  let deferred = raw
+    .deferred
+    .into_iter()
+    .map(|d| DeferredFile {
+      index: d.index + shift as u32,
+      size: d.size,
+    })
+    .collect();
+  let batch = RawBatch {
+    digests,
+    failures,
+    deferred,
+    started: shift + raw.started,
+  };
+  (batch, s.meta, s.reused)
 }

@@ -21,15 +21,13 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::batch::{hash_source, record_open, DeferredFile, RawBatch, Source};
-use crate::dircache::{meta_of, Cached, META_BYTES};
+use crate::dircache::{merged, settle, Cached};
+use crate::dirlist::{errno, list, size_at, stat_at, Entry, Listing};
 use crate::file::{os, type_failure, Cancel, Failure};
 use crate::guard::guard;
 use crate::outcome::{FileFailure, JsPath};
 
 const FLAGS: i32 = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
-/// `d_type` of a regular file (dirent.h).
-const DT_REG: u8 = 8;
-const DT_UNKNOWN: u8 = 0;
 
 /// One directory listed and its regular files hashed (see the module comment).
 #[napi(object)]
@@ -157,111 +155,6 @@ pub fn scan_dir_sync(dir: JsPath, prefix: &[u8], options: Option<ScanOptions>) -
   })
 }
 
-/// Files settled by their stats alone (--cache), moved to the front of `listing.files`.
-struct Settled {
-  count: usize,
-  /// Digests of the settled files (64 bytes each; zeros for a failed one).
-  digests: Vec<u8>,
-  failures: Vec<FileFailure>,
-  /// Metadata of every regular file, in the new order of `listing.files`.
-  meta: Vec<u8>,
-  /// Sizes of the reused files.
-  bytes: u64,
-  reused: u32,
-}
-
-/// Stats every regular file: those whose digest `cached` gives, and those that vanished since
-/// the listing (failed `fstatat`: reported like a failed open), go first.
-fn settle(dirfd: RawFd, listing: &mut Listing, cached: Option<&Cached>) -> Settled {
-  let mut first = Vec::new();
-  let mut later = Vec::new();
-  for &e in &listing.files {
-    let st = stat_at(dirfd, &listing.names, e);
-    let found = st.map(|st| {
-      let meta = meta_of(&st);
-      let digest = cached.and_then(|c| c.reuse(listing.name(e), &st, &meta));
-      (meta, digest, st.st_size as u64)
-    });
-    match found {
-      Ok((meta, Some(digest), size)) => first.push((e, meta, Ok((digest, size)))),
-      Ok((meta, None, _)) => later.push((e, meta)),
-      Err(errno) => first.push((e, [0; META_BYTES], Err(errno))),
-    }
-  }
-  let mut out = Settled {
-    count: first.len(),
-    digests: Vec::with_capacity(first.len() * 64),
-    failures: Vec::new(),
-    meta: Vec::with_capacity(listing.files.len() * META_BYTES),
-    bytes: 0,
-    reused: 0,
-  };
-  let mut files = Vec::with_capacity(listing.files.len());
-  for (i, (e, meta, got)) in first.into_iter().enumerate() {
-    files.push(e);
-    out.meta.extend_from_slice(&meta);
-    match got {
-      Ok((digest, size)) => {
-        out.digests.extend_from_slice(digest);
-        out.bytes += size;
-        out.reused += 1;
-      }
-      Err(errno) => {
-        out.digests.extend_from_slice(&[0; 64]);
-        out.failures.push(FileFailure::new(
-          i,
-          Failure::Os {
-            errno,
-            syscall: "lstat",
-          },
-        ));
-      }
-    }
-  }
-  for (e, meta) in later {
-    files.push(e);
-    out.meta.extend_from_slice(&meta);
-  }
-  listing.files = files;
-  out
-}
-
-/// The settled files' record followed by the hashed ones' (indices shifted past the settled).
-fn merged(settled: Option<Settled>, raw: RawBatch) -> (RawBatch, Vec<u8>, u32) {
-  let Some(s) = settled else {
-    return (raw, Vec::new(), 0);
-  };
-  let shift = s.count;
-  let mut digests = s.digests;
-  digests.extend_from_slice(&raw.digests[..raw.started * 64]);
-  let mut failures = s.failures;
-  failures.extend(raw.failures.into_iter().map(|mut f| {
-    f.index += shift as u32;
-    f
-  }));
-  let deferred = raw
-    .deferred
-    .into_iter()
-    .map(|d| DeferredFile {
-      index: d.index + shift as u32,
-      size: d.size,
-    })
-    .collect();
-  let batch = RawBatch {
-    digests,
-    failures,
-    deferred,
-    started: shift + raw.started,
-  };
-  (batch, s.meta, s.reused)
-}
-
-fn errno() -> i32 {
-  std::io::Error::last_os_error()
-    .raw_os_error()
-    .unwrap_or(libc::EIO)
-}
-
 fn failed(errno: i32) -> DirScan {
   DirScan {
     errno,
@@ -280,132 +173,6 @@ fn failed(errno: i32) -> DirScan {
     meta: Vec::new().into(),
     reused: 0,
   }
-}
-
-/// A name in [`Listing::names`]: where it starts, its length (without the NUL), its type.
-#[derive(Clone, Copy)]
-struct Entry {
-  start: u32,
-  len: u32,
-  kind: u8,
-}
-
-/// The entries of a directory: every name NUL-terminated in one buffer (ready for `openat`,
-/// no allocation per file), the regular files and the other entries, each in byte order.
-struct Listing {
-  names: Vec<u8>,
-  files: Vec<Entry>,
-  others: Vec<Entry>,
-}
-
-impl Listing {
-  fn name(&self, e: Entry) -> &[u8] {
-    &self.names[e.start as usize..(e.start + e.len) as usize]
-  }
-}
-
-/// Reads every entry of the directory open at `fd` (not `.` and `..`); an entry of unknown
-/// type is looked up with `fstatat` (not following symlinks), and stays unknown if that fails.
-fn list(fd: RawFd) -> std::result::Result<Listing, i32> {
-  let mut listing = Listing {
-    names: Vec::with_capacity(16 << 10),
-    files: Vec::new(),
-    others: Vec::new(),
-  };
-  // u64 words: dirent64 records are 8-byte aligned.
-  let mut buf = vec![0u64; 4096];
-  loop {
-    // SAFETY: the buffer is valid for its length in bytes.
-    let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len() * 8) };
-    if n < 0 {
-      let e = errno();
-      if e == libc::EINTR {
-        continue;
-      }
-      return Err(e);
-    }
-    if n == 0 {
-      break;
-    }
-    // SAFETY: the kernel filled the first `n` bytes with dirent64 records.
-    let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n as usize) };
-    let mut at = 0;
-    while at < bytes.len() {
-      // struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
-      let reclen = u16::from_ne_bytes([bytes[at + 16], bytes[at + 17]]) as usize;
-      let kind = bytes[at + 18];
-      let name_area = &bytes[at + 19..at + reclen];
-      let len = name_area.iter().position(|&b| b == 0).unwrap_or(name_area.len());
-      let name = &name_area[..len];
-      at += reclen;
-      if name == b"." || name == b".." {
-        continue;
-      }
-      let start = listing.names.len() as u32;
-      listing.names.extend_from_slice(name);
-      listing.names.push(0);
-      let mut entry = Entry {
-        start,
-        len: len as u32,
-        kind,
-      };
-      if kind == DT_UNKNOWN {
-        entry.kind = kind_at(fd, &listing.names, entry).unwrap_or(DT_UNKNOWN);
-      }
-      if entry.kind == DT_REG {
-        listing.files.push(entry);
-      } else {
-        listing.others.push(entry);
-      }
-    }
-  }
-  let names = std::mem::take(&mut listing.names);
-  let by_name = |a: &Entry, b: &Entry| {
-    names[a.start as usize..(a.start + a.len) as usize]
-      .cmp(&names[b.start as usize..(b.start + b.len) as usize])
-  };
-  listing.files.sort_unstable_by(by_name);
-  listing.others.sort_unstable_by(by_name);
-  listing.names = names;
-  Ok(listing)
-}
-
-/// `fstatat` of an entry (not following symlinks).
-fn stat_at(dirfd: RawFd, names: &[u8], e: Entry) -> std::result::Result<libc::stat, i32> {
-  let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-  // SAFETY: names[e.start..] is NUL-terminated; `st` is read only after success.
-  let r = unsafe {
-    libc::fstatat(
-      dirfd,
-      names.as_ptr().add(e.start as usize).cast(),
-      st.as_mut_ptr(),
-      libc::AT_SYMLINK_NOFOLLOW,
-    )
-  };
-  if r != 0 {
-    return Err(errno());
-  }
-  // SAFETY: filled by the successful call.
-  Ok(unsafe { st.assume_init() })
-}
-
-/// The `d_type` matching an entry's `st_mode`.
-fn kind_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<u8> {
-  let mode = stat_at(dirfd, names, e).ok()?.st_mode & libc::S_IFMT;
-  Some(match mode {
-    libc::S_IFREG => DT_REG,
-    libc::S_IFDIR => libc::DT_DIR,
-    libc::S_IFLNK => libc::DT_LNK,
-    libc::S_IFIFO => libc::DT_FIFO,
-    libc::S_IFSOCK => libc::DT_SOCK,
-    libc::S_IFCHR => libc::DT_CHR,
-    libc::S_IFBLK => libc::DT_BLK,
-    _ => DT_UNKNOWN,
-  })
-}
-
-fn size_at(dirfd: RawFd, names: &[u8], e: Entry) -> Option<u64> {
-  stat_at(dirfd, names, e).ok().map(|st| st.st_size as u64)
 }
 
 /// The regular files of a listing as a batch, opened relative to the directory.

@@ -5,6 +5,7 @@
 
 mod batch;
 mod dircache;
+mod dirlist;
 mod dirscan;
 mod file;
 mod guard;
