@@ -82,8 +82,7 @@ fn open_dir(dir: &[u8]) -> Option<OwnedFd> {
 
 fn openat(dirfd: RawFd, name: &[u8]) -> std::io::Result<RawFd> {
   // A NUL inside the name: no system call can take it (std reports this without an errno).
-  let c =
-    CString::new(name).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in path"))?;
+  let c = CString::new(name).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in path"))?;
   loop {
     // SAFETY: `c` is a valid NUL-terminated string.
     let fd = unsafe { libc::openat(dirfd, c.as_ptr(), FLAGS) };

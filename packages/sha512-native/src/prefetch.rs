@@ -50,10 +50,12 @@ struct Queue {
 
 fn threads() -> usize {
   static N: OnceLock<usize> = OnceLock::new();
-  *N.get_or_init(|| match std::env::var("MPOOL_SHA512_READAHEAD").ok().as_deref() {
-    None | Some("") => THREADS,
-    Some("on") | Some("yes") | Some("true") => THREADS_WHEN_ON,
-    Some(v) => v.parse().unwrap_or(THREADS),
+  *N.get_or_init(|| {
+    match std::env::var("MPOOL_SHA512_READAHEAD").ok().as_deref() {
+      None | Some("") => THREADS,
+      Some("on") | Some("yes") | Some("true") => THREADS_WHEN_ON,
+      Some(v) => v.parse().unwrap_or(THREADS),
+    }
   })
 }
 
@@ -158,17 +160,10 @@ pub fn ahead(paths: &[PathBuf]) {
 
 /// Opens `path` and, if it is a regular file, has the kernel start reading it.
 fn advise(path: &Path) {
-  let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
-    return;
-  };
+  let Ok(c) = CString::new(path.as_os_str().as_bytes()) else { return };
   // Same flags as the hasher's open: never blocks on a FIFO, never takes a tty.
   // SAFETY: `c` is a valid NUL-terminated string.
-  let fd = unsafe {
-    libc::open(
-      c.as_ptr(),
-      libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC,
-    )
-  };
+  let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC) };
   if fd < 0 {
     return;
   }
@@ -221,9 +216,7 @@ pub fn first_read(file: &mut File, buf: &mut [u8]) -> io::Result<(usize, bool)> 
         return Ok((n, cold));
       }
       // A kernel or file system without RWF_NOWAIT: plain reads from now on.
-      Some(libc::EOPNOTSUPP) | Some(libc::EINVAL) | Some(libc::ENOSYS) => {
-        NOWAIT_WORKS.store(false, Ordering::Relaxed)
-      }
+      Some(libc::EOPNOTSUPP) | Some(libc::EINVAL) | Some(libc::ENOSYS) => NOWAIT_WORKS.store(false, Ordering::Relaxed),
       Some(libc::EINTR) => {}
       _ => return Err(e),
     }

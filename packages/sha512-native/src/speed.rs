@@ -22,9 +22,7 @@ fn measure(mib: usize, seconds: f64) -> f64 {
   }
   let len = mib << 20;
   // Not zeros, so no part of the pipeline could take a shortcut.
-  let bufs: Vec<Vec<u8>> = (0..LANES)
-    .map(|l| (0..len).map(|i| (i * 131 + l * 7) as u8).collect())
-    .collect();
+  let bufs: Vec<Vec<u8>> = (0..LANES).map(|l| (0..len).map(|i| (i * 131 + l * 7) as u8).collect()).collect();
   let mut state = x4::State::new();
   let started = std::time::Instant::now();
   let mut bytes = 0usize;
