@@ -165,6 +165,41 @@ function createApi(backend, isNative) {
     return toResults(paths, batch, options.encoding);
   }
 
+  /**
+   * One directory listed and its regular files hashed in one native call (dirscan.rs); null
+   * without the addon (callers list and hash with node:fs then). Failures become
+   * { index, code, message } as in hashFilesPacked; a directory that cannot be listed gives
+   * `error` ({ code, message, syscall } like a failed readdirSync) and nothing else.
+   */
+  function scanDir(dir, prefix, options = {}) {
+    const p = toPath(dir);
+    if (!(prefix instanceof Uint8Array)) throw typeError('ERR_INVALID_ARG_TYPE', 'prefix must be a Buffer or Uint8Array');
+    const { deferFrom, budgetMs, sizes, cache } = options;
+    if (deferFrom !== undefined && !(typeof deferFrom === 'number' && deferFrom >= 0)) {
+      throw typeError('ERR_INVALID_ARG_TYPE', 'deferFrom must be a number >= 0');
+    }
+    if (budgetMs !== undefined && !(typeof budgetMs === 'number' && budgetMs >= 0)) {
+      throw typeError('ERR_INVALID_ARG_TYPE', 'budgetMs must be a number >= 0');
+    }
+    if (cache !== undefined && !(typeof cache === 'object' && cache !== null && typeof cache.cutoffNs === 'bigint' && (cache.entries === null || cache.entries instanceof Uint8Array))) {
+      throw typeError('ERR_INVALID_ARG_TYPE', 'cache must be { entries: Uint8Array | null, cutoffNs: bigint }');
+    }
+    const native = { deferFrom, budgetMs, sizes: sizes === true };
+    if (cache) Object.assign(native, { stat: true, cached: cache.entries ?? undefined, cutoffNs: String(cache.cutoffNs) });
+    const out = backend.scanDirSync(p, prefix, native);
+    if (out.errno !== 0) {
+      const [code, text] = describeErrno(out.errno);
+      const shown = typeof dir === 'string' ? dir : Buffer.from(p).toString();
+      const error = Object.assign(new Error(`${code}: ${text}, ${out.syscall} '${shown}'`), { errno: -out.errno, code, syscall: out.syscall, path: dir });
+      return { error };
+    }
+    const failures = out.failures.map((f) => {
+      const err = toError(f, Buffer.from(out.paths.buffer, out.paths.byteOffset + (f.index === 0 ? 0 : out.ends[f.index - 1]), out.ends[f.index] - (f.index === 0 ? 0 : out.ends[f.index - 1])));
+      return { index: f.index, code: err.code, message: err.message };
+    });
+    return { ...out, failures };
+  }
+
   // Read-ahead for a cold page cache (native only: prefetch.rs); the fallback never reads ahead.
   function readAhead(paths) {
     if (!backend.readAhead || !backend.cacheCold()) return false;
@@ -173,7 +208,7 @@ function createApi(backend, isNative) {
   const cacheCold = () => (backend.cacheCold ? backend.cacheCold() : false);
   const readAheadStats = () => (backend.readAheadStats ? backend.readAheadStats() : { threads: 0, uncached: 0, queued: 0, done: 0 });
 
-  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, readAhead, cacheCold, readAheadStats, isNative };
+  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, scanDir: backend.scanDirSync ? scanDir : null, readAhead, cacheCold, readAheadStats, isNative };
 }
 
 module.exports = { createApi };

@@ -59,6 +59,51 @@ export interface DeferredFile {
   size: number
 }
 
+/** One directory listed and its regular files hashed (see the module comment). */
+export interface DirScan {
+  /** errno of opening or reading the directory (0: listed). Nothing else is filled then. */
+  errno: number
+  /** The system call that failed (`scandir`, as Node names a failed `readdirSync`), or "". */
+  syscall: string
+  /**
+   * `prefix` + name of each regular file, in byte order of the names: path i is
+   * `paths[ends[i - 1] ?? 0 .. ends[i]]`.
+   */
+  paths: Buffer
+  ends: Uint32Array
+  /**
+   * Files started: `0..started` were hashed, failed or deferred; the rest were left unstarted
+   * when the time budget ran out.
+   */
+  started: number
+  /** 64 bytes per started file (zero for a failed or deferred one). */
+  digests: Buffer
+  failures: Array<FileFailure>
+  /** Files of `deferFrom` bytes or more, not read (their size from `fstat`). */
+  deferred: Array<DeferredFile>
+  /**
+   * Bytes of the files started and not deferred (their `fstat` size; with `sizes`, also those
+   * that failed after the listing, by `fstatat`), for progress and --stats.
+   */
+  bytes: number
+  /** With `sizes`: the size of each unstarted file (`fstatat`, 0 when that fails). */
+  restSizes: Float64Array
+  /** Every other entry: its name (bytes), packed like `paths`, and its `d_type`. */
+  others: Buffer
+  otherEnds: Uint32Array
+  otherTypes: Buffer
+  /**
+   * With `stat`: the metadata of every regular file, in the order of `paths` (40 bytes each:
+   * dev, ino, size, mtime ns, ctime ns as u64 LE; zeros for one whose `fstatat` failed).
+   */
+  meta: Buffer
+  /**
+   * With `stat`: how many files took their digest from `cached` (the first ones of `paths`,
+   * after any that vanished).
+   */
+  reused: number
+}
+
 /** Why one file could not be hashed (see api.js `toError`). */
 export interface FileFailure {
   /** Position of the file in the batch (0 for single-file calls). */
@@ -121,6 +166,32 @@ export interface ReadAheadStats {
   queued: number
   /** Of those, how many the threads have dealt with (advised, listed, or skipped on an error). */
   done: number
+}
+
+/**
+ * Lists `dir` and hashes its regular files on the calling thread (see the module comment).
+ * `prefix` is what each file's path in the result starts with (the directory as the caller
+ * prints it, with its trailing `/`).
+ */
+export declare function scanDirSync(dir: JsPath, prefix: Uint8Array, options?: ScanOptions | undefined | null): DirScan
+
+/** How to scan (all optional). */
+export interface ScanOptions {
+  /** Regular files of this many bytes or more are only sized, not read. */
+  deferFrom?: number
+  /** No file is started once this many ms have passed since the call began. */
+  budgetMs?: number
+  /** Also size the files that were not hashed (`restSizes`, and failed files in `bytes`). */
+  sizes?: boolean
+  /**
+   * --cache: `fstatat` every regular file first and return its metadata (`meta`); files that
+   * match an entry of `cached` (this directory's entries of the previous cache) and are not
+   * racy against `cutoffNs` are not read: their digest is the entry's (dircache.rs).
+   */
+  stat?: boolean
+  cached?: Buffer
+  /** Decimal (a u64 of ns does not fit a JS number; a string needs no BigInt support). */
+  cutoffNs?: string
 }
 
 /** One-shot SHA-512 of bytes. */

@@ -846,5 +846,6 @@ module.exports.lanesSpeedForBench = nativeBinding.lanesSpeedForBench
 module.exports.panicForTests = nativeBinding.panicForTests
 module.exports.readAhead = nativeBinding.readAhead
 module.exports.readAheadStats = nativeBinding.readAheadStats
+module.exports.scanDirSync = nativeBinding.scanDirSync
 module.exports.sha512 = nativeBinding.sha512
 module.exports.sha512String = nativeBinding.sha512String

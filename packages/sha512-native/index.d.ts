@@ -145,6 +145,63 @@ export declare function hashFilesAsync<P extends PathLike>(
   options: HashFilesOptions & HashFileOptions & { encoding: BufferEncoding },
 ): Promise<Array<HashFilesResult<P, string>>>;
 
+/** Options of {@link scanDir}. */
+export interface ScanDirOptions {
+  /** Regular files of at least this many bytes are opened and sized, not hashed (see {@link PackedOptions}). */
+  deferFrom?: number;
+  /** No file is started after this many ms from the call's start; the rest stay unstarted. Default: no limit. */
+  budgetMs?: number;
+  /** Also size the files left unstarted (`restSizes`), and count failed files in `bytes`. */
+  sizes?: boolean;
+  /**
+   * digest-tree's `--cache`: `fstatat` every regular file first (its metadata comes back in
+   * `meta`), and take the digest of a file from `entries` (this directory's entries in
+   * digest-tree's cache format: name length u16 LE, name, dev, ino, size, mtime ns, ctime ns as
+   * u64 LE, digest) instead of reading it when all five match and both times are older than
+   * `cutoffNs`. Reused files (and files that vanished before their `fstatat`, reported as
+   * failures of `lstat`) come first in `paths`; `reused` counts the former.
+   */
+  cache?: { entries: Uint8Array | null; cutoffNs: bigint };
+}
+
+/** A directory listed and its regular files hashed by {@link scanDir}. */
+export interface DirScan {
+  /** The directory could not be opened or read (as from `readdirSync`: `code`, `syscall` 'scandir'); nothing else is set then. */
+  error?: Error & { code: string; errno: number; syscall: string };
+  /** `prefix` + name of every regular file (by the entry's type), names in byte order: path i is `paths[ends[i-1] ?? 0, ends[i])`. */
+  paths: Buffer;
+  ends: Uint32Array;
+  /** Files `0..started` were hashed, failed or deferred; the rest were not started (budget). */
+  started: number;
+  /** 64 bytes per started file; zeros where it failed or was deferred. */
+  digests: Buffer;
+  /** Started files that failed, by index (codes as {@link FileHashError}'s). */
+  failures: Array<{ index: number; code: string; message: string }>;
+  /** Files of `deferFrom` bytes or more, by index, with their sizes (not read). */
+  deferred: Array<{ index: number; size: number }>;
+  /** Bytes of the started files that were not deferred. */
+  bytes: number;
+  /** With `sizes`: sizes of the unstarted files (0 when one could not be looked up). */
+  restSizes: Float64Array;
+  /** Every entry that is not a regular file: names packed like `paths` (without the prefix), and each one's `d_type`. */
+  others: Buffer;
+  otherEnds: Uint32Array;
+  otherTypes: Buffer;
+  /** With `cache`: 40 bytes of metadata per file of `paths`, in its order (zeros where `fstatat` failed). */
+  meta: Buffer;
+  /** With `cache`: how many files took their digest from the cache. */
+  reused: number;
+}
+
+/**
+ * Lists `dir` and hashes its regular files on the calling thread, in one native call
+ * (`getdents64`, then `openat` relative to the directory, four files at a time): the cheapest
+ * way to digest a directory of small files, with no JS object or string per file. Only with
+ * the native addon: `null` under the node:crypto fallback.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` for bad arguments.
+ */
+export declare const scanDir: ((dir: PathLike, prefix: Uint8Array, options?: ScanDirOptions) => DirScan) | null;
+
 /**
  * Cold page cache support. Hashing threads read one file at a time, so on a cold disk the
  * device would sit idle; the native hasher notices uncached files (its first read of a file is

@@ -99,7 +99,7 @@ function hashStreaming(path: string | Buffer, create: () => StreamHash, deferFro
   }
 }
 
-function failureOf(index: number, code: string): HashFailure {
+export function failureOf(index: number, code: string): HashFailure {
   const message = code === 'ERR_NOT_REGULAR_FILE' ? 'not a regular file, skipped' : describeCode(code);
   return { index, code, message };
 }

@@ -68,7 +68,7 @@ export interface DirListing {
  * on these VMs), so they are hashed in place without sizes (see scan.ts).
  */
 export const STAT_LIMIT = 16;
-type Kind = 'file' | 'dir' | 'symlink' | 'special' | 'unknown';
+export type Kind = 'file' | 'dir' | 'symlink' | 'special' | 'unknown';
 
 const SPECIAL_NAMES: Array<[keyof Dirent & keyof Stats, string]> = [
   ['isFIFO', 'fifo'],
@@ -77,7 +77,7 @@ const SPECIAL_NAMES: Array<[keyof Dirent & keyof Stats, string]> = [
   ['isBlockDevice', 'block device'],
 ];
 
-function kindOf(entry: Dirent | Stats | BigIntStats): Kind {
+export function kindOf(entry: Dirent | Stats | BigIntStats): Kind {
   if (entry.isFile()) return 'file';
   if (entry.isDirectory()) return 'dir';
   if (entry.isSymbolicLink()) return 'symlink';
@@ -91,11 +91,11 @@ function specialName(stats: Dirent | Stats | BigIntStats): string {
 }
 
 /** The note for a FIFO, socket or device, which is skipped without being opened. */
-export const skippedSpecial = (path: BytePath, entry: Dirent | Stats | BigIntStats): Issue => ({
+export const skippedSpecial = (path: BytePath, entry: Dirent | Stats | BigIntStats | string): Issue => ({
   severity: 'note',
   path,
   code: 'ESPECIAL',
-  message: `not a regular file (${specialName(entry)}), skipped`,
+  message: `not a regular file (${typeof entry === 'string' ? entry : specialName(entry)}), skipped`,
 });
 
 const devIno = (s: Stats | BigIntStats): string => `${s.dev}:${s.ino}`;
@@ -174,7 +174,7 @@ export function listDir(dir: DirItem, ctx: WalkContext): DirListing {
  * Under --follow a symlink's stats are its target's: the file whose bytes are hashed, so also the
  * ones --cache must compare.
  */
-function lookUp(path: BytePath, kind: Kind, follow: boolean, issues: Issue[], bigint = false): Stats | BigIntStats | null {
+export function lookUp(path: BytePath, kind: Kind, follow: boolean, issues: Issue[], bigint = false): Stats | BigIntStats | null {
   try {
     if (bigint) return follow ? statSync(fsPath(path), { bigint: true }) : lstatSync(fsPath(path), { bigint: true });
     return follow ? statSync(fsPath(path)) : lstatSync(fsPath(path));
@@ -209,7 +209,7 @@ function relative(path: BytePath, relStart: number, isDir: boolean): BytePath {
 }
 
 /** The DirItem for a subdirectory, or null (and a note) when following it would loop. */
-function childDir(path: BytePath, parent: DirItem, stats: Stats | BigIntStats | undefined, issues: Issue[]): DirItem | null {
+export function childDir(path: BytePath, parent: DirItem, stats: Stats | BigIntStats | undefined, issues: Issue[]): DirItem | null {
   if (!parent.ancestors || !stats) return { path, relStart: parent.relStart };
   const id = devIno(stats);
   const at = parent.ancestors.indexOf(id);

@@ -37,30 +37,37 @@ pub struct RawBatch {
   pub digests: Vec<u8>,
   pub failures: Vec<FileFailure>,
   pub deferred: Vec<DeferredFile>,
+  /// Files started (hashed, failed or deferred): all of them unless cancelled or the
+  /// source's budget ran out ([`Source::more`]); the others have no record.
+  pub started: usize,
 }
 
-impl From<RawBatch> for BatchOutput {
-  fn from(raw: RawBatch) -> Self {
-    BatchOutput {
-      digests: raw.digests.into(),
-      failures: raw.failures,
-      deferred: raw.deferred,
-    }
+/// Where the files of a batch come from: a list of paths, or the entries of one directory
+/// (dirscan.rs), opened relative to its descriptor.
+pub trait Source {
+  /// Files in the batch.
+  fn len(&self) -> usize;
+  /// Opens file `index` to hash it, or records in `out` why not (failed, deferred).
+  fn open(&mut self, index: usize, out: &mut RawBatch) -> Option<(std::fs::File, u64)>;
+  /// Whether to start another file; false ends the batch early (time budget), leaving the
+  /// rest unstarted.
+  fn more(&mut self) -> bool {
+    true
   }
+  /// Read-ahead of files `from..to` (a cold page cache: prefetch.rs).
+  fn ahead(&mut self, from: usize, to: usize);
 }
 
-/// Opens `paths[index]` for a batch: the file and its size, or None when it
-/// failed or was deferred (recorded in `out`).
-pub fn open_for_batch(
-  opener: &mut Opener,
-  paths: &[PathBuf],
+/// Records the outcome of opening file `index`: the file to hash, or a failure or deferral.
+pub fn record_open(
+  opened: std::result::Result<(std::fs::File, u64), Failure>,
   index: usize,
   defer_from: u64,
   out: &mut RawBatch,
 ) -> Option<(std::fs::File, u64)> {
-  match opener.open(&paths[index], paths.get(index + 1).map(PathBuf::as_path)) {
+  match opened {
     Ok((_, size)) if size >= defer_from => {
-      // Batches come from JS arrays, whose length fits in u32.
+      // Batches come from JS arrays (or one directory), whose length fits in u32.
       let index = u32::try_from(index).unwrap_or(u32::MAX);
       out.deferred.push(DeferredFile {
         index,
@@ -76,32 +83,78 @@ pub fn open_for_batch(
   }
 }
 
-/// Hashes every path in order; stops early only if cancelled. Two files or
-/// more go through the four-lane code when the CPU has it (see multi.rs).
+/// A batch given as paths.
+struct PathSource<'a> {
+  paths: &'a [PathBuf],
+  opener: Opener,
+  defer_from: u64,
+}
+
+impl Source for PathSource<'_> {
+  fn len(&self) -> usize {
+    self.paths.len()
+  }
+  fn open(&mut self, index: usize, out: &mut RawBatch) -> Option<(std::fs::File, u64)> {
+    let next = self.paths.get(index + 1).map(PathBuf::as_path);
+    let opened = self.opener.open(&self.paths[index], next);
+    record_open(opened, index, self.defer_from, out)
+  }
+  fn ahead(&mut self, from: usize, to: usize) {
+    crate::prefetch::ahead(&self.paths[from..to]);
+  }
+}
+
+impl From<RawBatch> for BatchOutput {
+  fn from(raw: RawBatch) -> Self {
+    BatchOutput {
+      digests: raw.digests.into(),
+      failures: raw.failures,
+      deferred: raw.deferred,
+    }
+  }
+}
+
+/// Hashes every path in order; stops early only if cancelled.
 /// Files of `defer_from` bytes or more are only listed in `deferred`.
 pub fn hash_batch(paths: &[PathBuf], cancel: &Cancel, defer_from: u64) -> RawBatch {
+  let mut src = PathSource {
+    paths,
+    opener: Opener::default(),
+    defer_from,
+  };
+  hash_source(&mut src, cancel)
+}
+
+/// Hashes the files of `src` in order; stops early if cancelled or when `src` says so. Two
+/// files or more go through the four-lane code when the CPU has it (see multi.rs).
+pub fn hash_source(src: &mut dyn Source, cancel: &Cancel) -> RawBatch {
   #[cfg(target_arch = "x86_64")]
-  if paths.len() > 1 && multi::enabled() {
-    return multi::hash_batch_lanes(paths, cancel, defer_from);
+  if src.len() > 1 && multi::enabled() {
+    return multi::hash_batch_lanes(src, cancel);
   }
   let mut out = RawBatch {
-    digests: vec![0u8; paths.len() * 64],
+    digests: vec![0u8; src.len() * 64],
     ..RawBatch::default()
   };
-  let mut opener = Opener::default();
-  for i in 0..paths.len() {
+  let mut i = 0;
+  while i < src.len() {
     if cancel.is_set() {
       out.failures.push(FileFailure::new(i, Failure::Aborted));
+      i += 1;
       break;
     }
-    let Some((file, _)) = open_for_batch(&mut opener, paths, i, defer_from, &mut out) else {
-      continue;
-    };
+    if !src.more() {
+      break;
+    }
+    let opened = src.open(i, &mut out);
+    i += 1;
+    let Some((file, _)) = opened else { continue };
     match hash_open(file, cancel) {
-      Ok(d) => out.digests[i * 64..i * 64 + 64].copy_from_slice(&d),
-      Err(f) => out.failures.push(FileFailure::new(i, f)),
+      Ok(d) => out.digests[(i - 1) * 64..i * 64].copy_from_slice(&d),
+      Err(f) => out.failures.push(FileFailure::new(i - 1, f)),
     }
   }
+  out.started = i;
   out
 }
 

@@ -4,6 +4,9 @@
 //! native and node:crypto backends raise identical errors.
 
 mod batch;
+mod dircache;
+mod dirlist;
+mod dirscan;
 mod file;
 mod guard;
 mod hasher;

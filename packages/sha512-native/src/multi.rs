@@ -6,12 +6,10 @@
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use crate::batch::{open_for_batch, RawBatch};
+use crate::batch::{RawBatch, Source};
 use crate::file::{os, Cancel, Failure};
-use crate::open::Opener;
 use crate::outcome::FileFailure;
 use crate::x4::{self, BLOCK, LANES};
 use crate::{prefetch, probe};
@@ -149,26 +147,28 @@ impl Lane {
   }
 }
 
-/// Hashes every path in order, four at a time; stops early only if cancelled.
-/// Files of `defer_from` bytes or more are only listed in `deferred`.
-pub fn hash_batch_lanes(paths: &[PathBuf], cancel: &Cancel, defer_from: u64) -> RawBatch {
+/// Hashes every file of `src` in order, four at a time; stops early only if cancelled or
+/// when `src` says to start no more (see [`Source::more`]).
+pub fn hash_batch_lanes(src: &mut dyn Source, cancel: &Cancel) -> RawBatch {
   // Buffers are kept per thread: small batches then cost no allocation.
   let mut bufs = BUFS.with(RefCell::take);
   bufs.resize_with(LANES, || vec![0; CAP + SPARE]);
   let mut lanes: Vec<Lane> = bufs.into_iter().map(Lane::new).collect();
-  let out = run(&mut lanes, paths, cancel, defer_from);
+  let out = run(&mut lanes, src, cancel);
   BUFS.with(|b| b.replace(lanes.into_iter().map(|l| l.buf).collect()));
   out
 }
 
-fn run(lanes: &mut [Lane], paths: &[PathBuf], cancel: &Cancel, defer_from: u64) -> RawBatch {
+fn run(lanes: &mut [Lane], src: &mut dyn Source, cancel: &Cancel) -> RawBatch {
+  let count = src.len();
   let mut out = RawBatch {
-    digests: vec![0u8; paths.len() * 64],
+    digests: vec![0u8; count * 64],
     ..RawBatch::default()
   };
   let mut state = x4::State::new();
   let mut next = 0;
-  let mut opener = Opener::default();
+  // Files from `next` on stay unstarted once `src` says so (a time budget ran out).
+  let mut end = count;
   // Cold page cache seen in this batch, and how far its paths were queued for read-ahead.
   let mut cold = probe::is_cold();
   let mut queued = 0;
@@ -186,10 +186,13 @@ fn run(lanes: &mut [Lane], paths: &[PathBuf], cancel: &Cancel, defer_from: u64) 
     for (l, lane) in lanes.iter_mut().enumerate() {
       loop {
         if lane.index.is_none() {
-          if next == paths.len() {
+          if next < end && !src.more() {
+            end = next;
+          }
+          if next == end {
             break;
           }
-          if let Some((file, size)) = open_for_batch(&mut opener, paths, next, defer_from, &mut out) {
+          if let Some((file, size)) = src.open(next, &mut out) {
             lane.begin(next, file, size);
             state.reset(l);
           }
@@ -207,9 +210,9 @@ fn run(lanes: &mut [Lane], paths: &[PathBuf], cancel: &Cancel, defer_from: u64) 
       }
     }
     // Once a file of the batch was not cached, the next ones are read ahead (prefetch.rs).
-    let ahead = (next + prefetch::DEPTH).min(paths.len());
+    let ahead = (next + prefetch::DEPTH).min(end);
     if cold && queued < ahead {
-      prefetch::ahead(&paths[queued.max(next)..ahead]);
+      src.ahead(queued.max(next), ahead);
       queued = ahead;
     }
     let Some(first) = lanes.iter().position(|l| l.index.is_some()) else {
@@ -246,6 +249,7 @@ fn run(lanes: &mut [Lane], paths: &[PathBuf], cancel: &Cancel, defer_from: u64) 
     advance(lanes, 0, blocks, &state, &mut out.digests);
   }
   out.failures.sort_by_key(|f| f.index);
+  out.started = next;
   out
 }
 

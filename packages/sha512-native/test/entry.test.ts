@@ -28,9 +28,9 @@ const f = ${JSON.stringify(path.join(pkgDir, 'package.json'))};
 console.log(JSON.stringify({ isNative: m.isNative, abc: m.sha512('abc', 'hex'),
   file: m.hashFileSync(f).toString('hex'), code: m.hashFiles(['/nonexistent'])[0].error.code,
   asyncFile: (await m.hashFile(f)).toString('hex'), defaultIsSame: m.default.sha512 === m.sha512,
-  names: Object.keys(m).sort(), cjsNames: Object.keys(m.default).sort() }));`;
+  names: Object.keys(m).sort(), cjsNames: Object.keys(m.default).sort(), scanDir: m.scanDir === null ? null : typeof m.scanDir }));`;
 const NAMES = ['Sha512', 'cacheCold', 'hashFile', 'hashFileSync', 'hashFiles', 'hashFilesAsync', 'hashFilesPacked', 'isNative',
-  'nativeLoadError', 'readAhead', 'readAheadStats', 'sha512'];
+  'nativeLoadError', 'readAhead', 'readAheadStats', 'scanDir', 'sha512'];
 
 describe('entry points', () => {
   const pkgHex = createHash('sha512').update(fs.readFileSync(path.join(pkgDir, 'package.json'))).digest('hex');
@@ -45,11 +45,11 @@ describe('entry points', () => {
   });
 
   it('the ESM entry loads the native addon by default', () => {
-    expect(runEsm(PROBE, { MPOOL_SHA512_NATIVE: undefined })).toEqual({ ...expected, isNative: true });
+    expect(runEsm(PROBE, { MPOOL_SHA512_NATIVE: undefined })).toEqual({ ...expected, isNative: true, scanDir: 'function' });
   });
 
   it('MPOOL_SHA512_NATIVE=0 forces the node:crypto fallback with the same results', () => {
-    expect(runEsm(PROBE, { MPOOL_SHA512_NATIVE: '0' })).toEqual({ ...expected, isNative: false });
+    expect(runEsm(PROBE, { MPOOL_SHA512_NATIVE: '0' })).toEqual({ ...expected, isNative: false, scanDir: null });
   });
 
   it('every file named by package.json exports/main/types exists', () => {
