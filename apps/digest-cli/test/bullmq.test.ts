@@ -5,7 +5,7 @@
  * threads backend's, byte for byte; then the faults: a worker killed mid-run, Redis restarted
  * mid-run, no worker left at all. A missing redis-server fails the file (startRedis throws).
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,13 @@ beforeAll(async () => {
   chmodSync(join(dir, 'locked/secret'), 0o600);
   chmodSync(join(dir, 'locked/closed'), 0o700);
   chainTree(join(dir, 'chains'), 4, 500);
+  // Big files in nested directories: hash jobs of ~100 ms each, under descending listings.
+  for (let i = 0; i < 12; i++) {
+    mkdirSync(join(dir, `big/d${i % 3}/e${i % 2}`), { recursive: true });
+    const data = Buffer.alloc(24 << 20, i);
+    data.write(`big file ${i}`);
+    writeFileSync(join(dir, `big/d${i % 3}/e${i % 2}/f${i}`), data);
+  }
   mkdirSync(join(dir, 'tiny'));
   writeFileSync(join(dir, 'tiny/readable'), 'anyone\n');
   writeFileSync(join(dir, 'tiny/secret'), 'root only\n');
@@ -214,6 +221,33 @@ describe('exit', () => {
   });
 });
 
+/** CPU time (clock ticks) used so far by the processes whose parent is `pid` (a worker's local pool). */
+function childCpuTicks(pid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
+}
+
+/** Polls `done` every 10 ms; resolves true once it holds, false after `ms`. */
+async function waitFor(done: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
 describe('faults', () => {
   let caches = 0;
   /**
@@ -242,6 +276,25 @@ describe('faults', () => {
     });
     expect(ranAtFault, 'the run was still going when the worker was killed').toBe(true);
     expect(problems).toEqual([]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.equals(expected.stdout)).toBe(true); // no line missing, none twice
+    workers[0] = await startOne();
+  }, 60_000);
+
+  it('a worker killed (-9) while it hashes, without --cache (listings descend): the output is complete and correct', async () => {
+    const expected = await threads(['big']);
+    expect(expected.code).toBe(0);
+    const victim = workers[0]!;
+    const cpu0 = childCpuTicks(victim.pid);
+    let exited = false;
+    const running = bullmq(['-j', '4', 'big']).finally(() => (exited = true));
+    // Killed once its hashing process has used 50 ms of CPU in this run: it holds a job then.
+    const hashing = await waitFor(() => childCpuTicks(victim.pid) - cpu0 >= 5 || exited, 20_000);
+    const ranAtFault = !exited;
+    process.kill(victim.pid, 'SIGKILL');
+    const result = await running;
+    expect(hashing && ranAtFault, 'the victim was hashing and the run still going when it was killed').toBe(true);
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout.equals(expected.stdout)).toBe(true); // no line missing, none twice
     workers[0] = await startOne();
