@@ -12,7 +12,7 @@ export function fleetSection(f) {
     `The mixed corpus (${n(f.files)} files, ${fmt(f.bytes / 2 ** 20)} MiB, ${f.dir ?? '?'}), warm page cache: \`--backend procs --jobs 2\` against \`--backend bullmq\` ` +
       `on ${f.fleet?.workers ?? 2} local \`mpool-worker\`s of \`--concurrency ${f.fleet?.concurrency ?? 1}\` (the same 2 hashing processes) and a redis-server of its own, all on the same 2 cores; ` +
       `one untimed run each (outputs compared byte for byte), then ${f.runs ?? '?'} timed runs, the two taking turns. The fleet costs more processes on the same cores ` +
-      '(Redis, two mpool-worker parents), a broker round trip per job, and loading bullmq + ioredis in the caller (the bin `require`s pool-bullmq's CommonJS build: apps/digest-cli/src/backend-modules.ts).',
+      '(Redis, two mpool-worker parents), a broker round trip per job, and loading bullmq + ioredis in the caller (the bin `require`s the CommonJS build of pool-bullmq: apps/digest-cli/src/backend-modules.ts).',
     '',
   ];
   if (f.skipped) return [...lines, `Skipped: ${f.skipped}`, ''];
