@@ -113,18 +113,21 @@ function handedMeta(r: native.DirScan): NonNullable<DirScanned['handed']> {
 
 /** Files `indices` of a scan, packed, with their metadata (and digests when `digests`). */
 function pick(r: native.DirScan, indices: number[], digests: number): { paths: PackedPaths; meta: Uint8Array; digests: Uint8Array } {
-  const bytes: number[] = [];
+  const startOf = (i: number) => (i === 0 ? 0 : r.ends[i - 1]!);
+  let length = 0;
+  for (const i of indices) length += r.ends[i]! - startOf(i);
+  const bytes = new Uint8Array(length);
   const ends = new Uint32Array(indices.length);
   const meta = new Uint8Array(r.meta.length > 0 ? indices.length * META_BYTES : 0);
   const out = new Uint8Array(digests * indices.length);
+  let at = 0;
   indices.forEach((i, k) => {
-    const start = i === 0 ? 0 : r.ends[i - 1]!;
-    for (let b = start; b < r.ends[i]!; b++) bytes.push(r.paths[b]!);
-    ends[k] = bytes.length;
+    bytes.set(r.paths.subarray(startOf(i), r.ends[i]!), at);
+    ends[k] = at += r.ends[i]! - startOf(i);
     if (meta.length > 0) meta.set(r.meta.subarray(i * META_BYTES, (i + 1) * META_BYTES), k * META_BYTES);
     if (digests > 0) out.set(r.digests.subarray(i * 64, i * 64 + 64), k * 64);
   });
-  return { paths: { bytes: Uint8Array.from(bytes), ends }, meta, digests: out };
+  return { paths: { bytes, ends }, meta, digests: out };
 }
 
 /** The started files, less the deferred ones (rare: files of a MiB or more). */

@@ -22,11 +22,8 @@ import { fsPath, packPaths, type BytePath, type PackedPaths } from './paths.js';
 import { listDir, type DirItem, type WalkContext } from './walk.js';
 import { CacheMeta } from './cache-scan.js';
 import { dirScanner, type DirScanned } from './dir-scan.js';
-import { Hashed } from './scan-hashed.js';
+import { Hashed, IN_PLACE_MAX } from './scan-hashed.js';
 
-/** Files at least this big are not hashed in place (see scan-hashed.ts). */
-export { IN_PLACE_MAX } from './scan-hashed.js';
-import { IN_PLACE_MAX } from './scan-hashed.js';
 /**
  * Wall time after which an item starts no new work and hands the rest back. Generous: the aim
  * is only to bound how long one worker can be stuck with a directory of big files, and wall

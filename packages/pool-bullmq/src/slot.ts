@@ -26,10 +26,9 @@
  *   Outcomes are then passed on as they arrive (the engine matches replies by id), so a job that
  *   lost its process ends the slot at once instead of after the jobs sent before it.
  */
-import type { ExitInfo, ParentMessage, TaskAddress, WorkerEvents, WorkerHandle } from '@mpool/pool-core';
+import { Deque, type ExitInfo, type ParentMessage, type TaskAddress, type WorkerEvents, type WorkerHandle } from '@mpool/pool-core';
 import { assertSendable, deserializeError } from '@mpool/pool-procs';
 import type { FleetClient, OutcomeSink } from './fleet-client.js';
-import { Deque } from '@mpool/pool-core';
 import { encodePayload, type JobOutcome, type JobPayload, type SlotInit } from './wire.js';
 
 /** A job encoded and not yet added to the queue. */
