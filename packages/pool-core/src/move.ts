@@ -11,25 +11,40 @@
  * through one copy must be seen by the other.
  */
 
-interface MoveRegistry {
-  /** ArrayBuffers marked by move() and not yet sent. */
-  readonly marked: WeakSet<ArrayBuffer>;
-  /** How many of them are alive: while 0, sending skips the search for marks altogether. */
-  pending: number;
-  /** A mark whose buffer was collected without being sent no longer counts. */
-  readonly finalizer: FinalizationRegistry<undefined>;
+/**
+ * One mark. `live` goes false when the buffer is sent (unmark) or collected unsent (finalizer),
+ * whichever comes first, so `pending` is decremented exactly once per mark.
+ */
+interface Mark {
+  live: boolean;
 }
 
-const REGISTRY_KEY = Symbol.for('mpool.move-registry');
+interface MoveRegistry {
+  /** ArrayBuffers marked by move() and not yet sent. */
+  readonly marks: WeakMap<ArrayBuffer, Mark>;
+  /** How many of them are alive: while 0, sending skips the search for marks altogether. */
+  pending: number;
+  /**
+   * A mark whose buffer was collected without being sent no longer counts. Registered without an
+   * unregister token (a token costs ~3 µs a mark and an unmark, most of a 1 MiB transfer's
+   * overhead): a sent mark stays registered and its finalizer finds it no longer live.
+   */
+  readonly finalizer: FinalizationRegistry<Mark>;
+}
+
+/** Versioned: another copy of pool-core with another registry shape keeps its own. */
+const REGISTRY_KEY = Symbol.for('mpool.move-registry.v2');
 
 function registry(): MoveRegistry {
   const global = globalThis as { [REGISTRY_KEY]?: MoveRegistry };
   let found = global[REGISTRY_KEY];
   if (!found) {
     const made: MoveRegistry = {
-      marked: new WeakSet(),
+      marks: new WeakMap(),
       pending: 0,
-      finalizer: new FinalizationRegistry(() => {
+      finalizer: new FinalizationRegistry((mark) => {
+        if (!mark.live) return;
+        mark.live = false;
         made.pending--;
       }),
     };
@@ -99,10 +114,11 @@ function sharedError(value: unknown): TypeError {
 }
 
 function mark(buffer: ArrayBuffer): void {
-  if (moves.marked.has(buffer)) return;
-  moves.marked.add(buffer);
+  if (moves.marks.has(buffer)) return;
+  const entry: Mark = { live: true };
+  moves.marks.set(buffer, entry);
   moves.pending++;
-  moves.finalizer.register(buffer, undefined, buffer);
+  moves.finalizer.register(buffer, entry);
 }
 
 /** A copy of `view` on an ArrayBuffer of exactly its bytes (same class; a Buffer stays a Buffer). */
@@ -117,14 +133,18 @@ function ownedCopy(view: ArrayBufferView): ArrayBufferView {
 
 /** True if `buffer` is marked by move() and not yet sent. */
 export function isMoved(buffer: ArrayBufferLike): boolean {
-  return moves.pending > 0 && buffer instanceof ArrayBuffer && moves.marked.has(buffer);
+  return moves.pending > 0 && buffer instanceof ArrayBuffer && moves.marks.has(buffer);
 }
 
 /** Forgets the mark of `buffer` (it is being sent). */
 export function unmark(buffer: ArrayBuffer): void {
-  if (moves.pending === 0 || !moves.marked.delete(buffer)) return;
+  if (moves.pending === 0) return;
+  const entry = moves.marks.get(buffer);
+  if (entry === undefined) return;
+  moves.marks.delete(buffer);
+  if (!entry.live) return;
+  entry.live = false;
   moves.pending--;
-  moves.finalizer.unregister(buffer);
 }
 
 /**
@@ -142,27 +162,41 @@ export function takeMoved(message: unknown): ArrayBuffer[] {
   }
 }
 
+/**
+ * Objects visited before cycles are guarded against: a message is mostly a few arrays and records
+ * (the batch, its items, their arguments), for which a Set of visited objects would cost more than
+ * the walk. Past this many, every object is recorded and visited at most once more, so a cyclic or
+ * much-shared value still ends in O(size).
+ */
+const UNGUARDED_VISITS = 64;
+
 function collect(message: unknown): ArrayBuffer[] {
   if (moves.pending === 0 || typeof message !== 'object' || message === null) return [];
   const found: ArrayBuffer[] = [];
-  const seen = new Set<object>();
-  const stack: unknown[] = [message];
-  const take = (buffer: ArrayBufferLike) => {
-    if (buffer instanceof ArrayBuffer && moves.marked.has(buffer)) {
+  const stack: object[] = [message];
+  let seen: Set<object> | null = null;
+  let visits = 0;
+  const push = (value: unknown) => {
+    if (typeof value === 'object' && value !== null) stack.push(value);
+  };
+  while (stack.length > 0) {
+    const value = stack.pop()!;
+    if (seen === null && ++visits > UNGUARDED_VISITS) seen = new Set();
+    if (seen !== null) {
+      if (seen.has(value)) continue;
+      seen.add(value);
+    }
+    let buffer: ArrayBufferLike | null = null;
+    if (value instanceof ArrayBuffer) buffer = value;
+    else if (ArrayBuffer.isView(value)) buffer = value.buffer;
+    else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) push(value[i]);
+    else if (value instanceof Map) for (const [k, v] of value) push(k), push(v);
+    else if (value instanceof Set) for (const v of value) push(v);
+    else for (const key of Object.keys(value)) push((value as Record<string, unknown>)[key]);
+    if (buffer instanceof ArrayBuffer && moves.marks.has(buffer)) {
       unmark(buffer);
       found.push(buffer);
     }
-  };
-  while (stack.length > 0) {
-    const value = stack.pop();
-    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
-    seen.add(value);
-    if (value instanceof ArrayBuffer) take(value);
-    else if (ArrayBuffer.isView(value)) take(value.buffer);
-    else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) stack.push(value[i]);
-    else if (value instanceof Map) for (const [k, v] of value) stack.push(k, v);
-    else if (value instanceof Set) for (const v of value) stack.push(v);
-    else for (const key of Object.keys(value)) stack.push((value as Record<string, unknown>)[key]);
   }
   return found;
 }

@@ -18,6 +18,9 @@ function ownedCopy(view: ArrayBufferView): ArrayBufferView {
   return new Ctor(bytes);
 }
 
+/** Containers walked before cycles are guarded against (see UNGUARDED_VISITS in move.ts). */
+const UNGUARDED_VISITS = 64;
+
 /** True when `view` must be copied: it sees only part of an ordinary (not shared) ArrayBuffer. */
 function needsCopy(view: ArrayBufferView): boolean {
   return (view.byteOffset !== 0 || view.buffer.byteLength !== view.byteLength) && !(view.buffer instanceof SharedArrayBuffer);
@@ -33,20 +36,25 @@ function needsCopy(view: ArrayBufferView): boolean {
 export function ownViews<T>(message: T): T {
   if (typeof message !== 'object' || message === null) return message;
   if (ArrayBuffer.isView(message)) return (needsCopy(message) ? ownedCopy(message) : message) as T;
-  const seen = new Set<object>([message]);
   const stack: object[] = [message];
+  // As takeMoved (move.ts): no Set of visited containers for the first few, which is most messages.
+  // Visiting a container twice is harmless (its views own their bytes after the first visit).
+  let seen: Set<object> | null = null;
+  let visits = 0;
   /** Returns the replacement of `value` if it is a view to copy; queues containers. */
   const visit = (value: unknown): ArrayBufferView | undefined => {
     if (typeof value !== 'object' || value === null) return undefined;
     if (ArrayBuffer.isView(value)) return needsCopy(value) ? ownedCopy(value) : undefined;
-    if (!seen.has(value)) {
-      seen.add(value);
-      stack.push(value);
-    }
+    stack.push(value);
     return undefined;
   };
   while (stack.length > 0) {
     const container = stack.pop()!;
+    if (seen === null && ++visits > UNGUARDED_VISITS) seen = new Set();
+    if (seen !== null) {
+      if (seen.has(container)) continue;
+      seen.add(container);
+    }
     if (Array.isArray(container)) {
       for (let i = 0; i < container.length; i++) {
         const copy = visit(container[i]);

@@ -37,4 +37,27 @@ describe('ownViews', () => {
     const top = new Uint8Array(new ArrayBuffer(8), 2, 2);
     expect(owns(ownViews(top))).toBe(true);
   });
+
+  it('a big, much-shared, cyclic message is walked in bounded time; every part-view in it ends up owning its bytes', () => {
+    const parent = new Uint8Array(64).map((_, i) => i);
+    let level: Record<string, unknown> = { leaf: parent.subarray(1, 3) };
+    // 30 levels of two references to the level below: 2^30 paths, 31 objects.
+    for (let i = 0; i < 30; i++) level = { left: level, right: level, view: parent.subarray(i, i + 1) };
+    const rows = Array.from({ length: 500 }, (_, i) => ({ i, view: parent.subarray(i % 60, (i % 60) + 4) }));
+    const message: Record<string, unknown> = { level, rows };
+    message.again = message;
+    expect(ownViews(message)).toBe(message);
+    let walk = message.level as Record<string, unknown>;
+    for (let i = 29; i >= 0; i--) {
+      const view = walk.view as Uint8Array;
+      expect(owns(view)).toBe(true);
+      expect([...view]).toEqual([i]);
+      walk = walk.left as Record<string, unknown>;
+    }
+    expect([...(walk.leaf as Uint8Array)]).toEqual([1, 2]);
+    for (const [i, row] of rows.entries()) {
+      expect(owns(row.view)).toBe(true);
+      expect(row.view[0]).toBe(i % 60);
+    }
+  });
 });
