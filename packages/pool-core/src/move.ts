@@ -11,6 +11,8 @@
  * through one copy must be seen by the other.
  */
 
+import { WalkGuard } from './walk-guard.js';
+
 /**
  * One mark. `live` goes false when the buffer is sent (unmark) or collected unsent (finalizer),
  * whichever comes first, so `pending` is decremented exactly once per mark.
@@ -162,30 +164,17 @@ export function takeMoved(message: unknown): ArrayBuffer[] {
   }
 }
 
-/**
- * Objects visited before cycles are guarded against: a message is mostly a few arrays and records
- * (the batch, its items, their arguments), for which a Set of visited objects would cost more than
- * the walk. Past this many, every object is recorded and visited at most once more, so a cyclic or
- * much-shared value still ends in O(size).
- */
-const UNGUARDED_VISITS = 64;
-
 function collect(message: unknown): ArrayBuffer[] {
   if (moves.pending === 0 || typeof message !== 'object' || message === null) return [];
   const found: ArrayBuffer[] = [];
   const stack: object[] = [message];
-  let seen: Set<object> | null = null;
-  let visits = 0;
+  const guard = new WalkGuard();
   const push = (value: unknown) => {
     if (typeof value === 'object' && value !== null) stack.push(value);
   };
   while (stack.length > 0) {
     const value = stack.pop()!;
-    if (seen === null && ++visits > UNGUARDED_VISITS) seen = new Set();
-    if (seen !== null) {
-      if (seen.has(value)) continue;
-      seen.add(value);
-    }
+    if (!guard.enter(value)) continue;
     let buffer: ArrayBufferLike | null = null;
     if (value instanceof ArrayBuffer) buffer = value;
     else if (ArrayBuffer.isView(value)) buffer = value.buffer;

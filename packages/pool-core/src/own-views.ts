@@ -6,6 +6,8 @@
  * this way (threads) passes each received message through {@link ownViews}.
  */
 
+import { WalkGuard } from './walk-guard.js';
+
 /** A copy of `view` on an ArrayBuffer of exactly its bytes (same class; a Buffer stays a Buffer). */
 function ownedCopy(view: ArrayBufferView): ArrayBufferView {
   // allocUnsafeSlow: never from Node's shared pool, and not zero-filled (it is overwritten at once).
@@ -17,9 +19,6 @@ function ownedCopy(view: ArrayBufferView): ArrayBufferView {
   const Ctor = view.constructor as new (buffer: ArrayBuffer) => ArrayBufferView;
   return new Ctor(bytes);
 }
-
-/** Containers walked before cycles are guarded against (see UNGUARDED_VISITS in move.ts). */
-const UNGUARDED_VISITS = 64;
 
 /** True when `view` must be copied: it sees only part of an ordinary (not shared) ArrayBuffer. */
 function needsCopy(view: ArrayBufferView): boolean {
@@ -37,10 +36,8 @@ export function ownViews<T>(message: T): T {
   if (typeof message !== 'object' || message === null) return message;
   if (ArrayBuffer.isView(message)) return (needsCopy(message) ? ownedCopy(message) : message) as T;
   const stack: object[] = [message];
-  // As takeMoved (move.ts): no Set of visited containers for the first few, which is most messages.
-  // Visiting a container twice is harmless (its views own their bytes after the first visit).
-  let seen: Set<object> | null = null;
-  let visits = 0;
+  // Walking a container twice is harmless: its views own their bytes after the first time.
+  const guard = new WalkGuard();
   /** Returns the replacement of `value` if it is a view to copy; queues containers. */
   const visit = (value: unknown): ArrayBufferView | undefined => {
     if (typeof value !== 'object' || value === null) return undefined;
@@ -50,11 +47,7 @@ export function ownViews<T>(message: T): T {
   };
   while (stack.length > 0) {
     const container = stack.pop()!;
-    if (seen === null && ++visits > UNGUARDED_VISITS) seen = new Set();
-    if (seen !== null) {
-      if (seen.has(container)) continue;
-      seen.add(container);
-    }
+    if (!guard.enter(container)) continue;
     if (Array.isArray(container)) {
       for (let i = 0; i < container.length; i++) {
         const copy = visit(container[i]);
