@@ -76,10 +76,11 @@ export interface RunSink {
   /** A file's digest: `digests[offset, offset + 64)`. */
   file(path: BytePath, digests: Buffer, offset: number): void;
   /**
-   * The same for path `i` of a packed list (most files of a walk arrive so); optional, for a
-   * sink that stores bytes and so needs no string per file. Default: {@link file}.
+   * The same for paths `from` to `to` (exclusive) of a packed list (most files of a walk arrive
+   * so), path `i` with `digests[64 i, 64 i + 64)`; optional, for a sink that stores bytes and so
+   * needs no string per file. Default: {@link file} for each.
    */
-  packedFile?(paths: PackedPaths, i: number, digests: Buffer, offset: number): void;
+  packedFiles?(paths: PackedPaths, from: number, to: number, digests: Buffer): void;
   issue(issue: Issue): void;
   progress?(counts: RunProgress): void;
 }

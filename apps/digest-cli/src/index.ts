@@ -58,7 +58,7 @@ export async function buildDigestMap(dir: string | Buffer, options: DigestMapOpt
   const { onIssue, onProgress, ...run } = options;
   await digestTree([root], { ...run, sizes: run.sizes ?? onProgress !== undefined }, {
     file: (path, digests, offset) => store.add(path, digests, offset),
-    packedFile: (paths, i, digests, offset) => store.addPacked(paths, i, digests, offset),
+    packedFiles: (paths, from, to, digests) => store.addPackedRange(paths, from, to, digests),
     issue: (issue) => onIssue?.({ ...issue, path: fsdecodeBytePath(issue.path), pathBytes: bytePathToBuffer(issue.path) }),
     progress: onProgress && ((counts) => onProgress({ ...counts })),
   });

@@ -69,12 +69,16 @@ function deliver(paths: BytePath[], digests: BatchDigests, sink: RunSink): void 
 function deliverPacked(paths: PackedPaths, digests: BatchDigests, sink: RunSink): void {
   const buffer = Buffer.from(digests.digests.buffer, digests.digests.byteOffset, digests.digests.byteLength);
   const failures = digests.failures;
-  let f = 0;
-  for (let i = 0; i < paths.ends.length; i++) {
-    const failure = failures[f]?.index === i ? failures[f++] : undefined;
-    if (failure !== undefined) sink.issue(issueOf(unpackPath(paths, i), failure));
-    else if (sink.packedFile) sink.packedFile(paths, i, buffer, i * DIGEST_BYTES);
-    else sink.file(unpackPath(paths, i), buffer, i * DIGEST_BYTES);
+  const count = paths.ends.length;
+  // The files between two failures (all of them, usually) go to the sink as one range.
+  for (let from = 0, f = 0; from <= count; f++) {
+    const to = f < failures.length ? failures[f]!.index : count;
+    if (to > from) {
+      if (sink.packedFiles) sink.packedFiles(paths, from, to, buffer);
+      else for (let i = from; i < to; i++) sink.file(unpackPath(paths, i), buffer, i * DIGEST_BYTES);
+    }
+    if (to < count) sink.issue(issueOf(unpackPath(paths, to), failures[f]!));
+    from = to + 1;
   }
 }
 

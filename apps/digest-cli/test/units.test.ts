@@ -5,7 +5,7 @@ import { hashBatch } from '../src/hasher.js';
 import { compareStores } from '../src/audit-compare.js';
 import { DigestStore } from '../src/store.js';
 import { bsdLine, gnuLine, parseLine } from '../src/format/lines.js';
-import { fsdecode, fsencode, isUtf8BytePath, joinBytePath } from '../src/paths.js';
+import { fsdecode, fsencode, isUtf8BytePath, joinBytePath, packPaths } from '../src/paths.js';
 import { Batcher, GROUP_MAX, Scheduler, type Batch } from '../src/plan.js';
 import type { WorkItem } from '../src/tasks.js';
 import { bytes } from './helpers.js';
@@ -207,6 +207,31 @@ describe('DigestStore', () => {
       }
       const expected = [...paths.keys()].sort((x, y) => Buffer.compare(Buffer.from(paths[x]!, 'latin1'), Buffer.from(paths[y]!, 'latin1')) || x - y);
       expect([...s.sorted()]).toEqual(expected);
+    }
+  });
+});
+
+describe('DigestStore.addPackedRange', () => {
+  it('keeps every path and digest of ranges that start mid-list and cross the 16,384-digest chunk end', () => {
+    const s = new DigestStore();
+    const expected: Array<[string, string]> = [];
+    // Lists of 5,000 paths, in ranges of the sizes below: the fourth list crosses the chunk end
+    // (digest 16,384), some ranges start past 0 (a failure was left out before them), paths
+    // change directory inside a range, and some have no directory at all.
+    for (let list = 0; list < 5; list++) {
+      const paths = Array.from({ length: 5000 }, (_, i) => (i % 1000 === 999 ? `top${list}-${i}` : `d${list}/${Math.floor(i / 700)}/f${i}`));
+      const packed = packPaths(paths);
+      const digests = Buffer.alloc(paths.length * 64);
+      for (let i = 0; i < digests.length; i++) digests[i] = (i * 31 + list) & 0xff;
+      for (const [from, to] of [[0, 1], [2, 2], [3, 2500], [2501, 5000]] as const) {
+        s.addPackedRange(packed, from, to, digests);
+        for (let i = from; i < to; i++) expected.push([paths[i]!, digests.toString('hex', i * 64, i * 64 + 64)]);
+      }
+    }
+    expect(s.size).toBe(expected.length);
+    expect(expected.length).toBeGreaterThan(16_384);
+    for (let i = 0; i < expected.length; i++) {
+      if (s.path(i) !== expected[i]![0] || s.hex(i) !== expected[i]![1]) expect([i, s.path(i), s.hex(i)]).toEqual([i, ...expected[i]!]);
     }
   });
 });

@@ -152,7 +152,7 @@ async function runDigest(options: CliOptions, run: RunOptions, io: Io, reporter:
     file: streamed
       ? (path, digests, offset) => io.out.write(ndjsonLine(path, Buffer.from(digests.buffer, digests.byteOffset + offset, 64).toString('hex')), 'utf8')
       : (path, digests, offset) => store.add(path, digests, offset),
-    packedFile: streamed ? undefined : (paths, i, digests, offset) => store.addPacked(paths, i, digests, offset),
+    packedFiles: streamed ? undefined : (paths, from, to, digests) => store.addPackedRange(paths, from, to, digests),
     issue: (issue) => {
       if (issue.severity === 'error') failed = true;
       reporter.issue(issue);
