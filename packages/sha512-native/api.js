@@ -208,7 +208,17 @@ function createApi(backend, isNative) {
   const cacheCold = () => (backend.cacheCold ? backend.cacheCold() : false);
   const readAheadStats = () => (backend.readAheadStats ? backend.readAheadStats() : { threads: 0, uncached: 0, queued: 0, done: 0 });
 
-  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, scanDir: backend.scanDirSync ? scanDir : null, readAhead, cacheCold, readAheadStats, isNative };
+  /**
+   * digest-tree's output lines from its store's layout (lines.rs); null without the addon
+   * (digest-tree then writes them in JS). The layout is digest-tree's own, so the arguments are
+   * checked by the native side only (an index out of range throws, nothing is written wrong).
+   */
+  const writeDigestLines = backend.writeDigestLines
+    ? (order, from, layout, bsd, out) =>
+        backend.writeDigestLines(order, from, layout.dirOf, layout.startOf, layout.lengthOf, layout.arena, layout.dirs, layout.dirEnds, layout.digests, bsd, out)
+    : null;
+
+  return { Sha512, sha512, hashFile, hashFileSync, hashFiles, hashFilesPacked, hashFilesAsync, scanDir: backend.scanDirSync ? scanDir : null, writeDigestLines, readAhead, cacheCold, readAheadStats, isNative };
 }
 
 module.exports = { createApi };

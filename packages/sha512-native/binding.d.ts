@@ -140,6 +140,16 @@ export declare function hashFileSync(path: string | Uint8Array): Buffer | FileFa
  */
 export declare function lanesSpeedForBench(mibPerLane: number, seconds: number): number
 
+/** Where a call stopped. */
+export interface LinesWritten {
+  /** Position in `order` of the first line not written. */
+  next: number
+  /** Bytes written to `out`. */
+  written: number
+  /** The line at `next` needs escaping (or is longer than `out`): JS writes it. */
+  byJs: boolean
+}
+
 /**
  * Test hook: panics inside `guard`, so the test suite can prove a panic
  * becomes a JS error instead of a crashed process.
@@ -199,3 +209,9 @@ export declare function sha512(data: Uint8Array): Buffer
 
 /** One-shot SHA-512 of a string's UTF-8 bytes. */
 export declare function sha512String(data: string): Buffer
+
+/**
+ * See the module comment. Throws on a layout that does not hold together (an index out of
+ * range): that is a bug of the caller, never a line written wrong.
+ */
+export declare function writeDigestLines(order: Uint32Array, from: number, dirOf: Uint32Array, startOf: Uint32Array, lengthOf: Uint32Array, arena: Array<Uint8Array>, dirs: Uint8Array, dirEnds: Uint32Array, digests: Array<Uint8Array>, bsd: boolean, out: Buffer): LinesWritten

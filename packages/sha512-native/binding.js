@@ -849,3 +849,4 @@ module.exports.readAheadStats = nativeBinding.readAheadStats
 module.exports.scanDirSync = nativeBinding.scanDirSync
 module.exports.sha512 = nativeBinding.sha512
 module.exports.sha512String = nativeBinding.sha512String
+module.exports.writeDigestLines = nativeBinding.writeDigestLines

@@ -202,6 +202,32 @@ export interface DirScan {
  */
 export declare const scanDir: ((dir: PathLike, prefix: Uint8Array, options?: ScanDirOptions) => DirScan) | null;
 
+/** digest-tree's store of paths and digests, as its `DigestStore.layout()` gives it (see apps/digest-cli/src/store.ts). */
+export interface DigestStoreLayout {
+  /** Per entry: its directory prefix, where its name starts (`chunk << 20 | offset` in `arena`), its name's length. */
+  dirOf: Uint32Array;
+  startOf: Uint32Array;
+  lengthOf: Uint32Array;
+  /** Name bytes, 1 MiB chunks. */
+  arena: Uint8Array[];
+  /** Every directory prefix's bytes, one after another: prefix d is `dirs[dirEnds[d-1] ?? 0, dirEnds[d])`. */
+  dirs: Uint8Array;
+  dirEnds: Uint32Array;
+  /** 64 bytes per entry, 16,384 entries per chunk. */
+  digests: Uint8Array[];
+}
+
+/**
+ * Writes digest-tree's GNU (`HEX  PATH`) or BSD (`SHA512 (PATH) = HEX`) lines of the entries
+ * `order[from..]` into `out`, until it is full or the next line needs escaping (its path holds
+ * `\\`, `\n` or `\r`) or is longer than `out`: `byJs` says that line is left to the caller.
+ * Only with the native addon: `null` under the node:crypto fallback.
+ * @throws {Error} when an index of `layout` is out of range.
+ */
+export declare const writeDigestLines:
+  | ((order: Uint32Array, from: number, layout: DigestStoreLayout, bsd: boolean, out: Uint8Array) => { next: number; written: number; byJs: boolean })
+  | null;
+
 /**
  * Cold page cache support. Hashing threads read one file at a time, so on a cold disk the
  * device would sit idle; the native hasher notices uncached files (its first read of a file is

@@ -14,6 +14,7 @@
 import { DIGEST_BYTES } from './batch.js';
 import type { BytePath, PackedPaths } from './paths.js';
 import { sortByDirectory } from './path-sort.js';
+import type { DigestStoreLayout } from '@mpool/sha512-native';
 
 const ARENA_SHIFT = 20;
 const ARENA_CHUNK = 1 << ARENA_SHIFT;
@@ -250,6 +251,20 @@ export class DigestStore {
     out.#addPath(first);
     for (; i < this.#size; i++) out.#addPath(rename(this.path(i)));
     return out;
+  }
+
+  /**
+   * The store's arrays as sha512-native's `writeDigestLines` reads them (its `DigestStoreLayout`):
+   * the directory prefixes packed into one buffer (made here, once per output), the rest shared.
+   */
+  layout(): DigestStoreLayout {
+    const dirs = Buffer.from(this.#dirs.join(''), 'latin1');
+    const dirEnds = new Uint32Array(this.#dirs.length);
+    for (let d = 0, end = 0; d < this.#dirs.length; d++) dirEnds[d] = end += this.#dirs[d]!.length;
+    // Views of exactly the entries: past #size the arrays hold garbage, which the native side
+    // must see as out of range rather than read.
+    const n = this.#size;
+    return { dirOf: this.#dirOf.data.subarray(0, n), startOf: this.#startOf.data.subarray(0, n), lengthOf: this.#lengthOf.data.subarray(0, n), arena: this.#arena, dirs, dirEnds, digests: this.#digests };
   }
 
   /**

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { hashBatch } from '../src/hasher.js';
 import { compareStores } from '../src/audit-compare.js';
 import { DigestStore } from '../src/store.js';
+import { writeLineBlocks } from '../src/format/blocks.js';
+import { MemoryOutput } from '../src/output.js';
+import { writeDigestLines } from '@mpool/sha512-native';
 import { bsdLine, gnuLine, parseLine } from '../src/format/lines.js';
 import { fsdecode, fsencode, isUtf8BytePath, joinBytePath, packPaths } from '../src/paths.js';
 import { Batcher, GROUP_MAX, Scheduler, type Batch } from '../src/plan.js';
@@ -233,6 +236,35 @@ describe('DigestStore.addPackedRange', () => {
     for (let i = 0; i < expected.length; i++) {
       if (s.path(i) !== expected[i]![0] || s.hex(i) !== expected[i]![1]) expect([i, s.path(i), s.hex(i)]).toEqual([i, ...expected[i]!]);
     }
+  });
+});
+
+describe('writeLineBlocks: native writer and JS loop', () => {
+  it.each(['gnu', 'bsd'] as const)('%s: the same bytes, with paths to escape, a line longer than a block, and more than 16,384 entries', (format) => {
+    expect(writeDigestLines).not.toBeNull(); // the addon is built in this repository: this test needs it
+    const s = new DigestStore();
+    const long = `${'deep/'.repeat(250_000)}end`; // 1.25 MB: longer than the native writer's 1 MiB block
+    const names = ['plain', 'back\\slash', 'new\nline', 'carriage\rreturn', '\xe9t\xe9', long, 'sp ace'];
+    for (let i = 0; i < 20_000; i++) {
+      const name = i % 997 === 0 ? names[(i / 997) % names.length]! : `f${i}`;
+      s.addHex(`${i % 3 === 0 ? 'top' : `dir${i % 40}/sub${i % 7}`}/${name}`, createHash('sha512').update(String(i)).digest('hex'));
+    }
+    const order = s.sorted();
+    const js = new MemoryOutput();
+    writeLineBlocks(s, order, format, js, null);
+    const nat = new MemoryOutput();
+    writeLineBlocks(s, order, format, nat);
+    const expected = [...order].map((i) => (format === 'gnu' ? gnuLine(s.path(i), s.hex(i)) : bsdLine(s.path(i), s.hex(i)))).join('');
+    expect(js.bytes().equals(Buffer.from(expected, 'latin1'))).toBe(true);
+    expect(nat.bytes().equals(js.bytes())).toBe(true);
+  });
+
+  it('throws on a layout whose indices are out of range, writing nothing', () => {
+    const s = new DigestStore();
+    s.addHex('a/b', HEX);
+    const out = Buffer.alloc(1024);
+    expect(() => writeDigestLines!(new Uint32Array([5]), 0, s.layout(), false, out)).toThrow(/out of range/);
+    expect(writeDigestLines!(new Uint32Array([0]), 0, s.layout(), false, out)).toEqual({ next: 1, written: 128 + 2 + 3 + 1, byJs: false });
   });
 });
 

@@ -10,6 +10,7 @@ mod dirscan;
 mod file;
 mod guard;
 mod hasher;
+mod lines;
 // The four-lane hasher uses x86-64 vector instructions; other targets use OpenSSL alone.
 #[cfg(target_arch = "x86_64")]
 mod multi;

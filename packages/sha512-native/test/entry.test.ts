@@ -28,9 +28,10 @@ const f = ${JSON.stringify(path.join(pkgDir, 'package.json'))};
 console.log(JSON.stringify({ isNative: m.isNative, abc: m.sha512('abc', 'hex'),
   file: m.hashFileSync(f).toString('hex'), code: m.hashFiles(['/nonexistent'])[0].error.code,
   asyncFile: (await m.hashFile(f)).toString('hex'), defaultIsSame: m.default.sha512 === m.sha512,
-  names: Object.keys(m).sort(), cjsNames: Object.keys(m.default).sort(), scanDir: m.scanDir === null ? null : typeof m.scanDir }));`;
+  names: Object.keys(m).sort(), cjsNames: Object.keys(m.default).sort(), scanDir: m.scanDir === null ? null : typeof m.scanDir,
+  writeDigestLines: m.writeDigestLines === null ? null : typeof m.writeDigestLines }));`;
 const NAMES = ['Sha512', 'cacheCold', 'hashFile', 'hashFileSync', 'hashFiles', 'hashFilesAsync', 'hashFilesPacked', 'isNative',
-  'nativeLoadError', 'readAhead', 'readAheadStats', 'scanDir', 'sha512'];
+  'nativeLoadError', 'readAhead', 'readAheadStats', 'scanDir', 'sha512', 'writeDigestLines'];
 
 describe('entry points', () => {
   const pkgHex = createHash('sha512').update(fs.readFileSync(path.join(pkgDir, 'package.json'))).digest('hex');
@@ -45,11 +46,11 @@ describe('entry points', () => {
   });
 
   it('the ESM entry loads the native addon by default', () => {
-    expect(runEsm(PROBE, { MPOOL_SHA512_NATIVE: undefined })).toEqual({ ...expected, isNative: true, scanDir: 'function' });
+    expect(runEsm(PROBE, { MPOOL_SHA512_NATIVE: undefined })).toEqual({ ...expected, isNative: true, scanDir: 'function', writeDigestLines: 'function' });
   });
 
   it('MPOOL_SHA512_NATIVE=0 forces the node:crypto fallback with the same results', () => {
-    expect(runEsm(PROBE, { MPOOL_SHA512_NATIVE: '0' })).toEqual({ ...expected, isNative: false, scanDir: null });
+    expect(runEsm(PROBE, { MPOOL_SHA512_NATIVE: '0' })).toEqual({ ...expected, isNative: false, scanDir: null, writeDigestLines: null });
   });
 
   it('every file named by package.json exports/main/types exists', () => {
