@@ -201,12 +201,15 @@ function createApi(backend, isNative) {
   }
 
   // Read-ahead for a cold page cache (native only: prefetch.rs); the fallback never reads ahead.
-  function readAhead(paths) {
+  function readAhead(paths, options = {}) {
+    const subtree = options?.subtree ?? false;
+    if (typeof subtree !== 'boolean') throw typeError('ERR_INVALID_ARG_TYPE', 'options.subtree must be a boolean');
+    const raw = checkBatch(paths, {});
     if (!backend.readAhead || !backend.cacheCold()) return false;
-    return backend.readAhead(checkBatch(paths, {}));
+    return backend.readAhead(raw, subtree);
   }
   const cacheCold = () => (backend.cacheCold ? backend.cacheCold() : false);
-  const readAheadStats = () => (backend.readAheadStats ? backend.readAheadStats() : { threads: 0, uncached: 0, queued: 0, done: 0 });
+  const readAheadStats = () => (backend.readAheadStats ? backend.readAheadStats() : { threads: 0, uncached: 0, queued: 0, subtree: 0, done: 0 });
 
   /**
    * digest-tree's output lines from its store's layout (lines.rs); null without the addon

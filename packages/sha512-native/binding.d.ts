@@ -157,11 +157,12 @@ export interface LinesWritten {
 export declare function panicForTests(): void
 
 /**
- * Queues files (and directories: their entries are read, for the walk) for read-ahead on
- * the process's read-ahead threads, if the cache looks cold; returns whether it did. Best
- * effort: nothing is reported, nothing waits.
+ * Queues files (and directories: their entries are read, for the walk; with `subtree`, the
+ * files and directories in them too, within the window) for read-ahead on the process's
+ * read-ahead threads, if the cache looks cold; returns whether it did. Best effort: nothing
+ * is reported, nothing waits.
  */
-export declare function readAhead(paths: Array<JsPath>): boolean
+export declare function readAhead(paths: Array<JsPath>, subtree?: boolean | undefined | null): boolean
 
 /** Counters of the cold-cache probe and the read-ahead threads since the process started. */
 export declare function readAheadStats(): ReadAheadStats
@@ -172,9 +173,14 @@ export interface ReadAheadStats {
   threads: number
   /** First reads that found their file not in the page cache. */
   uncached: number
-  /** Paths handed to the read-ahead threads. */
+  /** Paths handed to the read-ahead threads (by callers, and found in subtrees). */
   queued: number
-  /** Of those, how many the threads have dealt with (advised, listed, or skipped on an error). */
+  /** Of those, the files and directories found by reading subtrees ahead. */
+  subtree: number
+  /**
+   * Of those, how many the threads have dealt with (advised, listed, skipped on an error, or
+   * dropped from a subtree once the cache no longer looked cold).
+   */
   done: number
 }
 

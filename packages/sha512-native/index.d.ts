@@ -235,12 +235,18 @@ export declare const writeDigestLines:
  * ahead on a few shared threads. A caller that knows what comes after the batch (the rest of a
  * directory walk) can hand it over too: `readAhead(paths)` queues those files (open +
  * `posix_fadvise(WILLNEED)` + close) and directories (their entries are read), only while the
- * cache looks cold, and returns whether it did. Best effort: never throws for a path, never
- * waits. On by default; `MPOOL_SHA512_READAHEAD=N` sets the number of read-ahead threads
+ * cache looks cold, and returns whether it did. With `{ subtree: true }` the files and
+ * directories found in those directories are queued in turn, the whole subtree, so that the
+ * device stays busy ahead of a walk: only while less than a window
+ * (`MPOOL_SHA512_READAHEAD_WINDOW` bytes; default 2 GiB or an eighth of the RAM if less)
+ * has been read ahead and not yet hashed, and until the cache stops looking cold. Symlinks are
+ * not followed; a walk that leaves files out (excludes) should not ask for subtrees, whose
+ * files would all be read. Best effort: never throws for a path, never waits. On by default; `MPOOL_SHA512_READAHEAD=N` sets the number of read-ahead threads
  * (default 8; 0 = off, and no probe either). The node:crypto fallback never reads ahead.
- * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `paths` is not an array of paths.
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` if `paths` is not an array of paths, or
+ * `options.subtree` is not a boolean.
  */
-export declare function readAhead(paths: readonly PathLike[]): boolean;
+export declare function readAhead(paths: readonly PathLike[], options?: { subtree?: boolean }): boolean;
 
 /** True when a file read in the last second was not in the page cache (native only; see {@link readAhead}). */
 export declare function cacheCold(): boolean;
@@ -251,8 +257,10 @@ export interface ReadAheadStats {
   threads: number;
   /** First reads of a batch's files that found the file not in the page cache. */
   uncached: number;
-  /** Paths handed to the read-ahead threads. */
+  /** Paths handed to the read-ahead threads (by callers, and found in subtrees). */
   queued: number;
+  /** Of those, the files and directories found by reading subtrees ahead (`{ subtree: true }`). */
+  subtree: number;
   /** Of those, how many the threads have dealt with (advised, listed, or skipped on an error). */
   done: number;
 }

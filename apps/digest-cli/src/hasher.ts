@@ -56,11 +56,13 @@ export function hashBatch(paths: Array<string | Buffer>, hasher: HasherName, def
  * read-ahead threads, only while the page cache looks cold (see sha512-native `readAhead`): on
  * a cold disk a hashing thread waits on one read at a time, and these keep more in flight,
  * whatever the number of workers. A no-op on a warm cache (one native call, no system call)
- * and with the node hasher. Returns whether the paths were queued.
+ * and with the node hasher. `subtree`: the directories' whole subtrees are read ahead (within
+ * the addon's window), for a walk that hashes every file it finds (no --exclude). Returns
+ * whether the paths were queued.
  */
-export function readAhead(paths: () => Array<string | Buffer>, hasher: HasherName): boolean {
+export function readAhead(paths: () => Array<string | Buffer>, hasher: HasherName, subtree: boolean): boolean {
   if (hasher === 'node' || !native.isNative || !native.cacheCold()) return false;
-  return native.readAhead(paths());
+  return native.readAhead(paths(), { subtree });
 }
 
 function hashWithNative(paths: Array<string | Buffer>, deferFrom: number): BatchDigests & { deferred: Deferred } {

@@ -132,8 +132,11 @@ export function scan(dirs: DirItem[], ctx: WalkContext, hasher: HasherName, budg
   // cold, else as soon as one of the chunks finds it so (the first item of a cold run). Files
   // of native scans (dir-scan.ts) are read ahead inside the scan (sha512-native's batch code).
   let readingAhead = false;
+  // Their subtrees too (the read-ahead then stays ahead of the listings, the window bounding
+  // it), unless --exclude leaves files out, which would be read for nothing.
+  const subtree = ctx.exclude.length === 0;
   const beforeChunk = (done: number) => {
-    readingAhead ||= readAhead(() => [...here.slice(done), ...out.sized.paths, ...out.dirs.map((d) => d.path)].map(fsPath), hasher);
+    readingAhead ||= readAhead(() => [...here.slice(done), ...out.sized.paths, ...out.dirs.map((d) => d.path)].map(fsPath), hasher, subtree);
   };
   beforeChunk(0); // also when native scans left nothing here: the subdirectories are still read ahead
   const left = hashed.hashAll(here, hereSizes, hasher, overdue, out.sized, beforeChunk);

@@ -115,7 +115,10 @@ fn hash_reader(mut file: File, buf: &mut [u8], cancel: &Cancel) -> Result<[u8; 6
       // Read to EOF rather than to the fstat size: a file that grows or
       // shrinks while we read is hashed as read, like sha512sum does.
       Ok(0) => return Ok(hasher.finish()),
-      Ok(n) => hasher.update(&buf[..n]),
+      Ok(n) => {
+        crate::prefetch::consumed(n);
+        hasher.update(&buf[..n]);
+      }
       Err(e) if e.kind() == ErrorKind::Interrupted => continue,
       Err(e) => return Err(os(e, "read")),
     }

@@ -17,6 +17,7 @@ mod multi;
 mod open;
 mod outcome;
 mod prefetch;
+mod prefetch_queue;
 mod probe;
 mod speed;
 mod task;

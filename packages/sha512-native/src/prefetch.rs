@@ -6,30 +6,45 @@
 //! same addon), which open them, ask the kernel to read them in the background
 //! (`posix_fadvise(WILLNEED)`) and close them. The hasher then finds them in the page cache.
 //!
+//! A walk can also hand over directories as subtrees: the threads list them and queue what is
+//! in them (files and directories, in turn), so reads stay in flight ahead of the listing
+//! itself whatever the number of hashing threads. That is bounded: what a subtree holds (its
+//! files, and its directories to list) is taken, in the order found, only while less than a
+//! window (2 GiB, at most an eighth of the RAM) has been asked for and not yet read by a
+//! hasher, and is dropped once the cache no longer looks cold (nothing found uncached, by a
+//! hasher or by these threads, for a second).
+//!
 //! On a warm cache nothing of this runs and no thread is started: the probe is each file's
 //! first read itself, so it costs no extra system call.
 
-use std::collections::{HashSet, VecDeque};
-use std::ffi::CString;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ffi::{CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::Duration;
 
 use napi_derive::napi;
 
 use crate::guard::guard;
 use crate::outcome::{to_path, JsPath};
-use crate::probe::{is_cold, UNCACHED};
+use crate::prefetch_queue::{Item, Waiting};
+use crate::probe::{is_cold, touch_cold, UNCACHED};
 
 /// Files queued ahead of the hasher once a batch is found cold.
 pub const DEPTH: usize = 32;
-/// Most bytes of one file asked for ahead: the hasher's own reads (and the kernel's
-/// sequential read-ahead) take over from there.
+/// Most bytes of one file asked for ahead when a hasher or walk queued it: the hasher's own
+/// reads (and the kernel's sequential read-ahead) take over from there.
 const FILE_AHEAD: i64 = 8 << 20;
-/// Paths waiting beyond which new ones are dropped (the hasher is far behind anyway).
-const QUEUE_MAX: usize = 4096;
+/// The same for a file found by reading a subtree ahead, which is bounded by the window
+/// instead: whole files, so that the big ones a walk hashes last are not read cold then.
+const SUBTREE_FILE_AHEAD: i64 = 64 << 20;
+/// Default of the window (bytes asked for ahead and not yet read by a hasher) beyond which a
+/// subtree's files wait: [`WINDOW_MAX`] or an eighth of the RAM, whichever is less, so that
+/// pages read ahead are not evicted before they are hashed. Big: a walk hashes the files of
+/// 1 MiB or more last (digest-tree), so those read ahead are consumed last; a 256 MiB window
+/// filled with them and made the mixed corpus 1.2x slower cold than no bound at all.
+const WINDOW_MAX: u64 = 2 << 30;
 /// Threads that open and advise; each open of a cold file waits on its inode, so this is the
 /// number of such waits in flight (the data reads themselves are asynchronous: many more are
 /// in flight). `MPOOL_SHA512_READAHEAD=N` sets it; 0 turns read-ahead and the RWF_NOWAIT probe
@@ -38,49 +53,21 @@ const QUEUE_MAX: usize = 4096;
 const THREADS: usize = 8;
 const THREADS_MAX: usize = 64;
 
-/// Paths queued, and paths the threads have opened and advised (or listed, or failed on).
+/// Paths queued (by callers and by subtrees), of those found in subtrees, and paths the
+/// threads have dealt with (opened and advised, listed, failed on, or dropped).
 static QUEUED: AtomicU64 = AtomicU64::new(0);
+static SUBTREE: AtomicU64 = AtomicU64::new(0);
 static DONE: AtomicU64 = AtomicU64::new(0);
+/// Bytes asked for ahead, and bytes the hashers have read since the threads started: their
+/// difference is what the window bounds.
+static ADVISED: AtomicU64 = AtomicU64::new(0);
+static CONSUMED: AtomicU64 = AtomicU64::new(0);
+/// Set when the threads start: until then the hashers count nothing (a warm run).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
 
 struct Queue {
   paths: Mutex<Waiting>,
   ready: Condvar,
-}
-
-/// Paths waiting for a read-ahead thread, and those queued lately: the same file is often
-/// handed over twice (by the walk that listed it, then by the batch that hashes it), and a
-/// second open + advise of it costs as much as the first.
-#[derive(Default)]
-struct Waiting {
-  paths: VecDeque<PathBuf>,
-  recent: HashSet<u64>,
-  order: VecDeque<u64>,
-}
-
-/// How many queued paths are remembered to drop repeats (a hash each: 8 bytes).
-const RECENT: usize = 16 << 10;
-
-impl Waiting {
-  /// Queues `path` unless it was queued lately or the queue is full; true if it was queued.
-  fn push(&mut self, path: &Path) -> bool {
-    if self.paths.len() >= QUEUE_MAX {
-      return false;
-    }
-    let mut h = DefaultHasher::new();
-    path.hash(&mut h);
-    let key = h.finish();
-    if !self.recent.insert(key) {
-      return false;
-    }
-    self.order.push_back(key);
-    if self.order.len() > RECENT {
-      if let Some(old) = self.order.pop_front() {
-        self.recent.remove(&old);
-      }
-    }
-    self.paths.push_back(path.to_path_buf());
-    true
-  }
 }
 
 fn threads() -> usize {
@@ -92,6 +79,41 @@ fn threads() -> usize {
       Some(v) => v.parse().map_or(THREADS, |n: usize| n.min(THREADS_MAX)),
     }
   })
+}
+
+/// The window in bytes; `MPOOL_SHA512_READAHEAD_WINDOW=BYTES` sets it (0: subtrees are
+/// listed ahead, their files are not).
+fn window() -> u64 {
+  static W: OnceLock<u64> = OnceLock::new();
+  *W.get_or_init(|| {
+    if let Some(n) = std::env::var("MPOOL_SHA512_READAHEAD_WINDOW").ok().and_then(|v| v.parse().ok()) {
+      return n;
+    }
+    let mut info = std::mem::MaybeUninit::<libc::sysinfo>::zeroed();
+    // SAFETY: sysinfo fills the struct; it is read only when the call succeeded.
+    let ram = unsafe {
+      if libc::sysinfo(info.as_mut_ptr()) == 0 {
+        let info = info.assume_init();
+        info.totalram as u64 * u64::from(info.mem_unit)
+      } else {
+        0
+      }
+    };
+    if ram == 0 { WINDOW_MAX } else { WINDOW_MAX.min(ram / 8) }
+  })
+}
+
+/// Whether a subtree's next file may be read ahead: less than the window is asked for and
+/// not yet read.
+fn room() -> bool {
+  ADVISED.load(Ordering::Relaxed).saturating_sub(CONSUMED.load(Ordering::Relaxed)) < window()
+}
+
+/// A hasher read `n` bytes of a file (counted only once read-ahead has started).
+pub fn consumed(n: usize) {
+  if ACTIVE.load(Ordering::Relaxed) {
+    CONSUMED.fetch_add(n as u64, Ordering::Relaxed);
+  }
 }
 
 fn queue() -> Option<&'static Queue> {
@@ -113,59 +135,81 @@ fn queue() -> Option<&'static Queue> {
 fn start_threads(q: &'static Queue) {
   static STARTED: OnceLock<()> = OnceLock::new();
   STARTED.get_or_init(|| {
+    ACTIVE.store(true, Ordering::Relaxed);
     for i in 0..threads() {
       // A thread that cannot be created only means less read-ahead.
       let _ = std::thread::Builder::new()
         .name(format!("sha512-readahead-{i}"))
         .stack_size(64 << 10)
         .spawn(move || loop {
-          let path = {
-            let mut paths = q.paths.lock().unwrap_or_else(|e| e.into_inner());
-            loop {
-              match paths.paths.pop_front() {
-                Some(p) => break p,
-                None => paths = q.ready.wait(paths).unwrap_or_else(|e| e.into_inner()),
-              }
-            }
-          };
-          advise(&path);
+          let (item, speculative) = next(q);
+          advise(&item, speculative);
           DONE.fetch_add(1, Ordering::Relaxed);
         });
     }
   });
 }
 
-/// Queues files (and directories: their entries are read, for the walk) for read-ahead on
-/// the process's read-ahead threads, if the cache looks cold; returns whether it did. Best
-/// effort: nothing is reported, nothing waits.
+/// Waits for the next path to read ahead. Speculative ones wait while the window is full,
+/// and are dropped once the cache no longer looks cold (a warm subtree is not walked).
+fn next(q: &Queue) -> (Item, bool) {
+  let mut paths = q.paths.lock().unwrap_or_else(|e| e.into_inner());
+  loop {
+    if paths.has_speculative() && !is_cold() {
+      DONE.fetch_add(paths.drop_speculative() as u64, Ordering::Relaxed);
+    }
+    if let Some(found) = paths.pop(room()) {
+      return found;
+    }
+    paths = if paths.has_speculative() {
+      // The window frees up as hashers read, which signals nothing: look again soon.
+      q.ready.wait_timeout(paths, Duration::from_millis(5)).unwrap_or_else(|e| e.into_inner()).0
+    } else {
+      q.ready.wait(paths).unwrap_or_else(|e| e.into_inner())
+    };
+  }
+}
+
+/// Queues files (and directories: their entries are read, for the walk; with `subtree`, the
+/// files and directories in them too, within the window) for read-ahead on the process's
+/// read-ahead threads, if the cache looks cold; returns whether it did. Best effort: nothing
+/// is reported, nothing waits.
 #[napi]
-pub fn read_ahead(paths: Vec<JsPath>) -> napi::Result<bool> {
+pub fn read_ahead(paths: Vec<JsPath>, subtree: Option<bool>) -> napi::Result<bool> {
   guard(|| {
     if !is_cold() {
       return Ok(false);
     }
     let paths: Vec<PathBuf> = paths.into_iter().map(to_path).collect();
-    ahead(&paths);
+    push(&paths, subtree.unwrap_or(false), false);
     Ok(true)
   })
 }
 
 /// Queues `paths` for read-ahead (best effort: nothing is reported, nothing waits).
 pub fn ahead(paths: &[PathBuf]) {
+  push(paths, false, false);
+}
+
+fn push(paths: &[PathBuf], subtree: bool, speculative: bool) {
   let Some(q) = queue() else { return };
   let mut waiting = q.paths.lock().unwrap_or_else(|e| e.into_inner());
-  let added = paths.iter().filter(|p| waiting.push(p)).count();
+  let added = paths.iter().filter(|p| waiting.push(p, subtree, speculative)).count();
   drop(waiting);
   QUEUED.fetch_add(added as u64, Ordering::Relaxed);
+  if speculative {
+    SUBTREE.fetch_add(added as u64, Ordering::Relaxed);
+  }
   // Wake as many threads as there is work for (all of them would only race for the lock).
   for _ in 0..added.min(threads()) {
     q.ready.notify_one();
   }
 }
 
-/// Opens `path` and, if it is a regular file, has the kernel start reading it.
-fn advise(path: &Path) {
-  let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
+/// Opens the item's path: a regular file has the kernel start reading it, a directory is
+/// listed (and, for a subtree, its files and directories queued in turn).
+fn advise(item: &Item, speculative: bool) {
+  let Ok(c) = CString::new(item.path.as_os_str().as_bytes()) else {
     return;
   };
   // Same flags as the hasher's open: never blocks on a FIFO, never takes a tty.
@@ -186,16 +230,45 @@ fn advise(path: &Path) {
       let st = st.assume_init();
       let kind = st.st_mode & libc::S_IFMT;
       if kind == libc::S_IFREG && st.st_size > 0 {
-        libc::posix_fadvise(fd, 0, st.st_size.min(FILE_AHEAD), libc::POSIX_FADV_WILLNEED);
+        if speculative && uncached(fd) {
+          // What keeps a subtree being read ahead while the hashers find everything cached.
+          touch_cold();
+        }
+        let len = st.st_size.min(if speculative { SUBTREE_FILE_AHEAD } else { FILE_AHEAD });
+        libc::posix_fadvise(fd, 0, len, libc::POSIX_FADV_WILLNEED);
+        ADVISED.fetch_add(len as u64, Ordering::Relaxed);
       } else if kind == libc::S_IFDIR {
         // Reading the entries brings the directory's blocks in, so the walk's listing of it
         // does not wait on the device.
-        let mut buf = [0u8; 16 << 10];
-        while libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) > 0 {}
+        match crate::dirlist::list(fd) {
+          Ok(listing) if item.subtree && is_cold() => {
+            let children: Vec<PathBuf> = listing
+              .files
+              .iter()
+              .chain(listing.others.iter().filter(|e| e.kind == libc::DT_DIR))
+              .map(|&e| item.path.join(OsStr::from_bytes(listing.name(e))))
+              .collect();
+            push(&children, true, true);
+          }
+          _ => {}
+        }
       }
     }
     libc::close(fd);
   }
+}
+
+/// Whether the first page of the file open at `fd` is not in the page cache (a one-byte
+/// `RWF_NOWAIT` read, which also starts reading it in when it is not).
+fn uncached(fd: libc::c_int) -> bool {
+  let mut byte = 0u8;
+  let iov = libc::iovec {
+    iov_base: (&mut byte as *mut u8).cast(),
+    iov_len: 1,
+  };
+  // SAFETY: `iov` describes `byte`, which outlives the call.
+  let n = unsafe { libc::preadv2(fd, &iov, 1, 0, libc::RWF_NOWAIT) };
+  n < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)
 }
 
 /// Whether batches probe the page cache and read ahead (`MPOOL_SHA512_READAHEAD` is not 0).
@@ -210,9 +283,12 @@ pub struct ReadAheadStats {
   pub threads: u32,
   /// First reads that found their file not in the page cache.
   pub uncached: f64,
-  /// Paths handed to the read-ahead threads.
+  /// Paths handed to the read-ahead threads (by callers, and found in subtrees).
   pub queued: f64,
-  /// Of those, how many the threads have dealt with (advised, listed, or skipped on an error).
+  /// Of those, the files and directories found by reading subtrees ahead.
+  pub subtree: f64,
+  /// Of those, how many the threads have dealt with (advised, listed, skipped on an error, or
+  /// dropped from a subtree once the cache no longer looked cold).
   pub done: f64,
 }
 
@@ -223,6 +299,7 @@ pub fn read_ahead_stats() -> ReadAheadStats {
     threads: u32::try_from(threads()).unwrap_or(u32::MAX),
     uncached: UNCACHED.load(Ordering::Relaxed) as f64,
     queued: QUEUED.load(Ordering::Relaxed) as f64,
+    subtree: SUBTREE.load(Ordering::Relaxed) as f64,
     done: DONE.load(Ordering::Relaxed) as f64,
   }
 }

@@ -55,6 +55,12 @@ pub fn cache_cold() -> bool {
 
 fn mark_cold() {
   UNCACHED.fetch_add(1, Ordering::Relaxed);
+  touch_cold();
+}
+
+/// Keeps the process in cold mode: something was found uncached (not counted in [`UNCACHED`],
+/// which counts the hashers' first reads).
+pub fn touch_cold() {
   COLD_AT.store(now_ms(), Ordering::Relaxed);
 }
 

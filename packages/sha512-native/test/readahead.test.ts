@@ -14,6 +14,7 @@ interface Stats {
   threads: number;
   uncached: number;
   queued: number;
+  subtree: number;
   done: number;
 }
 interface Hashed {
@@ -25,11 +26,14 @@ interface ChildOut extends Hashed {
   aheadQueued: boolean | null;
   stats: Stats;
   again: Hashed | null;
+  statsAfter: Stats;
   raThreads: number;
 }
 interface Job {
   hash?: string[];
   ahead?: string[];
+  subtree?: boolean;
+  settleMs?: number;
   remove?: string[];
   again?: string[];
 }
@@ -93,7 +97,7 @@ describe('cold page cache', () => {
     expect(out.digests).toEqual(expected);
     expect(out.coldAfterHash).toBe(false);
     expect(out.aheadQueued).toBe(false);
-    expect(out.stats).toEqual({ threads: 0, uncached: 0, queued: 0, done: 0 });
+    expect(out.stats).toEqual({ threads: 0, uncached: 0, queued: 0, subtree: 0, done: 0 });
     expect(out.raThreads).toBe(0);
   });
 
@@ -111,7 +115,7 @@ describe('cold page cache', () => {
     expect(out.digests).toEqual(expected);
     expect(out.coldAfterHash).toBe(false);
     expect(out.aheadQueued).toBe(false);
-    expect(out.stats).toEqual({ threads: 8, uncached: 0, queued: 0, done: 0 });
+    expect(out.stats).toEqual({ threads: 8, uncached: 0, queued: 0, subtree: 0, done: 0 });
     expect(out.raThreads).toBe(0);
   });
 
@@ -141,5 +145,63 @@ describe('cold page cache', () => {
     expect(out.stats.done).toBe(out.stats.queued);
     expect(out.again!.codes).toEqual(['ENOENT', 'EISDIR', 'ERR_NOT_REGULAR_FILE', 'ERR_NOT_REGULAR_FILE', 'EACCES', 'ENOENT', null]);
     expect(out.again!.digests[6]).toBe(expected[9]);
+  });
+
+  describe('subtrees (readAhead(dirs, { subtree: true }))', () => {
+    // A tree of its own: nest/ with files and nest/sub/ with more, all evicted before each case.
+    let nest: string;
+    const nested: string[] = [];
+    const nestedDigests: string[] = [];
+    beforeAll(() => {
+      nest = path.join(dir, 'nest');
+      fs.mkdirSync(path.join(nest, 'sub'), { recursive: true });
+      for (let i = 0; i < 24; i++) {
+        const file = path.join(nest, i % 3 === 0 ? 'sub' : '', `n${i}.bin`);
+        const data = randomBytes(1_000 + i * 5_000);
+        writeSynced(file, data);
+        nested.push(file);
+        nestedDigests.push(createHash('sha512').update(data).digest('hex'));
+      }
+    });
+    // Another evicted file, hashed first: what puts the child in cold mode.
+    const seeds = () => [files[20]!, files[21]!];
+
+    it('every file and directory below is found and read ahead: hashing them then finds none uncached', () => {
+      evict([...seeds(), ...nested]);
+      const out = runChild({ hash: seeds(), ahead: [nest], subtree: true, settleMs: 1000, again: nested });
+      expect(out.aheadQueued).toBe(true);
+      // nest itself (queued by the caller), then its 16 files, sub/, and sub's 8 files.
+      expect(out.stats.subtree).toBe(nested.length + 1);
+      expect(out.stats.queued).toBe(out.stats.subtree + 1);
+      expect(out.stats.done).toBe(out.stats.queued);
+      expect(out.again!.digests).toEqual(nestedDigests);
+      expect(out.statsAfter.uncached - out.stats.uncached).toBe(0);
+    });
+
+    it('without the option only the directory itself is read; with a window of 0 nothing found below it is read ahead', () => {
+      evict([...seeds(), ...nested]);
+      const flat = runChild({ hash: seeds(), ahead: [nest], settleMs: 200, again: nested });
+      expect(flat.stats.subtree).toBe(0);
+      expect(flat.stats.queued).toBe(1);
+      expect(flat.statsAfter.uncached - flat.stats.uncached).toBeGreaterThan(0);
+
+      evict([...seeds(), ...nested]);
+      const none = runChild({ hash: seeds(), ahead: [nest], subtree: true, settleMs: 200, again: nested }, { MPOOL_SHA512_READAHEAD_WINDOW: '0' });
+      // nest is listed (its files and sub/ found), and all of those wait for room, then are
+      // dropped once the cache stopped looking cold: sub/ is never listed, nothing is left.
+      expect(none.stats.subtree).toBe(nested.filter((f) => path.dirname(f) === nest).length + 1);
+      expect(none.stats.done).toBe(none.stats.queued);
+      expect(none.again!.digests).toEqual(nestedDigests);
+      expect(none.statsAfter.uncached - none.stats.uncached).toBeGreaterThan(0);
+    });
+
+    it('a subtree option that is not a boolean is a TypeError', () => {
+      const child = spawnSync(process.execPath, ['-e', `
+        const { createApi } = require(${JSON.stringify(`${pkgDir}/api.js`)});
+        const native = createApi(require(${JSON.stringify(`${pkgDir}/binding.js`)}), true);
+        try { native.readAhead([], { subtree: 'yes' }); console.log('no error'); } catch (e) { console.log(e.code, e.message); }
+      `], { encoding: 'utf8' });
+      expect(child.stdout.trim()).toBe('ERR_INVALID_ARG_TYPE options.subtree must be a boolean');
+    });
   });
 });
