@@ -3,7 +3,8 @@
  * which pickles a function as module + name) a task travels as its address: the URL of the
  * module that declares it and its name there. The worker imports that module and looks it up.
  */
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TopLevelPoolError } from './errors.js';
 import { editDistance } from './inputs.js';
 import type { TaskAddress } from './protocol.js';
@@ -164,6 +165,18 @@ function closestName(name: string, names: string[]): string | undefined {
 }
 
 /**
+ * A `.cjs` file is loaded with `require`: importing it would start the ES module loader in the
+ * worker and have it scan the file for its exports, ~30 ms of CPU per worker measured here
+ * (two worker threads ready in 58-68 ms with require, 73-98 ms with import). The module is the
+ * same either way (module.exports; what import() would give as `default` and named exports), and
+ * a failure names the same file; only the `code` of a missing file differs
+ * (`MODULE_NOT_FOUND` instead of `ERR_MODULE_NOT_FOUND`).
+ */
+function isCommonJsFile(url: string): boolean {
+  return url.startsWith('file:') && url.endsWith('.cjs');
+}
+
+/**
  * Imports a task module (or the initializer's). tsx is registered first when the module is
  * TypeScript and no loader is active, never after a failed import (Node caches the failure); the
  * import runs under the guard that refuses pools created by the module's top-level code.
@@ -171,7 +184,7 @@ function closestName(name: string, names: string[]): string | undefined {
 async function importTaskModule(url: string): Promise<unknown> {
   await ensureTsLoader(url);
   try {
-    return await importingTaskModule(url, () => import(url));
+    return await importingTaskModule(url, isCommonJsFile(url) ? async () => createRequire(url)(fileURLToPath(url)) : () => import(url));
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_UNKNOWN_FILE_EXTENSION' && isTypeScriptUrl(url)) throw noTsLoaderError(url, err);
     throw err;

@@ -23,6 +23,15 @@ describe('a pool created while a worker imports a task module', () => {
     expect(error!.message).toMatch(/if \(!isPoolWorker\(\)\)/);
   });
 
+  it('by a CommonJS module (.cjs, loaded with require): refused the same way', async () => {
+    const url = fixture('pool-at-top-level.cjs');
+    const error = await resolveTask({ module: url, name: 'one' }).catch((e: unknown) => e);
+    // Thrown by the CommonJS build of pool-core (the fixture requires dist): matched by name.
+    let found: Error | undefined;
+    for (let e = error; e instanceof Error; e = e.cause) if (e.name === 'TopLevelPoolError') found = e;
+    expect(found?.message).toContain(`new Pool was called while a pool worker was importing ${url}`);
+  });
+
   it('after a top-level await: still refused', async () => {
     const error = await resolveTask({ module: fixture('pool-after-await.ts'), name: 'two' }).catch((e: unknown) => e);
     expect(topLevelPoolErrorIn(error)).toBeInstanceOf(TopLevelPoolError);

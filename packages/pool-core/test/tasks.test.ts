@@ -45,4 +45,14 @@ describe('task addresses', () => {
     expect(error.message).toMatch(new RegExp(`^while importing task module ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: Cannot find module`));
     expect((error.cause as { code?: string }).code).toBe('ERR_MODULE_NOT_FOUND');
   });
+
+  it('a .cjs module is loaded with require: its exports are found, a missing one fails the same way', async () => {
+    const cjs = new URL('./fixtures/cjs-tasks.cjs', import.meta.url).href;
+    expect((await resolveTask({ module: cjs, name: 'triple' }))(5)).toBe(15);
+    await expect(resolveTask({ module: cjs, name: 'tripel' })).rejects.toThrow(/task tripel not found in .*cjs-tasks\.cjs: .*Did you mean triple\?/s);
+    const missing = new URL('./fixtures/does-not-exist.cjs', import.meta.url).href;
+    const error = (await resolveTask({ module: missing, name: 'x' }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(new RegExp(`^while importing task module ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: Cannot find module`));
+    expect((error.cause as { code?: string }).code).toBe('MODULE_NOT_FOUND');
+  });
 });
