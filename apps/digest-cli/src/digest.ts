@@ -13,7 +13,7 @@ import { addStats, handle } from './run-results.js';
 import type { HasherName } from './batch.js';
 import { stringToBytePath, type BytePath, type PackedPaths } from './paths.js';
 import { DEFAULT_LIMITS, Scheduler, type BatchLimits } from './plan.js';
-import { INLINE_MS, InlineWork, type ItemRunner } from './inline.js';
+import { INLINE_MS, InlineWork, looksWide, type ItemRunner } from './inline.js';
 import { checkBackend, defaultJobs, openPool, type Backend } from './pool.js';
 import { loadNative } from './backend-modules.js';
 import type { FleetOptions } from './fleet.js';
@@ -89,7 +89,8 @@ export interface RunSink {
 export async function digestTree(operands: BytePath[], options: RunOptions, sink: RunSink): Promise<void> {
   const sizes = (options.sizes ?? false) || options.stats !== undefined || options.cache !== undefined;
   const ctx: WalkContext = { follow: options.follow ?? false, exclude: options.exclude ?? [], sizes };
-  await run(options, ctx, sink, (scheduler, counts, cache) => {
+  const wide = options.backend !== 'bullmq' && operands.some(looksWide);
+  await run({ ...options, startPoolAtOnce: wide }, ctx, sink, (scheduler, counts, cache) => {
     for (const operand of operands) {
       const found = classifyOperand(operand, ctx.follow);
       if (found.kind === 'issue') sink.issue(found.issue);
@@ -149,7 +150,7 @@ async function checkHasher(hasher: HasherName): Promise<void> {
 }
 
 async function run(
-  options: RunOptions,
+  options: RunOptions & { startPoolAtOnce?: boolean },
   ctx: WalkContext,
   sink: RunSink,
   seed: (scheduler: Scheduler, counts: RunProgress, cache: CacheRun | null) => void,
@@ -167,7 +168,7 @@ async function run(
   // operands, one stat each, nothing below them). Hashing here would read another host's view
   // of the files, or fail where the fleet would not. Every item goes to the fleet.
   const fleet = backend === 'bullmq' ? await import('./fleet.js') : null;
-  const inlineMs = fleet ? 0 : (options.inlineMs ?? (previousRunWasBig(options.cache) ? 0 : INLINE_MS));
+  const inlineMs = fleet ? 0 : (options.inlineMs ?? (options.startPoolAtOnce || previousRunWasBig(options.cache) ? 0 : INLINE_MS));
   // No inline budget: the workers start (tens of ms) while the operands are looked at and the
   // cache is read.
   const opening = inlineMs === 0 ? openPool(backend, workers, options.fleet) : null;

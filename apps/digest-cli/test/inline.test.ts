@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIG_CACHE_BYTES } from '../src/digest.js';
-import { InlineWork } from '../src/inline.js';
+import { InlineWork, looksWide } from '../src/inline.js';
 import { Scheduler } from '../src/plan.js';
 import type { WorkItem, WorkResult } from '../src/tasks.js';
 import { runWorkItem } from '../src/work-item.js';
@@ -65,6 +65,32 @@ describe('--cache', () => {
     const again = await runBin(['--cache', 'new.cache', '--stats', 'tiny'], { cwd: dir, env: DEBUG }); // a small cache now exists
     expect(startedWorker(again.stderr)).toBe(false);
     expect(again.stdout.equals(big.stdout)).toBe(true);
+  });
+});
+
+describe('a wide directory', () => {
+  it('with 64 subdirectories, or a listing of 64 KiB, starts the pool at once; 63 and a small listing do not', async () => {
+    const sub = (n: number) => Array.from({ length: n }, (_, i) => [`d${i}/f.txt`, `file ${i}\n`] as [string, string]);
+    writeTree(join(dir, 'wide'), sub(64));
+    writeTree(join(dir, 'narrow'), sub(63));
+    // 4,000 names of 12 bytes: a listing over 64 KiB on ext4 and on tmpfs (20 bytes an entry).
+    writeTree(join(dir, 'flat'), Array.from({ length: 4000 }, (_, i) => [`f${String(i).padStart(10, '0')}`, ''] as [string, string]));
+    expect(looksWide(join(dir, 'wide'))).toBe(true);
+    expect(looksWide(join(dir, 'narrow'))).toBe(false);
+    expect(looksWide(join(dir, 'flat'))).toBe(true);
+    expect(looksWide(join(dir, 'tiny'))).toBe(false);
+    expect(looksWide(join(dir, 'tiny', 'f0.txt'))).toBe(false); // a file operand
+    const wide = await runBin(['wide'], { cwd: dir, env: DEBUG });
+    expect(wide.code).toBe(0);
+    expect(startedWorker(wide.stderr)).toBe(true);
+    expect(sortedLines(splitLines(wide.stdout))).toEqual(sortedLines(coreutilsLines('wide', dir)));
+    const narrow = await runBin(['narrow'], { cwd: dir, env: DEBUG });
+    expect(narrow.code).toBe(0);
+    expect(startedWorker(narrow.stderr)).toBe(false);
+    // DIGEST_TREE_INLINE_MS still decides when set.
+    const forced = await runBin(['wide'], { cwd: dir, env: { ...DEBUG, DIGEST_TREE_INLINE_MS: '10000' } });
+    expect(startedWorker(forced.stderr)).toBe(false);
+    expect(forced.stdout.equals(wide.stdout)).toBe(true);
   });
 });
 
