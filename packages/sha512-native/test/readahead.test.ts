@@ -195,6 +195,26 @@ describe('cold page cache', () => {
       expect(none.statsAfter.uncached - none.stats.uncached).toBeGreaterThan(0);
     });
 
+    it('special entries are never opened, symlinks never followed, an unreadable folder is skipped: nothing hangs or fails', () => {
+      const odd = path.join(dir, 'odd');
+      fs.mkdirSync(odd, { mode: 0o755 });
+      fs.chmodSync(odd, 0o755);
+      spawnSync('mkfifo', [path.join(odd, 'fifo')]); // opened without O_NONBLOCK, it would block
+      fs.symlinkSync('..', path.join(odd, 'up')); // a loop if followed
+      fs.symlinkSync('/dev/zero', path.join(odd, 'zero')); // endless if read
+      fs.mkdirSync(path.join(odd, 'secret'), { mode: 0o700 }); // root's: the child runs as nobody
+      fs.writeFileSync(path.join(odd, 'secret', 'hidden.bin'), 'x');
+      const ok = path.join(odd, 'ok.bin');
+      writeSynced(ok, randomBytes(10_000));
+      evict([...seeds(), ok]);
+      const out = runChild({ hash: seeds(), ahead: [odd], subtree: true, settleMs: 200, again: [ok] }, {}, true);
+      expect(out.aheadQueued).toBe(true);
+      // Found: ok.bin and secret/ (which cannot be listed as nobody, so nothing below it).
+      expect(out.stats.subtree).toBe(isRoot ? 2 : 3);
+      expect(out.stats.done).toBe(out.stats.queued);
+      expect(out.again!.codes).toEqual([null]);
+    });
+
     it('a subtree option that is not a boolean is a TypeError', () => {
       const child = spawnSync(process.execPath, ['-e', `
         const { createApi } = require(${JSON.stringify(`${pkgDir}/api.js`)});
