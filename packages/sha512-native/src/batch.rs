@@ -56,6 +56,11 @@ pub trait Source {
   }
   /// Read-ahead of files `from..to` (a cold page cache: prefetch.rs).
   fn ahead(&mut self, from: usize, to: usize);
+  /// Whether a file opened with size 0 is empty, so that it is hashed without a read (its file
+  /// system reports exact sizes: open.rs). False: every file is read to EOF.
+  fn zero_size_is_empty(&self) -> bool {
+    false
+  }
 }
 
 /// Records the outcome of opening file `index`: the file to hash, or a failure or deferral.

@@ -140,6 +140,7 @@ pub fn scan_dir_sync(dir: JsPath, prefix: &[u8], options: Option<ScanOptions>) -
       deadline,
       sizes,
       bytes: settled.as_ref().map_or(0, |s| s.bytes),
+      zero_is_empty: crate::open::zero_size_is_empty(dirfd.as_raw_fd()),
     };
     let raw = hash_source(&mut src, &Cancel::default());
     let bytes = src.bytes;
@@ -184,6 +185,7 @@ struct DirFiles<'a> {
   deadline: Option<Instant>,
   sizes: bool,
   bytes: u64,
+  zero_is_empty: bool,
 }
 
 impl DirFiles<'_> {
@@ -241,6 +243,9 @@ impl Source for DirFiles<'_> {
   }
   fn more(&mut self) -> bool {
     self.deadline.is_none_or(|d| Instant::now() < d)
+  }
+  fn zero_size_is_empty(&self) -> bool {
+    self.zero_is_empty
   }
   fn ahead(&mut self, from: usize, to: usize) {
     // A cold cache only (prefetch.rs): the paths are rebuilt from the directory's descriptor.

@@ -195,6 +195,9 @@ fn run(lanes: &mut [Lane], src: &mut dyn Source, cancel: &Cancel) -> RawBatch {
           }
           if let Some((file, size)) = src.open(next, &mut out) {
             lane.begin(next, file, size);
+            if size == 0 && src.zero_size_is_empty() {
+              lane.pad(); // EOF without a read (batch.rs, Source::zero_size_is_empty)
+            }
             state.reset(l);
           }
           next += 1;

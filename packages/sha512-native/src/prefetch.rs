@@ -88,7 +88,10 @@ fn threads() -> usize {
 fn window() -> u64 {
   static W: OnceLock<u64> = OnceLock::new();
   *W.get_or_init(|| {
-    if let Some(n) = std::env::var("MPOOL_SHA512_READAHEAD_WINDOW").ok().and_then(|v| v.parse().ok()) {
+    if let Some(n) = std::env::var("MPOOL_SHA512_READAHEAD_WINDOW")
+      .ok()
+      .and_then(|v| v.parse().ok())
+    {
       return n;
     }
     let mut info = std::mem::MaybeUninit::<libc::sysinfo>::zeroed();
@@ -101,14 +104,21 @@ fn window() -> u64 {
         0
       }
     };
-    if ram == 0 { WINDOW_MAX } else { WINDOW_MAX.min(ram / 8) }
+    if ram == 0 {
+      WINDOW_MAX
+    } else {
+      WINDOW_MAX.min(ram / 8)
+    }
   })
 }
 
 /// Whether a subtree's next file may be read ahead: less than the window is asked for and
 /// not yet read.
 fn room() -> bool {
-  ADVISED.load(Ordering::Relaxed).saturating_sub(CONSUMED.load(Ordering::Relaxed)) < window()
+  ADVISED
+    .load(Ordering::Relaxed)
+    .saturating_sub(CONSUMED.load(Ordering::Relaxed))
+    < window()
 }
 
 /// A hasher read `n` bytes of a file (counted only once read-ahead has started).
@@ -165,7 +175,10 @@ fn next(q: &Queue) -> (Item, bool) {
     }
     paths = if paths.has_speculative() {
       // The window frees up as hashers read, which signals nothing: look again soon.
-      q.ready.wait_timeout(paths, Duration::from_millis(5)).unwrap_or_else(|e| e.into_inner()).0
+      q.ready
+        .wait_timeout(paths, Duration::from_millis(5))
+        .unwrap_or_else(|e| e.into_inner())
+        .0
     } else {
       q.ready.wait(paths).unwrap_or_else(|e| e.into_inner())
     };
@@ -196,7 +209,10 @@ pub fn ahead(paths: &[PathBuf]) {
 fn push(paths: &[PathBuf], subtree: bool, speculative: bool) {
   let Some(q) = queue() else { return };
   let mut waiting = q.paths.lock().unwrap_or_else(|e| e.into_inner());
-  let added = paths.iter().filter(|p| waiting.push(p, subtree, speculative)).count();
+  let added = paths
+    .iter()
+    .filter(|p| waiting.push(p, subtree, speculative))
+    .count();
   drop(waiting);
   QUEUED.fetch_add(added as u64, Ordering::Relaxed);
   if speculative {

@@ -37,7 +37,11 @@ fn key(path: &Path) -> u64 {
 impl Waiting {
   /// Queues `path` unless it was queued lately or its list is full; true if it was queued.
   pub fn push(&mut self, path: &Path, subtree: bool, speculative: bool) -> bool {
-    let list = if speculative { &self.speculative } else { &self.needed };
+    let list = if speculative {
+      &self.speculative
+    } else {
+      &self.needed
+    };
     if list.len() >= QUEUE_MAX {
       return false;
     }
