@@ -116,7 +116,7 @@ fn hash_reader(mut file: File, buf: &mut [u8], cancel: &Cancel) -> Result<[u8; 6
       // shrinks while we read is hashed as read, like sha512sum does.
       Ok(0) => return Ok(hasher.finish()),
       Ok(n) => {
-        crate::prefetch::consumed(n);
+        crate::prefetch_window::consumed(n);
         hasher.update(&buf[..n]);
       }
       Err(e) if e.kind() == ErrorKind::Interrupted => continue,

@@ -18,6 +18,7 @@ mod open;
 mod outcome;
 mod prefetch;
 mod prefetch_queue;
+mod prefetch_window;
 mod probe;
 mod speed;
 mod task;

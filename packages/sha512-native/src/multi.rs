@@ -116,7 +116,7 @@ impl Lane {
         Ok(n) => {
           self.end += n;
           self.total += n as u64;
-          prefetch::consumed(n);
+          crate::prefetch_window::consumed(n);
           // A short read that ends exactly at the fstat size is EOF: a regular
           // file returns less than asked only at its end. That saves the read
           // that would return 0, one syscall per small file. (A short read

@@ -20,7 +20,7 @@
 use std::ffi::{CString, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -29,6 +29,7 @@ use napi_derive::napi;
 use crate::guard::guard;
 use crate::outcome::{to_path, JsPath};
 use crate::prefetch_queue::{Item, Waiting};
+use crate::prefetch_window as window;
 use crate::probe::{is_cold, touch_cold, UNCACHED};
 
 /// Files queued ahead of the hasher once a batch is found cold.
@@ -41,12 +42,6 @@ const FILE_AHEAD: i64 = 8 << 20;
 /// per small file (on 100,000 small files, a probe each cost ~10% of a cold run's CPU).
 const PROBE_EVERY: u64 = 16;
 static PROBED: AtomicU64 = AtomicU64::new(0);
-/// Default of the window (bytes asked for ahead and not yet read by a hasher) beyond which a
-/// subtree's files wait: [`WINDOW_MAX`] or an eighth of the RAM, whichever is less, so that
-/// pages read ahead are not evicted before they are hashed. Big: a walk hashes the files of
-/// 1 MiB or more last (digest-tree), so those read ahead are consumed last; a 256 MiB window
-/// filled with them and made the mixed corpus 1.2x slower cold than no bound at all.
-const WINDOW_MAX: u64 = 2 << 30;
 /// Threads that open and advise; each open of a cold file waits on its inode, so this is the
 /// number of such waits in flight (the data reads themselves are asynchronous: many more are
 /// in flight). `MPOOL_SHA512_READAHEAD=N` sets it; 0 turns read-ahead and the RWF_NOWAIT probe
@@ -60,13 +55,6 @@ const THREADS_MAX: usize = 64;
 static QUEUED: AtomicU64 = AtomicU64::new(0);
 static SUBTREE: AtomicU64 = AtomicU64::new(0);
 static DONE: AtomicU64 = AtomicU64::new(0);
-/// Bytes asked for ahead, and bytes the hashers have read since the threads started: their
-/// difference is what the window bounds.
-static ADVISED: AtomicU64 = AtomicU64::new(0);
-static CONSUMED: AtomicU64 = AtomicU64::new(0);
-/// Set when the threads start: until then the hashers count nothing (a warm run).
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-
 struct Queue {
   paths: Mutex<Waiting>,
   ready: Condvar,
@@ -81,51 +69,6 @@ fn threads() -> usize {
       Some(v) => v.parse().map_or(THREADS, |n: usize| n.min(THREADS_MAX)),
     }
   })
-}
-
-/// The window in bytes; `MPOOL_SHA512_READAHEAD_WINDOW=BYTES` sets it (0: subtrees are
-/// listed ahead, their files are not).
-fn window() -> u64 {
-  static W: OnceLock<u64> = OnceLock::new();
-  *W.get_or_init(|| {
-    if let Some(n) = std::env::var("MPOOL_SHA512_READAHEAD_WINDOW")
-      .ok()
-      .and_then(|v| v.parse().ok())
-    {
-      return n;
-    }
-    let mut info = std::mem::MaybeUninit::<libc::sysinfo>::zeroed();
-    // SAFETY: sysinfo fills the struct; it is read only when the call succeeded.
-    let ram = unsafe {
-      if libc::sysinfo(info.as_mut_ptr()) == 0 {
-        let info = info.assume_init();
-        info.totalram as u64 * u64::from(info.mem_unit)
-      } else {
-        0
-      }
-    };
-    if ram == 0 {
-      WINDOW_MAX
-    } else {
-      WINDOW_MAX.min(ram / 8)
-    }
-  })
-}
-
-/// Whether a subtree's next file may be read ahead: less than the window is asked for and
-/// not yet read.
-fn room() -> bool {
-  ADVISED
-    .load(Ordering::Relaxed)
-    .saturating_sub(CONSUMED.load(Ordering::Relaxed))
-    < window()
-}
-
-/// A hasher read `n` bytes of a file (counted only once read-ahead has started).
-pub fn consumed(n: usize) {
-  if ACTIVE.load(Ordering::Relaxed) {
-    CONSUMED.fetch_add(n as u64, Ordering::Relaxed);
-  }
 }
 
 fn queue() -> Option<&'static Queue> {
@@ -147,7 +90,7 @@ fn queue() -> Option<&'static Queue> {
 fn start_threads(q: &'static Queue) {
   static STARTED: OnceLock<()> = OnceLock::new();
   STARTED.get_or_init(|| {
-    ACTIVE.store(true, Ordering::Relaxed);
+    window::start();
     for i in 0..threads() {
       // A thread that cannot be created only means less read-ahead.
       let _ = std::thread::Builder::new()
@@ -170,7 +113,7 @@ fn next(q: &Queue) -> (Item, bool) {
     if paths.has_speculative() && !is_cold() {
       DONE.fetch_add(paths.drop_speculative() as u64, Ordering::Relaxed);
     }
-    if let Some(found) = paths.pop(room()) {
+    if let Some(found) = paths.pop(window::room()) {
       return found;
     }
     paths = if paths.has_speculative() {
@@ -254,7 +197,7 @@ fn advise(item: &Item, speculative: bool) {
         }
         let len = st.st_size.min(FILE_AHEAD);
         libc::posix_fadvise(fd, 0, len, libc::POSIX_FADV_WILLNEED);
-        ADVISED.fetch_add(len as u64, Ordering::Relaxed);
+        window::advised(len as u64);
       } else if kind == libc::S_IFDIR {
         // Reading the entries brings the directory's blocks in, so the walk's listing of it
         // does not wait on the device.
