@@ -30,7 +30,7 @@ use crate::guard::guard;
 use crate::outcome::{to_path, JsPath};
 use crate::prefetch_queue::{Item, Waiting};
 use crate::prefetch_window as window;
-use crate::probe::{is_cold, touch_cold, UNCACHED};
+use crate::probe::{first_page_uncached, is_cold, touch_cold, UNCACHED};
 
 /// Files queued ahead of the hasher once a batch is found cold.
 pub const DEPTH: usize = 32;
@@ -191,7 +191,7 @@ fn advise(item: &Item, speculative: bool) {
       let st = st.assume_init();
       let kind = st.st_mode & libc::S_IFMT;
       if kind == libc::S_IFREG && st.st_size > 0 {
-        if speculative && PROBED.fetch_add(1, Ordering::Relaxed) % PROBE_EVERY == 0 && uncached(fd) {
+        if speculative && PROBED.fetch_add(1, Ordering::Relaxed) % PROBE_EVERY == 0 && first_page_uncached(fd) {
           // What keeps a subtree being read ahead while the hashers find everything cached.
           touch_cold();
         }
@@ -217,19 +217,6 @@ fn advise(item: &Item, speculative: bool) {
     }
     libc::close(fd);
   }
-}
-
-/// Whether the first page of the file open at `fd` is not in the page cache (a one-byte
-/// `RWF_NOWAIT` read, which also starts reading it in when it is not).
-fn uncached(fd: libc::c_int) -> bool {
-  let mut byte = 0u8;
-  let iov = libc::iovec {
-    iov_base: (&mut byte as *mut u8).cast(),
-    iov_len: 1,
-  };
-  // SAFETY: `iov` describes `byte`, which outlives the call.
-  let n = unsafe { libc::preadv2(fd, &iov, 1, 0, libc::RWF_NOWAIT) };
-  n < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)
 }
 
 /// Whether batches probe the page cache and read ahead (`MPOOL_SHA512_READAHEAD` is not 0).

@@ -97,3 +97,21 @@ pub fn first_read(file: &mut File, buf: &mut [u8], probe: bool) -> io::Result<(u
   }
   file.read(buf).map(|n| (n, false))
 }
+
+/// Whether the first page of the file open at `fd` is not in the page cache, for a reader that
+/// does not hash it (prefetch.rs): a one-byte `RWF_NOWAIT` read at offset 0 (the file position
+/// is left alone), which also starts reading the page in when it is not. False when the file
+/// system or kernel has no RWF_NOWAIT: nothing is known then.
+pub fn first_page_uncached(fd: std::os::fd::RawFd) -> bool {
+  if !NOWAIT_KNOWN.load(Ordering::Relaxed) {
+    return false;
+  }
+  let mut byte = 0u8;
+  let iov = libc::iovec {
+    iov_base: (&mut byte as *mut u8).cast(),
+    iov_len: 1,
+  };
+  // SAFETY: `iov` describes `byte`, which outlives the call.
+  let n = unsafe { libc::preadv2(fd, &iov, 1, 0, libc::RWF_NOWAIT) };
+  n < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EAGAIN)
+}
