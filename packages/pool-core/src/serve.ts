@@ -10,6 +10,7 @@
  * says so (`async`), so the engine knows it may send more while it waits.
  */
 import { serializeError } from './errors.js';
+import { IdleSpin } from './idle-spin.js';
 import type { BatchReply, ParentMessage, WireBatch } from './protocol.js';
 import { resolveTask, type AnyFn } from './tasks.js';
 import type { WorkerPort } from './transport.js';
@@ -154,12 +155,13 @@ export function serve(port: WorkerPort): void {
       head = 0;
     }
     flush(); // never hold quick replies while a slow task runs
+    if (waiting === 0 && head >= queue.length) spin?.idle();
   };
 
   /** Settles once the initializer has run (or failed); `exit` waits for it (see below). */
   let initialized: Promise<unknown> = Promise.resolve();
 
-  port.onMessage((msg: ParentMessage) => {
+  const onParentMessage = (msg: ParentMessage): void => {
     switch (msg.type) {
       case 'init':
         ownId = msg.workerId;
@@ -190,6 +192,14 @@ export function serve(port: WorkerPort): void {
         void initialized.then(leave, leave);
         return;
     }
+  };
+
+  /** An idle worker looks for its next message a short while before it sleeps (see idle-spin.ts). */
+  const receive = port.receive?.bind(port);
+  const spin = receive ? new IdleSpin(receive, onParentMessage, () => waiting === 0 && head >= queue.length) : null;
+  port.onMessage((msg) => {
+    spin?.arrived();
+    onParentMessage(msg);
   });
 }
 

@@ -79,6 +79,12 @@ export interface WorkerPort {
   assertSendable?(value: unknown): void;
   onMessage(handler: (msg: ParentMessage) => void): void;
   /**
+   * Takes the next message if one is already waiting, without waiting, and without it reaching
+   * the `onMessage` handler (threads: `receiveMessageOnPort`). Optional: with it, an idle worker
+   * looks for its next task a short while before it sleeps (see idle-spin.ts).
+   */
+  receive?(): ParentMessage | undefined;
+  /**
    * Leave: the pool asked this worker to exit (close or recycling). Must end the worker even if
    * user code left timers or handles open.
    */

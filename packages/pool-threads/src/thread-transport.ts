@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { postWithMoves } from './post-with-moves.js';
+import { newWakeCount } from './wake-count.js';
 import {
   ownViews,
   siblingWorkerEntry,
@@ -33,7 +34,9 @@ export class ThreadTransport implements Transport {
   constructor(private readonly options: ThreadTransportOptions = {}) {}
 
   spawn(events: WorkerEvents): WorkerHandle {
+    const wakeCount = newWakeCount();
     const worker = new Worker(this.#entry.script, {
+      workerData: wakeCount.workerData,
       eval: this.#entry.eval,
       // Never inherit the parent's flags (e.g. a test runner's): they may not apply to workers.
       execArgv: [],
@@ -54,7 +57,10 @@ export class ThreadTransport implements Transport {
       });
     });
     return {
-      send: (msg) => postWithMoves(worker, msg),
+      send: (msg) => {
+        postWithMoves(worker, msg);
+        wakeCount.bump();
+      },
       ref: () => worker.ref(),
       unref: () => worker.unref(),
       kill: async () => {

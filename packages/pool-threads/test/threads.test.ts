@@ -52,6 +52,19 @@ describe('ThreadPool [backend: threads]', () => {
     expect(refused).not.toBeInstanceOf(EncodingError);
   });
 
+  it('workers that looked for their next task go to sleep once tasks stop coming: an idle pool spends no CPU', async () => {
+    const pool = track(new ThreadPool({ processes: 2 }));
+    // Back to back, then two at a time: every worker has just been looking (idle-spin.ts) when this stops.
+    for (let i = 0; i < 2000; i++) expect(await pool.apply(norm, [{ x: 0, y: i }])).toBe(i);
+    for (let i = 0; i < 500; i++) await Promise.all([pool.apply(norm, [{ x: i, y: 0 }]), pool.apply(norm, [{ x: 0, y: i }])]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const used = process.cpuUsage(before);
+    // Two workers that never stopped looking would spend ~800 ms in 400 ms.
+    expect((used.user + used.system) / 1000).toBeLessThan(100);
+  });
+
   it('resourceLimits: a worker over its heap limit crashes alone and is replaced', async () => {
     const pool = track(new ThreadPool({ processes: 1, resourceLimits: { maxOldGenerationSizeMb: 32 } }));
     const error = await pool.apply(allocate, [256]).catch((e: unknown) => e);

@@ -22,6 +22,7 @@ import { registerElasticTests } from './elastic.suite.js';
 import { registerBackPressureTests } from './back-pressure.suite.js';
 import { registerConcurrencyTests } from './concurrency.suite.js';
 import { registerTransferTests } from './transfer.suite.js';
+import { registerWorkerLoopTests } from './worker-loop.suite.js';
 import type { ConformanceTarget } from './target.js';
 
 export type { ConformanceTarget } from './target.js';
@@ -43,5 +44,6 @@ export function runConformanceSuite(target: ConformanceTarget): void {
     registerBackPressureTests(target);
     registerConcurrencyTests(target);
     registerTransferTests(target);
+    registerWorkerLoopTests(target);
   });
 }

@@ -63,6 +63,8 @@ export const {
   sleepThenFail,
   sleepThenExit,
   sleepLogged,
+  startTicking,
+  stopTicking,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
   add: (a: number, b: number) => a + b,
@@ -226,7 +228,21 @@ export const {
     await sleepMs(ms);
     return [tag, currentWorkerId()] as const;
   },
+  /** Starts a timer of this worker's own, ticking every `ms` (as a task's logging or cache would). */
+  startTicking(ms: number) {
+    clearInterval(ticking.timer);
+    ticking.count = 0;
+    ticking.timer = setInterval(() => ticking.count++, ms);
+    ticking.timer.unref?.();
+  },
+  /** Stops it; how many times it ticked. */
+  stopTicking() {
+    clearInterval(ticking.timer);
+    return ticking.count;
+  },
 });
+
+const ticking: { timer?: ReturnType<typeof setInterval>; count: number } = { count: 0 };
 
 
 /** Byte layout of a view: what the tests check to prove a view owns exactly its bytes. */

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { IdleSpin, SPIN_WINDOW_MS } from '../src/idle-spin.js';
+import type { ParentMessage } from '../src/protocol.js';
+
+/** Lets pending setImmediate callbacks (the looks) run. */
+const turns = async (n = 3) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+const msg = (n: number): ParentMessage => ({ type: 'run', define: [], batches: [{ id: n, task: 0, spread: false, items: [] }] });
+
+/** An IdleSpin over a scripted port: `inbox` is what receive() hands out, one per call, `undefined` = nothing yet. */
+function rig(inbox: Array<ParentMessage | undefined> = []) {
+  const state = { receives: 0, delivered: [] as ParentMessage[], idle: true };
+  const spin = new IdleSpin(
+    () => {
+      state.receives++;
+      return inbox.shift();
+    },
+    (m) => state.delivered.push(m),
+    () => state.idle,
+  );
+  return { spin, state, inbox };
+}
+
+describe('IdleSpin (the idle worker look, idle-spin.ts)', () => {
+  it('takes a message that is waiting when the worker goes idle, and delivers it', async () => {
+    const { spin, state } = rig([msg(1)]);
+    spin.idle();
+    expect(state.receives).toBe(0); // not from inside the caller: from a setImmediate
+    await turns();
+    expect(state.delivered).toEqual([msg(1)]);
+    expect(state.receives).toBe(1);
+  });
+
+  it('keeps looking until a message comes within the window, then stops at once', async () => {
+    const { spin, state } = rig([undefined, undefined, undefined, msg(2)]);
+    spin.idle();
+    await turns();
+    expect(state.delivered).toEqual([msg(2)]);
+    expect(state.receives).toBe(4);
+  });
+
+  it('a look that finds nothing lasts about the window, then the worker sleeps at once on later idle spells', async () => {
+    const { spin, state } = rig();
+    const began = performance.now();
+    spin.idle();
+    await turns(1);
+    const spent = performance.now() - began;
+    expect(spent).toBeGreaterThanOrEqual(SPIN_WINDOW_MS);
+    expect(spent).toBeLessThan(200); // bounded (generous for a loaded machine)
+    const looked = state.receives;
+    expect(looked).toBeGreaterThan(0);
+    // The next message came late (by the event loop, after the window): no more looks.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    spin.arrived();
+    spin.idle();
+    await turns();
+    expect(state.receives).toBe(looked);
+  });
+
+  it('looks again once a message comes back within the window', async () => {
+    const { spin, state, inbox } = rig();
+    spin.idle();
+    await turns(); // a fruitless look: looking is off
+    const before = state.receives;
+    expect(before).toBeGreaterThan(0);
+    spin.arrived(); // long after the idle spell began (the look took the window): still off
+    spin.idle();
+    await turns();
+    expect(state.receives).toBe(before);
+    spin.arrived(); // right after idle(): a short spell
+    inbox.push(msg(3));
+    spin.idle();
+    await turns();
+    expect(state.delivered).toEqual([msg(3)]);
+    expect(state.receives).toBe(before + 1);
+  });
+
+  it('does not look while the worker has work (a batch queued or awaiting a promise)', async () => {
+    const { spin, state } = rig([msg(4)]);
+    state.idle = false;
+    spin.idle();
+    await turns();
+    expect(state.receives).toBe(0);
+    expect(state.delivered).toEqual([]);
+  });
+
+  it('a message that came by the event loop before the look ends the idle spell: the look does nothing', async () => {
+    const { spin, state } = rig([msg(5)]);
+    spin.idle();
+    spin.arrived();
+    await turns();
+    expect(state.receives).toBe(0);
+  });
+
+  it('schedules one look per idle spell, however often idle() is called', async () => {
+    const { spin, state } = rig([msg(6), msg(7)]);
+    spin.idle();
+    spin.idle();
+    spin.idle();
+    await turns();
+    expect(state.delivered).toEqual([msg(6)]);
+  });
+});
