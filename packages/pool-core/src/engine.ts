@@ -145,7 +145,10 @@ export class Engine implements JobHost, TransportHost {
   /** Hands queued work to the workers that want it. An arrow: the crew and queueMicrotask call it as is. */
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    // Idle workers first, then the ones that may prefetch.
+    // Idle workers first (the one idle most recently before the others: see WorkerCrew.lastIdle),
+    // then the ones that may prefetch.
+    const hot = this.#crew.lastIdle;
+    if (hot !== null && hot.held.length === 0 && hot.wantsWork(this.#tasks.isQuick)) this.#feed(hot);
     for (const w of this.#workers) if (w.held.length === 0 && w.wantsWork(this.#tasks.isQuick)) this.#feed(w);
     for (const w of this.#workers) {
       // A worker with room for several batches at once (concurrentTasksPerWorker) is fed until full.

@@ -1,7 +1,7 @@
 /**
  * A worker that has just answered its last batch looks for the next message for a short while
  * before it goes to sleep, when its port can take a message without waiting
- * ({@link WorkerPort.receive}: worker threads).
+ * ({@link IdleLook}: worker threads).
  *
  * Why: on this project's KVM machines, waking a sleeping thread is the dearest part of a round
  * trip (the sender's eventfd write pays an inter-processor interrupt: perf puts ~40% of a
@@ -15,11 +15,14 @@
  *   shorter than that (the next task came back quickly): after a look that found nothing, the
  *   worker sleeps at once until a task again comes within the window. Calls spaced out in time
  *   cost one wasted look per change of pace, not one per task.
+ * - It looks only when a core is left for it ({@link IdleLook.roomToLook}: the pool's other awake
+ *   workers and the main thread each keep one), so it never takes a core another thread needs.
  * - It looks from a `setImmediate` callback, one message per event-loop turn: the worker's own
  *   timers, I/O and microtasks (a task's logging, say) still run between tasks, never starve.
  * - Only an idle worker looks (no batch queued or awaiting a promise).
  */
 import type { ParentMessage } from './protocol.js';
+import type { IdleLook } from './transport.js';
 
 /** The longest look per idle spell. A round trip on the main side (wake + engine) is ~50-150 µs here. */
 export const SPIN_WINDOW_MS = 0.25;
@@ -31,9 +34,11 @@ export class IdleSpin {
   /** When the worker last went idle; -1 while it is not idle. */
   #idleSince = -1;
   #scheduled = false;
+  /** What this worker last told the others through look.setAwake. */
+  #awake = false;
 
   constructor(
-    private readonly receive: () => ParentMessage | undefined,
+    private readonly look: IdleLook,
     private readonly deliver: (msg: ParentMessage) => void,
     private readonly isIdle: () => boolean,
   ) {}
@@ -41,17 +46,25 @@ export class IdleSpin {
   /** The worker has answered everything it held. */
   idle(): void {
     if (this.#idleSince < 0) this.#idleSince = performance.now();
-    if (this.#worthIt && !this.#scheduled) {
+    if (this.#scheduled) return;
+    if (this.#worthIt && this.look.roomToLook()) {
       this.#scheduled = true;
       setImmediate(this.#look);
-    }
+    } else this.#setAwake(false);
   }
 
-  /** A message came by the event loop: it ends the idle spell, which says whether looking pays. */
+  /** A task came by the event loop: it ends the idle spell, which says whether looking pays. */
   arrived(): void {
+    this.#setAwake(true);
     if (this.#idleSince < 0) return;
     this.#worthIt = performance.now() - this.#idleSince < SPIN_WINDOW_MS;
     this.#idleSince = -1;
+  }
+
+  #setAwake(awake: boolean): void {
+    if (this.#awake === awake) return;
+    this.#awake = awake;
+    this.look.setAwake(awake);
   }
 
   readonly #look = (): void => {
@@ -59,7 +72,7 @@ export class IdleSpin {
     if (this.#idleSince < 0 || !this.isIdle()) return;
     const end = this.#idleSince + SPIN_WINDOW_MS;
     do {
-      const msg = this.receive();
+      const msg = this.look.receive();
       if (msg !== undefined) {
         this.#idleSince = -1;
         // Its batches run now; answering the last one calls idle() again, for the next look.
@@ -68,5 +81,6 @@ export class IdleSpin {
       }
     } while (performance.now() < end);
     this.#worthIt = false;
+    this.#setAwake(false);
   };
 }

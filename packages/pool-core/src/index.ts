@@ -47,7 +47,7 @@ export type { Movable } from './move.js';
 export { takeMoved, isMoved, unmark, detach } from './move.js';
 export { siblingWorkerEntry } from './worker-entry.js';
 export type { WorkerEntry } from './worker-entry.js';
-export type { Transport, TransportHost, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo } from './transport.js';
+export type { Transport, TransportHost, WorkerHandle, WorkerEvents, WorkerPort, ExitInfo, IdleLook } from './transport.js';
 // For backends that relay work from remote callers (see relay.ts).
 export { relayBatch } from './relay.js';
 export type { RelayedBatch, RelayOutcome, Relaying } from './relay.js';

@@ -195,10 +195,9 @@ export function serve(port: WorkerPort): void {
   };
 
   /** An idle worker looks for its next message a short while before it sleeps (see idle-spin.ts). */
-  const receive = port.receive?.bind(port);
-  const spin = receive ? new IdleSpin(receive, onParentMessage, () => waiting === 0 && head >= queue.length) : null;
+  const spin = port.look ? new IdleSpin(port.look, onParentMessage, () => waiting === 0 && head >= queue.length) : null;
   port.onMessage((msg) => {
-    spin?.arrived();
+    if (msg.type === 'run') spin?.arrived();
     onParentMessage(msg);
   });
 }

@@ -79,14 +79,31 @@ export interface WorkerPort {
   assertSendable?(value: unknown): void;
   onMessage(handler: (msg: ParentMessage) => void): void;
   /**
-   * Takes the next message if one is already waiting, without waiting, and without it reaching
-   * the `onMessage` handler (threads: `receiveMessageOnPort`). Optional: with it, an idle worker
-   * looks for its next task a short while before it sleeps (see idle-spin.ts).
+   * Optional: lets an idle worker look for its next task a short while before it sleeps (see
+   * idle-spin.ts). Only for a channel that can take a message without waiting (threads).
    */
-  receive?(): ParentMessage | undefined;
+  look?: IdleLook;
   /**
    * Leave: the pool asked this worker to exit (close or recycling). Must end the worker even if
    * user code left timers or handles open.
    */
   exit(): void;
 }
+
+/** What a worker needs to look for its next task before it sleeps (see idle-spin.ts). */
+export interface IdleLook {
+  /**
+   * Takes the next message if one is already waiting, without waiting, and without it reaching
+   * the `onMessage` handler (threads: `receiveMessageOnPort`); undefined when none is.
+   */
+  receive(): ParentMessage | undefined;
+  /** This worker is awake (has work, or is looking) or goes to sleep; seen by the pool's other workers. */
+  setAwake(awake: boolean): void;
+  /**
+   * Whether a core is left for this worker (awake) to look on, after the pool's other awake
+   * workers and one core for the main thread: looking on a core that another thread needs makes
+   * everything slower (2 workers looking on 2 cores: 2 tiny tasks in flight went 34k -> 23k/s).
+   */
+  roomToLook(): boolean;
+}
+

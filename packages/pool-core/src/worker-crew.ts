@@ -66,6 +66,12 @@ type CrewOptions = Pick<
 export class WorkerCrew {
   /** Every worker that has not exited yet, serving or leaving. The engine reads it directly. */
   readonly workers = new Set<WorkerSlot>();
+  /**
+   * The worker that most recently answered everything it held: dispatch offers it work first,
+   * since it is the likeliest to be still awake (a worker thread looks for its next task a short
+   * while before it sleeps, see idle-spin.ts), and the others may sleep longer.
+   */
+  lastIdle: WorkerSlot | null = null;
   /** Retires idle workers above `minProcesses`; null when none may leave (fixed size, or no timeout). */
   readonly #reaper: IdleReaper | null;
   #nextWorkerId = 0;
@@ -128,6 +134,7 @@ export class WorkerCrew {
     }
     const quota = this.options.maxTasksPerChild;
     if (quota !== null && w.leaving === null && w.assigned >= quota && w.held.length === 0) this.stop(w, 'exit');
+    if (w.held.length === 0 && w.leaving === null) this.lastIdle = w;
     this.host.dispatch();
     if (w.held.length === 0 && w.leaving === null) this.#reaper?.idle(w);
   }
@@ -211,6 +218,7 @@ export class WorkerCrew {
 
   #onExit(w: WorkerSlot, info: ExitInfo): void {
     this.workers.delete(w);
+    if (this.lastIdle === w) this.lastIdle = null;
     this.#reaper?.forget(w);
     const held = w.held.drain();
     this.stats?.exited(w, held, w.leaving === null, this.workers.size);

@@ -10,11 +10,15 @@ const msg = (n: number): ParentMessage => ({ type: 'run', define: [], batches: [
 
 /** An IdleSpin over a scripted port: `inbox` is what receive() hands out, one per call, `undefined` = nothing yet. */
 function rig(inbox: Array<ParentMessage | undefined> = []) {
-  const state = { receives: 0, delivered: [] as ParentMessage[], idle: true };
+  const state = { receives: 0, delivered: [] as ParentMessage[], idle: true, room: true, awake: [] as boolean[] };
   const spin = new IdleSpin(
-    () => {
-      state.receives++;
-      return inbox.shift();
+    {
+      receive: () => {
+        state.receives++;
+        return inbox.shift();
+      },
+      setAwake: (awake) => state.awake.push(awake),
+      roomToLook: () => state.room,
     },
     (m) => state.delivered.push(m),
     () => state.idle,
@@ -91,6 +95,33 @@ describe('IdleSpin (the idle worker look, idle-spin.ts)', () => {
     spin.arrived();
     await turns();
     expect(state.receives).toBe(0);
+  });
+
+  it('does not look when no core is left for it, and says it sleeps', async () => {
+    const { spin, state } = rig([msg(8)]);
+    spin.arrived();
+    state.room = false;
+    spin.idle();
+    await turns();
+    expect(state.receives).toBe(0);
+    expect(state.awake).toEqual([true, false]);
+    state.room = true; // the other workers went to sleep: the next idle spell looks
+    spin.arrived();
+    spin.idle();
+    await turns();
+    expect(state.delivered).toEqual([msg(8)]);
+    expect(state.awake).toEqual([true, false, true]); // awake while it looked and ran what it found
+  });
+
+  it('tells the others it is awake while it has work or looks, asleep once a look found nothing', async () => {
+    const { spin, state } = rig();
+    spin.arrived();
+    spin.arrived(); // said once
+    expect(state.awake).toEqual([true]);
+    spin.idle();
+    expect(state.awake).toEqual([true]); // looking counts as awake
+    await turns();
+    expect(state.awake).toEqual([true, false]);
   });
 
   it('schedules one look per idle spell, however often idle() is called', async () => {

@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { postWithMoves } from './post-with-moves.js';
-import { newWakeCount } from './wake-count.js';
+import { AwakeSlots } from './idle-look.js';
 import {
   ownViews,
   siblingWorkerEntry,
@@ -30,13 +30,15 @@ export interface ThreadTransportOptions {
 export class ThreadTransport implements Transport {
   readonly name = 'threads';
   readonly #entry = workerEntry();
+  /** Which workers are awake, for their idle looks (idle-look.ts). */
+  readonly #awake = new AwakeSlots();
 
   constructor(private readonly options: ThreadTransportOptions = {}) {}
 
   spawn(events: WorkerEvents): WorkerHandle {
-    const wakeCount = newWakeCount();
+    const look = this.#awake.forWorker();
     const worker = new Worker(this.#entry.script, {
-      workerData: wakeCount.workerData,
+      workerData: look.workerData,
       eval: this.#entry.eval,
       // Never inherit the parent's flags (e.g. a test runner's): they may not apply to workers.
       execArgv: [],
@@ -52,6 +54,7 @@ export class ThreadTransport implements Transport {
       worker.on('exit', (exitCode) => {
         const info: ExitInfo = { exitCode, signal: null };
         if (uncaught !== undefined) info.error = uncaught;
+        look.exited();
         events.exit(info);
         resolve();
       });
@@ -59,7 +62,7 @@ export class ThreadTransport implements Transport {
     return {
       send: (msg) => {
         postWithMoves(worker, msg);
-        wakeCount.bump();
+        look.bump();
       },
       ref: () => worker.ref(),
       unref: () => worker.unref(),
