@@ -6,15 +6,15 @@
  *   polling the port itself takes the port's mutex on every call, and the main thread's
  *   `postMessage` then finds it held and pays a futex wake (perf showed it under
  *   `SiblingGroup::Dispatch`; round trips were 2.5x slower);
- * - the pool's awake slots, one Int32 per worker (1: has work or is looking), so a worker looks
- *   only while a core is left for it. The main side clears a worker's slot when it exits, so a
+ * - the awake slots, one Int32 per worker of every pool of the main thread (1: has work or is
+ *   looking), so a worker looks only while a core is left for it. The main side clears a worker's slot when it exits, so a
  *   worker killed while awake (abort, crash) never leaves the count high.
  */
 import { availableParallelism } from 'node:os';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { IdleLook, ParentMessage } from '@mpool/pool-core';
 
-/** Workers of one pool that can take part; a worker beyond this many never looks (it only sleeps sooner). */
+/** Workers (of all pools of a thread) that can take part; one beyond this many never looks (it only sleeps sooner). */
 export const AWAKE_SLOTS = 64;
 
 /** The `workerData` of a worker thread of a pool: the buffers of its look. */
@@ -25,7 +25,7 @@ export interface LookData {
   mpoolAwakeSlot: number;
 }
 
-/** Main side, one per pool: the awake slots, handed out to workers and taken back when they exit. */
+/** Main side, one per thread that makes pools: the awake slots, handed out to workers and taken back when they exit. */
 export class AwakeSlots {
   readonly #buffer = new SharedArrayBuffer(4 * AWAKE_SLOTS);
   readonly #slots = new Int32Array(this.#buffer);

@@ -30,13 +30,11 @@ export interface ThreadTransportOptions {
 export class ThreadTransport implements Transport {
   readonly name = 'threads';
   readonly #entry = workerEntry();
-  /** Which workers are awake, for their idle looks (idle-look.ts). */
-  readonly #awake = new AwakeSlots();
 
   constructor(private readonly options: ThreadTransportOptions = {}) {}
 
   spawn(events: WorkerEvents): WorkerHandle {
-    const look = this.#awake.forWorker();
+    const look = awakeSlots().forWorker();
     const worker = new Worker(this.#entry.script, {
       workerData: look.workerData,
       eval: this.#entry.eval,
@@ -72,6 +70,15 @@ export class ThreadTransport implements Transport {
       },
     };
   }
+}
+
+/**
+ * Which worker threads are awake, for their idle looks (idle-look.ts): one set for every pool of
+ * this thread, since they all share its cores.
+ */
+let slots: AwakeSlots | undefined;
+function awakeSlots(): AwakeSlots {
+  return (slots ??= new AwakeSlots());
 }
 
 /**
