@@ -71,7 +71,7 @@ export class IdleSpin {
     this.#scheduled = false;
     if (this.#idleSince < 0 || !this.isIdle()) return;
     const end = this.#idleSince + SPIN_WINDOW_MS;
-    do {
+    for (let i = 1; ; i++) {
       const msg = this.look.receive();
       if (msg !== undefined) {
         this.#idleSince = -1;
@@ -79,7 +79,10 @@ export class IdleSpin {
         this.deliver(msg);
         return;
       }
-    } while (performance.now() < end);
+      if (performance.now() >= end) break;
+      // Another worker woke meanwhile and needs this core: sleep (the look may still pay next time).
+      if ((i & 63) === 0 && !this.look.roomToLook()) return this.#setAwake(false);
+    }
     this.#worthIt = false;
     this.#setAwake(false);
   };

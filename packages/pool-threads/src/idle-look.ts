@@ -17,6 +17,9 @@ import type { IdleLook, ParentMessage } from '@mpool/pool-core';
 /** Workers (of all pools of a thread) that can take part; one beyond this many never looks (it only sleeps sooner). */
 export const AWAKE_SLOTS = 64;
 
+/** The cores this process may use (read once: it is a system call). */
+const CORES = availableParallelism();
+
 /** The `workerData` of a worker thread of a pool: the buffers of its look. */
 export interface LookData {
   mpoolWakeCount: SharedArrayBuffer;
@@ -30,6 +33,17 @@ export class AwakeSlots {
   readonly #buffer = new SharedArrayBuffer(4 * AWAKE_SLOTS);
   readonly #slots = new Int32Array(this.#buffer);
   readonly #free = Array.from({ length: AWAKE_SLOTS }, (_, i) => AWAKE_SLOTS - 1 - i);
+
+  /**
+   * Whether the main thread may stay awake for an answer of the worker in `slot` (main-awake.ts):
+   * the awake workers, that one counted even if it has not woken yet, leave a core for it.
+   * `slot` -1: the awake workers alone.
+   */
+  roomForMain(slot: number): boolean {
+    let n = slot < 0 || Atomics.load(this.#slots, slot) === 1 ? 0 : 1;
+    for (let i = 0; i < AWAKE_SLOTS; i++) n += Atomics.load(this.#slots, i);
+    return n <= CORES - 1;
+  }
 
   /** The data of a new worker, the function that bumps its wake count, and the one to call when it exited. */
   forWorker(): { workerData: LookData; bump: () => void; exited: () => void } {
@@ -60,7 +74,7 @@ export function idleLookOf(port: MessagePort, data: unknown, prepare: (msg: unkn
   const count = new Int32Array(d.mpoolWakeCount);
   const awake = new Int32Array(d.mpoolAwake);
   // Others awake, plus this worker, plus the main thread: at most the cores.
-  const most = availableParallelism() - 1;
+  const most = CORES - 1;
   let seen = 0;
   return {
     // The next message if the wake count says one may be waiting; never loses one (see below).

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { postWithMoves } from './post-with-moves.js';
 import { AwakeSlots } from './idle-look.js';
+import { MainAwake } from './main-awake.js';
 import {
   ownViews,
   siblingWorkerEntry,
@@ -35,6 +36,7 @@ export class ThreadTransport implements Transport {
 
   spawn(events: WorkerEvents): WorkerHandle {
     const look = awakeSlots().forWorker();
+    const wait = mainAwake().forWorker(look.workerData.mpoolAwakeSlot);
     const worker = new Worker(this.#entry.script, {
       workerData: look.workerData,
       eval: this.#entry.eval,
@@ -45,7 +47,10 @@ export class ThreadTransport implements Transport {
     let uncaught: unknown;
     const exited = new Promise<void>((resolve) => {
       // Structured cloning gives a view its whole ArrayBuffer: results must own exactly their bytes.
-      worker.on('message', (msg) => events.message(ownViews(msg)));
+      worker.on('message', (msg) => {
+        wait.answered();
+        events.message(ownViews(msg));
+      });
       worker.on('error', (error) => {
         uncaught = error;
       });
@@ -53,6 +58,7 @@ export class ThreadTransport implements Transport {
         const info: ExitInfo = { exitCode, signal: null };
         if (uncaught !== undefined) info.error = uncaught;
         look.exited();
+        wait.exited();
         events.exit(info);
         resolve();
       });
@@ -61,6 +67,7 @@ export class ThreadTransport implements Transport {
       send: (msg) => {
         postWithMoves(worker, msg);
         look.bump();
+        if (msg.type === 'run') wait.posted();
       },
       ref: () => worker.ref(),
       unref: () => worker.unref(),
@@ -79,6 +86,12 @@ export class ThreadTransport implements Transport {
 let slots: AwakeSlots | undefined;
 function awakeSlots(): AwakeSlots {
   return (slots ??= new AwakeSlots());
+}
+
+/** The main thread's waits for answers it expects soon (main-awake.ts), over the same slots. */
+let waits: MainAwake | undefined;
+function mainAwake(): MainAwake {
+  return (waits ??= new MainAwake(awakeSlots()));
 }
 
 /**
