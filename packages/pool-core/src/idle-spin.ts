@@ -16,7 +16,9 @@
  *   worker sleeps at once until a task again comes within the window. Calls spaced out in time
  *   cost one wasted look per change of pace, not one per task.
  * - It looks only when a core is left for it ({@link IdleLook.roomToLook}: the pool's other awake
- *   workers and the main thread each keep one), so it never takes a core another thread needs.
+ *   workers and the main thread each keep one), so it never takes a core another thread needs;
+ *   a look that finds itself preempted (the OS gave its core to another thread, of this program
+ *   or not) stops, and looks pause for every thread of the program for a while.
  * - It looks from a `setImmediate` callback, one message per event-loop turn: the worker's own
  *   timers, I/O and microtasks (a task's logging, say) still run between tasks, never starve.
  * - Only an idle worker looks (no batch queued or awaiting a promise).
@@ -26,6 +28,12 @@ import type { IdleLook } from './transport.js';
 
 /** The longest look per idle spell. A round trip on the main side (wake + engine) is ~50-150 µs here. */
 export const SPIN_WINDOW_MS = 0.25;
+
+/**
+ * A pause this long between two polls of a look means the thread was preempted (one poll takes
+ * well under a microsecond): the look stops and tells the others (IdleLook.contended).
+ */
+export const PREEMPTED_MS = 0.03;
 
 /** The idle look of one worker (see the file comment). */
 export class IdleSpin {
@@ -37,15 +45,17 @@ export class IdleSpin {
   /** What this worker last told the others through look.setAwake. */
   #awake = false;
 
+  /** @param now the clock, in ms (tests give a scripted one, so that a loaded machine's preemptions do not decide them). */
   constructor(
     private readonly look: IdleLook,
     private readonly deliver: (msg: ParentMessage) => void,
     private readonly isIdle: () => boolean,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** The worker has answered everything it held. */
   idle(): void {
-    if (this.#idleSince < 0) this.#idleSince = performance.now();
+    if (this.#idleSince < 0) this.#idleSince = this.now();
     if (this.#scheduled) return;
     if (this.#worthIt && this.look.roomToLook()) {
       this.#scheduled = true;
@@ -57,7 +67,7 @@ export class IdleSpin {
   arrived(): void {
     this.#setAwake(true);
     if (this.#idleSince < 0) return;
-    this.#worthIt = performance.now() - this.#idleSince < SPIN_WINDOW_MS;
+    this.#worthIt = this.now() - this.#idleSince < SPIN_WINDOW_MS;
     this.#idleSince = -1;
   }
 
@@ -71,6 +81,7 @@ export class IdleSpin {
     this.#scheduled = false;
     if (this.#idleSince < 0 || !this.isIdle()) return;
     const end = this.#idleSince + SPIN_WINDOW_MS;
+    let last = this.now();
     for (let i = 1; ; i++) {
       const msg = this.look.receive();
       if (msg !== undefined) {
@@ -79,7 +90,14 @@ export class IdleSpin {
         this.deliver(msg);
         return;
       }
-      if (performance.now() >= end) break;
+      const now = this.now();
+      if (now - last > PREEMPTED_MS) {
+        // The OS gave this core to another thread meanwhile: someone needs it more than this look.
+        this.look.contended();
+        return this.#setAwake(false);
+      }
+      last = now;
+      if (now >= end) break;
       // Another worker woke meanwhile and needs this core: sleep (the look may still pay next time).
       if ((i & 63) === 0 && !this.look.roomToLook()) return this.#setAwake(false);
     }

@@ -8,22 +8,31 @@ const turns = async (n = 3) => {
 };
 const msg = (n: number): ParentMessage => ({ type: 'run', define: [], batches: [{ id: n, task: 0, spread: false, items: [] }] });
 
-/** An IdleSpin over a scripted port: `inbox` is what receive() hands out, one per call, `undefined` = nothing yet. */
+/**
+ * An IdleSpin over a scripted port and a scripted clock: `inbox` is what receive() hands out, one
+ * per call (`undefined` = nothing yet); every clock read advances it 1 µs, a `stall` once by more
+ * (as if the OS gave the core away), and tests move it to say how long a spell lasted.
+ */
 function rig(inbox: Array<ParentMessage | undefined> = []) {
-  const state = { receives: 0, delivered: [] as ParentMessage[], idle: true, room: true, awake: [] as boolean[] };
+  const state = { receives: 0, delivered: [] as ParentMessage[], idle: true, room: true, awake: [] as boolean[], contended: 0, stall: 0 };
+  const clock = { t: 1000 };
   const spin = new IdleSpin(
     {
       receive: () => {
         state.receives++;
+        clock.t += state.stall;
+        state.stall = 0;
         return inbox.shift();
       },
+      contended: () => state.contended++,
       setAwake: (awake) => state.awake.push(awake),
       roomToLook: () => state.room,
     },
     (m) => state.delivered.push(m),
     () => state.idle,
+    () => (clock.t += 0.001),
   );
-  return { spin, state, inbox };
+  return { spin, state, inbox, clock };
 }
 
 describe('IdleSpin (the idle worker look, idle-spin.ts)', () => {
@@ -44,18 +53,17 @@ describe('IdleSpin (the idle worker look, idle-spin.ts)', () => {
     expect(state.receives).toBe(4);
   });
 
-  it('a look that finds nothing lasts about the window, then the worker sleeps at once on later idle spells', async () => {
-    const { spin, state } = rig();
-    const began = performance.now();
+  it('a look that finds nothing lasts the window, then the worker sleeps at once on later idle spells', async () => {
+    const { spin, state, clock } = rig();
+    const began = clock.t;
     spin.idle();
     await turns(1);
-    const spent = performance.now() - began;
-    expect(spent).toBeGreaterThanOrEqual(SPIN_WINDOW_MS);
-    expect(spent).toBeLessThan(200); // bounded (generous for a loaded machine)
+    expect(clock.t - began).toBeGreaterThanOrEqual(SPIN_WINDOW_MS);
+    expect(clock.t - began).toBeLessThan(SPIN_WINDOW_MS + 0.01);
     const looked = state.receives;
-    expect(looked).toBeGreaterThan(0);
+    expect(looked).toBeGreaterThan(100); // ~2 clock reads of 1 µs per poll over 250 µs
     // The next message came late (by the event loop, after the window): no more looks.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    clock.t += 5;
     spin.arrived();
     spin.idle();
     await turns();
@@ -68,7 +76,7 @@ describe('IdleSpin (the idle worker look, idle-spin.ts)', () => {
     await turns(); // a fruitless look: looking is off
     const before = state.receives;
     expect(before).toBeGreaterThan(0);
-    spin.arrived(); // long after the idle spell began (the look took the window): still off
+    spin.arrived(); // right after the look took the window: the spell was long, still off
     spin.idle();
     await turns();
     expect(state.receives).toBe(before);
@@ -122,6 +130,23 @@ describe('IdleSpin (the idle worker look, idle-spin.ts)', () => {
     expect(state.awake).toEqual([true]); // looking counts as awake
     await turns();
     expect(state.awake).toEqual([true, false]);
+  });
+
+  it('a look that finds itself preempted stops at once, says so, and sleeps', async () => {
+    const { spin, state, inbox } = rig();
+    spin.arrived();
+    state.stall = 0.1; // > PREEMPTED_MS
+    spin.idle();
+    await turns();
+    expect(state.contended).toBe(1);
+    expect(state.receives).toBeLessThanOrEqual(2);
+    expect(state.awake).toEqual([true, false]);
+    // It was not the look's fault: the next short spell looks again (the gate says when it may).
+    spin.arrived();
+    inbox.push(msg(9));
+    spin.idle();
+    await turns();
+    expect(state.delivered).toEqual([msg(9)]);
   });
 
   it('schedules one look per idle spell, however often idle() is called', async () => {

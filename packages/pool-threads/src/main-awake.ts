@@ -13,7 +13,7 @@
  * every awake worker has one (the awake slots); and never blocking: everything else on the event
  * loop (I/O, timers, your code) runs as usual between turns, it only does not sleep.
  */
-import type { AwakeSlots } from './idle-look.js';
+import type { AwakeGate } from './awake-gate.js';
 
 /**
  * The longest the main thread stays awake for an answer it expects. Shorter than the workers'
@@ -23,14 +23,22 @@ import type { AwakeSlots } from './idle-look.js';
  */
 export const MAIN_AWAKE_MS = 0.1;
 
+/** A turn of the event loop this much later than the last means the main thread was preempted (or busy). */
+export const MAIN_PREEMPTED_MS = 0.05;
+
 /** The main thread's waits of one thread (all pools): one `setImmediate` chain at most. */
 export class MainAwake {
   #until = 0;
   #turning = false;
+  #lastTurn = 0;
   /** Workers with an answer expected (posted to, not answered since). */
   #expecting = 0;
 
-  constructor(private readonly slots: Pick<AwakeSlots, 'roomForMain'>) {}
+  /** @param now the clock, in ms (tests give a scripted one, so that a loaded machine's preemptions do not decide them). */
+  constructor(
+    private readonly slots: { roomForMain(slot: number): boolean; gate: Pick<AwakeGate, 'contended'> },
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Whether the main thread's event loop is being kept from sleeping now. */
   get turning(): boolean {
@@ -44,7 +52,7 @@ export class MainAwake {
     return {
       posted: () => {
         if (postedAt >= 0) return; // the first post not answered yet is what the answer is timed against
-        postedAt = performance.now();
+        postedAt = this.now();
         this.#expecting++;
         // Only for a lone answer expected (a caller awaiting each call in turn): with several in
         // flight the main thread has their answers to handle anyway, and staying awake for one
@@ -53,7 +61,7 @@ export class MainAwake {
       },
       answered: () => {
         if (postedAt < 0) return;
-        if (slot >= 0) worthIt = performance.now() - postedAt < MAIN_AWAKE_MS;
+        if (slot >= 0) worthIt = this.now() - postedAt < MAIN_AWAKE_MS;
         postedAt = -1;
         this.#expecting--;
       },
@@ -69,13 +77,19 @@ export class MainAwake {
     if (until > this.#until) this.#until = until;
     if (this.#turning) return;
     this.#turning = true;
+    this.#lastTurn = this.now();
     setImmediate(this.#turn);
   }
 
   readonly #turn = (): void => {
+    const now = this.now();
+    // A long pause since the last turn: preempted (or busy with other callbacks, which also says
+    // staying awake is not worth it now): staying awake pauses for every thread (awake-gate.ts).
+    if (now - this.#lastTurn > MAIN_PREEMPTED_MS) this.slots.gate.contended();
     // Stops once the answer came, or another is expected too, or the workers that woke meanwhile
     // need every core but the main thread's.
-    if (this.#expecting === 1 && performance.now() < this.#until && this.slots.roomForMain(-1)) {
+    else if (this.#expecting === 1 && now < this.#until && this.slots.roomForMain(-1)) {
+      this.#lastTurn = now;
       setImmediate(this.#turn);
       return;
     }

@@ -37,13 +37,19 @@ export class ThreadTransport implements Transport {
   spawn(events: WorkerEvents): WorkerHandle {
     const look = awakeSlots().forWorker();
     const wait = mainAwake().forWorker(look.workerData.mpoolAwakeSlot);
-    const worker = new Worker(this.#entry.script, {
-      workerData: look.workerData,
-      eval: this.#entry.eval,
-      // Never inherit the parent's flags (e.g. a test runner's): they may not apply to workers.
-      execArgv: [],
-      resourceLimits: this.options.resourceLimits,
-    });
+    let worker: Worker;
+    try {
+      worker = new Worker(this.#entry.script, {
+        workerData: look.workerData,
+        eval: this.#entry.eval,
+        // Never inherit the parent's flags (e.g. a test runner's): they may not apply to workers.
+        execArgv: [],
+        resourceLimits: this.options.resourceLimits,
+      });
+    } catch (error) {
+      look.exited(); // its slot back: no worker will ever clear it
+      throw error;
+    }
     let uncaught: unknown;
     const exited = new Promise<void>((resolve) => {
       // Structured cloning gives a view its whole ArrayBuffer: results must own exactly their bytes.

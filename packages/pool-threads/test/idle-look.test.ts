@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ParentMessage } from '@mpool/pool-core';
+import { CONTENDED_BACKOFF_MS } from '../src/awake-gate.js';
 import { AWAKE_SLOTS, AwakeSlots, idleLookOf } from '../src/idle-look.js';
 
 const channels: MessageChannel[] = [];
@@ -73,6 +74,30 @@ describe('the idle look of a worker thread (idle-look.ts)', () => {
     expect(workers[0]!.look.roomToLook()).toBe(false);
     for (let i = 1; i < workers.length; i++) workers[i]!.look.setAwake(false);
     expect(workers[0]!.look.roomToLook()).toBe(most >= 1);
+  });
+
+  it('nobody looks while the program has more worker threads than cores', () => {
+    const slots = new AwakeSlots();
+    const cores = availableParallelism();
+    const workers = Array.from({ length: cores }, () => rig(slots));
+    workers[0]!.look.setAwake(true);
+    expect(workers[0]!.look.roomToLook()).toBe(cores - 1 >= 1);
+    const extra = rig(slots); // one more worker than cores, asleep
+    expect(workers[0]!.look.roomToLook()).toBe(false);
+    expect(slots.roomForMain(-1)).toBe(false);
+    extra.worker.exited();
+    expect(workers[0]!.look.roomToLook()).toBe(cores - 1 >= 1);
+  });
+
+  it('a look that was preempted pauses staying awake for every thread for a while', async () => {
+    const slots = new AwakeSlots();
+    const a = rig(slots);
+    const b = rig(slots);
+    b.look.contended();
+    expect(a.look.roomToLook()).toBe(false);
+    expect(slots.roomForMain(-1)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, CONTENDED_BACKOFF_MS + 20));
+    expect(slots.roomForMain(-1)).toBe(availableParallelism() - 1 >= 1);
   });
 
   it('a worker that exits while awake gives its slot back cleared', () => {

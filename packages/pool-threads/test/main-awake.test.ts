@@ -5,12 +5,13 @@ import { MAIN_AWAKE_MS, MainAwake } from '../src/main-awake.js';
 const turns = async (n = 3) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
-const waitMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A MainAwake over scripted room and a scripted clock (every read advances it 1 µs; tests move it further). */
 function rig() {
-  const room = { main: true };
-  const awake = new MainAwake({ roomForMain: () => room.main });
-  return { awake, room };
+  const room = { main: true, contended: 0 };
+  const clock = { t: 1000 };
+  const awake = new MainAwake({ roomForMain: () => room.main, gate: { contended: () => room.contended++ } }, () => (clock.t += 0.001));
+  return { awake, room, clock };
 }
 
 describe('the main thread staying awake for an answer it expects (main-awake.ts)', () => {
@@ -25,13 +26,14 @@ describe('the main thread staying awake for an answer it expects (main-awake.ts)
   });
 
   it('stops after the window without an answer, and then no longer stays awake for that worker', async () => {
-    const { awake } = rig();
+    const { awake, clock, room } = rig();
     const w = awake.forWorker(0);
-    const began = performance.now();
+    const began = clock.t;
     w.posted();
     while (awake.turning) await turns(1);
-    expect(performance.now() - began).toBeGreaterThanOrEqual(MAIN_AWAKE_MS);
-    await waitMs(2);
+    expect(clock.t - began).toBeGreaterThanOrEqual(MAIN_AWAKE_MS);
+    expect(room.contended).toBe(0);
+    clock.t += 2;
     w.answered(); // late: over the window
     w.posted();
     const afterLate = awake.turning;
@@ -91,6 +93,18 @@ describe('the main thread staying awake for an answer it expects (main-awake.ts)
     expect(awake.turning).toBe(true);
     next.answered();
     await turns(2);
+  });
+
+  it('a turn that comes late (preempted, or the loop busy with other callbacks) stops staying awake, for every thread', async () => {
+    const { awake, clock, room } = rig();
+    const w = awake.forWorker(0);
+    w.posted();
+    expect(awake.turning).toBe(true);
+    clock.t += 0.2; // the next turn comes 200 µs later
+    await turns(2);
+    expect(awake.turning).toBe(false);
+    expect(room.contended).toBe(1);
+    w.answered();
   });
 
   it('a worker without an awake slot never keeps the main thread awake', () => {

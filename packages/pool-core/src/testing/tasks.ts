@@ -63,8 +63,7 @@ export const {
   sleepThenFail,
   sleepThenExit,
   sleepLogged,
-  startTicking,
-  stopTicking,
+  tick,
 } = defineTasks(import.meta.url, {
   sqr: (x: number) => x * x,
   add: (a: number, b: number) => a + b,
@@ -228,21 +227,22 @@ export const {
     await sleepMs(ms);
     return [tag, currentWorkerId()] as const;
   },
-  /** Starts a timer of this worker's own, ticking every `ms` (as a task's logging or cache would). */
-  startTicking(ms: number) {
-    clearInterval(ticking.timer);
-    ticking.count = 0;
-    ticking.timer = setInterval(() => ticking.count++, ms);
-    ticking.timer.unref?.();
-  },
-  /** Stops it; how many times it ticked. */
-  stopTicking() {
-    clearInterval(ticking.timer);
-    return ticking.count;
+  /**
+   * Starts, the first time it runs in a process or thread, a timer of that worker's own ticking
+   * every `ms` (as a task's logging or cache would); returns how often it ticked and for how long
+   * it has been ticking, there.
+   */
+  tick(ms: number) {
+    if (ticking.timer === undefined) {
+      ticking.since = performance.now();
+      ticking.timer = setInterval(() => ticking.count++, ms);
+      ticking.timer.unref?.();
+    }
+    return { count: ticking.count, forMs: performance.now() - ticking.since };
   },
 });
 
-const ticking: { timer?: ReturnType<typeof setInterval>; count: number } = { count: 0 };
+const ticking: { timer?: ReturnType<typeof setInterval>; count: number; since: number } = { count: 0, since: 0 };
 
 
 /** Byte layout of a view: what the tests check to prove a view owns exactly its bytes. */

@@ -4,7 +4,7 @@
  * task's timers, I/O and promises never starve while the pool is kept busy.
  */
 import { describe, expect, it } from 'vitest';
-import { sqr, startTicking, stopTicking } from './tasks.js';
+import { tick } from './tasks.js';
 import { poolTracker, type ConformanceTarget } from './target.js';
 
 export function registerWorkerLoopTests(target: ConformanceTarget): void {
@@ -13,15 +13,17 @@ export function registerWorkerLoopTests(target: ConformanceTarget): void {
 
     it("a worker's own timer ticks while tasks come to it back to back", async () => {
       const pool = makePool({ processes: 1 });
-      await pool.apply(startTicking, [5]);
+      await pool.apply(tick, [5]); // the worker started and the timer set (not timed)
       const began = performance.now();
-      let calls = 0;
-      while (performance.now() - began < 400) expect(await pool.apply(sqr, [calls++])).toBe((calls - 1) ** 2);
-      const ticks = (await pool.apply(stopTicking)) as number;
-      const elapsed = performance.now() - began;
-      expect(calls).toBeGreaterThan(10);
-      // Every 5 ms over >= 400 ms would be 80; a starved loop ticks once or never.
-      expect(ticks).toBeGreaterThanOrEqual(Math.floor(elapsed / 5 / 4));
+      const seen: Array<{ count: number; forMs: number }> = [];
+      // At least 400 ms and 20 calls (on a fleet the first calls may land on processes still importing the task).
+      while ((performance.now() - began < 400 || seen.length < 20) && performance.now() - began < 10_000) seen.push((await pool.apply(tick, [5])) as { count: number; forMs: number });
+      expect(seen.length).toBeGreaterThanOrEqual(20);
+      // The worker (on a fleet: the process) whose timer has ticked longest: every 5 ms would be
+      // forMs / 5 ticks; a loop starved by back-to-back tasks ticks once or never.
+      const longest = seen.reduce((a, b) => (b.forMs > a.forMs ? b : a));
+      expect(longest.forMs).toBeGreaterThan(100);
+      expect(longest.count).toBeGreaterThanOrEqual(Math.floor(longest.forMs / 5 / 4));
     });
   });
 }
