@@ -31,9 +31,11 @@ export const SPIN_WINDOW_MS = 0.25;
 
 /**
  * A pause this long between two polls of a look means the thread was preempted (one poll takes
- * well under a microsecond): the look stops and tells the others (IdleLook.contended).
+ * well under a microsecond; the OS takes a contended core away for a time slice, milliseconds):
+ * the look stops and tells the others (IdleLook.contended). Shorter pauses (an interrupt, a page
+ * fault) are too common to mean anything: at 50 µs, one event-loop turn in 1,000 had one.
  */
-export const PREEMPTED_MS = 0.03;
+export const PREEMPTED_MS = 0.5;
 
 /** The idle look of one worker (see the file comment). */
 export class IdleSpin {

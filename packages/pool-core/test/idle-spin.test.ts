@@ -135,13 +135,15 @@ describe('IdleSpin (the idle worker look, idle-spin.ts)', () => {
   it('a look that finds itself preempted stops at once, says so, and sleeps', async () => {
     const { spin, state, inbox } = rig();
     spin.arrived();
-    state.stall = 0.1; // > PREEMPTED_MS
+    state.stall = 1; // > PREEMPTED_MS
     spin.idle();
     await turns();
     expect(state.contended).toBe(1);
     expect(state.receives).toBeLessThanOrEqual(2);
     expect(state.awake).toEqual([true, false]);
-    // It was not the look's fault: the next short spell looks again (the gate says when it may).
+    // That spell was long (the stall); after a short one it looks again (the gate says when it may).
+    spin.arrived();
+    spin.idle();
     spin.arrived();
     inbox.push(msg(9));
     spin.idle();

@@ -23,7 +23,7 @@ export const AWAKE_SLOTS = 64;
 /** How long staying awake stays off after a thread that stayed awake was preempted (the first time). */
 export const CONTENDED_BACKOFF_MS = 50;
 /** A preemption this long after the previous one starts the backoff from the first step again. */
-export const CONTENDED_MEMORY_MS = 10_000;
+export const CONTENDED_MEMORY_MS = 1000;
 const MAX_DOUBLINGS = 7;
 
 /** The cores this process may use (read once: it is a system call). */

@@ -24,7 +24,7 @@ import type { AwakeGate } from './awake-gate.js';
 export const MAIN_AWAKE_MS = 0.1;
 
 /** A turn of the event loop this much later than the last means the main thread was preempted (or busy). */
-export const MAIN_PREEMPTED_MS = 0.05;
+export const MAIN_PREEMPTED_MS = 0.5;
 
 /** The main thread's waits of one thread (all pools): one `setImmediate` chain at most. */
 export class MainAwake {

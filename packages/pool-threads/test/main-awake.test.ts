@@ -100,7 +100,7 @@ describe('the main thread staying awake for an answer it expects (main-awake.ts)
     const w = awake.forWorker(0);
     w.posted();
     expect(awake.turning).toBe(true);
-    clock.t += 0.2; // the next turn comes 200 µs later
+    clock.t += 1; // the next turn comes 1 ms later
     await turns(2);
     expect(awake.turning).toBe(false);
     expect(room.contended).toBe(1);
