@@ -8,42 +8,40 @@
  * - how many worker threads are alive: with more of them than cores, the cores are oversubscribed
  *   whenever they work, and nobody stays awake (4 workers with a call each on 2 cores ran at 0.6x
  *   with looks);
- * - a "contended" deadline: a thread that found itself preempted while it stayed awake (another
- *   thread, of this program or not, wanted its core) turns staying awake off for every thread,
- *   for {@link CONTENDED_BACKOFF_MS} doubled at each such event that follows the last within
- *   {@link CONTENDED_MEMORY_MS} (up to 2^7 times: 6.4 s), so on a machine kept busy by other
- *   programs it soon stays off. There, a look that keeps a core can slow the very thread that is
- *   to send the next task (one such run went 26k -> 4k calls/s).
+ * - a "contended" deadline: a worker whose look found itself preempted (the OS gave its core to
+ *   another thread, of this program or not) turns staying awake off for every thread for
+ *   {@link CONTENDED_BACKOFF_MS}, so that on a machine kept busy by other programs looks take
+ *   little of the cores. A fixed pause, not a growing one: an earlier backoff that doubled for
+ *   each preemption within a second (up to 6.4 s) lost the whole gain on a quiet machine, where
+ *   a look is preempted a few times a second anyway (V8's own GC and compiler threads); on this
+ *   machine with two CPU-bound programs beside it, looks cost nothing measurable either way
+ *   (sequential calls and bursts of 100k, against a build without looks, within the noise).
  */
 import { availableParallelism } from 'node:os';
 
 /** Workers (of all pools of a thread) that get a slot; one beyond this many never looks. */
 export const AWAKE_SLOTS = 64;
 
-/** How long staying awake stays off after a thread that stayed awake was preempted (the first time). */
+/** How long staying awake stays off for every thread after a worker's look was preempted. */
 export const CONTENDED_BACKOFF_MS = 50;
-/** A preemption this long after the previous one starts the backoff from the first step again. */
-export const CONTENDED_MEMORY_MS = 1000;
-const MAX_DOUBLINGS = 7;
 
 /** The cores this process may use (read once: it is a system call). */
 const CORES = availableParallelism();
 
 const LIVE = AWAKE_SLOTS; // Int32 index of the live-worker count
-const DOUBLINGS = AWAKE_SLOTS + 1; // Int32 index of the backoff's step
-const TIMES_AT = 4 * (AWAKE_SLOTS + 2); // byte offset of two Float64s (Date.now() ms): the deadline, the last preemption
-const BYTES = TIMES_AT + 16;
+const DEADLINE_AT = 8 * Math.ceil((4 * (AWAKE_SLOTS + 1)) / 8); // byte offset of a Float64 (Date.now() ms): contended until
+const BYTES = DEADLINE_AT + 8;
 
 /** One view of the shared gate (the main thread's, or a worker's over the buffer it was given). */
 export class AwakeGate {
   readonly #ints: Int32Array;
-  /** [deadline, last preemption]; plain (not atomic) reads and writes: a heuristic, and an aligned float64 is never torn on the platforms Node runs on. */
-  readonly #times: Float64Array;
+  /** [contended until]; plain (not atomic) reads and writes: a heuristic, and an aligned float64 is never torn on the platforms Node runs on. */
+  readonly #deadline: Float64Array;
 
   constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(BYTES)) {
     if (buffer.byteLength !== BYTES) throw new RangeError(`AwakeGate: a buffer of ${BYTES} bytes is needed, got ${buffer.byteLength}`);
-    this.#ints = new Int32Array(buffer, 0, AWAKE_SLOTS + 2);
-    this.#times = new Float64Array(buffer, TIMES_AT, 2);
+    this.#ints = new Int32Array(buffer, 0, AWAKE_SLOTS + 1);
+    this.#deadline = new Float64Array(buffer, DEADLINE_AT, 1);
   }
 
   setAwake(slot: number, awake: boolean): void {
@@ -56,13 +54,9 @@ export class AwakeGate {
     Atomics.add(this.#ints, LIVE, delta);
   }
 
-  /** A thread that stayed awake was preempted: nobody stays awake for a while (see the file comment). */
+  /** A worker's look was preempted: nobody stays awake for a while (see the file comment). */
   contended(): void {
-    const now = Date.now();
-    const doublings = now - this.#times[1]! > CONTENDED_MEMORY_MS ? 0 : Math.min(MAX_DOUBLINGS, Atomics.load(this.#ints, DOUBLINGS) + 1);
-    Atomics.store(this.#ints, DOUBLINGS, doublings);
-    this.#times[1] = now;
-    this.#times[0] = now + CONTENDED_BACKOFF_MS * 2 ** doublings;
+    this.#deadline[0] = Date.now() + CONTENDED_BACKOFF_MS;
   }
 
   /**
@@ -70,7 +64,7 @@ export class AwakeGate {
    * about to be), a core is left for the main thread; no more workers than cores; no contention seen lately.
    */
   room(extra: 0 | 1): boolean {
-    if (Atomics.load(this.#ints, LIVE) > CORES || Date.now() < this.#times[0]!) return false;
+    if (Atomics.load(this.#ints, LIVE) > CORES || Date.now() < this.#deadline[0]!) return false;
     let n = extra;
     for (let i = 0; i < AWAKE_SLOTS; i++) n += Atomics.load(this.#ints, i);
     return n <= CORES - 1;

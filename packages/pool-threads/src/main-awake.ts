@@ -13,8 +13,6 @@
  * every awake worker has one (the awake slots); and never blocking: everything else on the event
  * loop (I/O, timers, your code) runs as usual between turns, it only does not sleep.
  */
-import type { AwakeGate } from './awake-gate.js';
-
 /**
  * The longest the main thread stays awake for an answer it expects. Shorter than the workers'
  * look (250 µs): staying awake costs the main thread's CPU for the whole wait, which pays for
@@ -23,7 +21,12 @@ import type { AwakeGate } from './awake-gate.js';
  */
 export const MAIN_AWAKE_MS = 0.1;
 
-/** A turn of the event loop this much later than the last means the main thread was preempted (or busy). */
+/**
+ * A turn of the event loop this much later than the last ends the wait: the main thread was busy
+ * (your callbacks, its GC) or preempted, and the answer is likely in by now. Only this wait ends:
+ * the main thread's turns are no measure of contention, since its own work runs between them
+ * (pausing every thread's looks on such a pause, as an earlier version did, lost the whole gain).
+ */
 export const MAIN_PREEMPTED_MS = 0.5;
 
 /** The main thread's waits of one thread (all pools): one `setImmediate` chain at most. */
@@ -36,7 +39,7 @@ export class MainAwake {
 
   /** @param now the clock, in ms (tests give a scripted one, so that a loaded machine's preemptions do not decide them). */
   constructor(
-    private readonly slots: { roomForMain(slot: number): boolean; gate: Pick<AwakeGate, 'contended'> },
+    private readonly slots: { roomForMain(slot: number): boolean },
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -83,12 +86,9 @@ export class MainAwake {
 
   readonly #turn = (): void => {
     const now = this.now();
-    // A long pause since the last turn: preempted (or busy with other callbacks, which also says
-    // staying awake is not worth it now): staying awake pauses for every thread (awake-gate.ts).
-    if (now - this.#lastTurn > MAIN_PREEMPTED_MS) this.slots.gate.contended();
-    // Stops once the answer came, or another is expected too, or the workers that woke meanwhile
-    // need every core but the main thread's.
-    else if (this.#expecting === 1 && now < this.#until && this.slots.roomForMain(-1)) {
+    // Stops after a long pause since the last turn (MAIN_PREEMPTED_MS), once the answer came, or
+    // another is expected too, or the workers that woke meanwhile need every core but the main thread's.
+    if (now - this.#lastTurn <= MAIN_PREEMPTED_MS && this.#expecting === 1 && now < this.#until && this.slots.roomForMain(-1)) {
       this.#lastTurn = now;
       setImmediate(this.#turn);
       return;
