@@ -18,7 +18,10 @@
  * - It looks only when a core is left for it ({@link IdleLook.roomToLook}: the pool's other awake
  *   workers and the main thread each keep one), so it never takes a core another thread needs;
  *   a look that finds itself preempted (the OS gave its core to another thread, of this program
- *   or not) stops, and looks pause for every thread of the program for a while.
+ *   or not) ends: that thread wants the core. It pauses only this look: a preemption is no sign
+ *   that the next look will be one too (on a quiet machine V8's own compiler and GC threads preempt
+ *   a look a few times a second), and pausing every thread's looks for 50 ms after one (an
+ *   earlier version) lost most of the latency gain in `pnpm bench`.
  * - It looks from a `setImmediate` callback, one message per event-loop turn: the worker's own
  *   timers, I/O and microtasks (a task's logging, say) still run between tasks, never starve.
  * - Only an idle worker looks (no batch queued or awaiting a promise).
@@ -32,7 +35,7 @@ export const SPIN_WINDOW_MS = 0.25;
 /**
  * A pause this long between two polls of a look means the thread was preempted (one poll takes
  * well under a microsecond; the OS takes a contended core away for a time slice, milliseconds):
- * the look stops and tells the others (IdleLook.contended). Shorter pauses (an interrupt, a page
+ * the look stops. Shorter pauses (an interrupt, a page
  * fault) are too common to mean anything: at 50 µs, one event-loop turn in 1,000 had one.
  */
 export const PREEMPTED_MS = 0.5;
@@ -95,7 +98,6 @@ export class IdleSpin {
       const now = this.now();
       if (now - last > PREEMPTED_MS) {
         // The OS gave this core to another thread meanwhile: someone needs it more than this look.
-        this.look.contended();
         return this.#setAwake(false);
       }
       last = now;

@@ -105,10 +105,5 @@ export interface IdleLook {
    * everything slower (2 workers looking on 2 cores: 2 tiny tasks in flight went 34k -> 23k/s).
    */
   roomToLook(): boolean;
-  /**
-   * This worker found itself preempted while it looked (another thread, of this program or not,
-   * wanted its core): staying awake is to pause for a while, for every thread of the pool's program.
-   */
-  contended(): void;
 }
 

@@ -84,6 +84,5 @@ export function idleLookOf(port: MessagePort, data: unknown, prepare: (msg: unkn
     setAwake: (on) => gate.setAwake(slot, on),
     // This worker is awake already (it counts itself).
     roomToLook: () => gate.room(0),
-    contended: () => gate.contended(),
   };
 }

@@ -2,7 +2,6 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ParentMessage } from '@mpool/pool-core';
-import { CONTENDED_BACKOFF_MS } from '../src/awake-gate.js';
 import { AWAKE_SLOTS, AwakeSlots, idleLookOf } from '../src/idle-look.js';
 
 const channels: MessageChannel[] = [];
@@ -87,17 +86,6 @@ describe('the idle look of a worker thread (idle-look.ts)', () => {
     expect(slots.roomForMain(-1)).toBe(false);
     extra.worker.exited();
     expect(workers[0]!.look.roomToLook()).toBe(cores - 1 >= 1);
-  });
-
-  it('a look that was preempted pauses staying awake for every thread for a while, the same while however often it happens', async () => {
-    const slots = new AwakeSlots();
-    const a = rig(slots);
-    const b = rig(slots);
-    for (let i = 0; i < 5; i++) b.look.contended(); // repeats do not lengthen the pause
-    expect(a.look.roomToLook()).toBe(false);
-    expect(slots.roomForMain(-1)).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, CONTENDED_BACKOFF_MS + 20));
-    expect(slots.roomForMain(-1)).toBe(availableParallelism() - 1 >= 1);
   });
 
   it('a worker that exits while awake gives its slot back cleared', () => {
