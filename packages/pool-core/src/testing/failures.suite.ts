@@ -12,6 +12,7 @@ import {
   identity,
   returnFunction,
   sqr,
+  squareExitAtFive,
   throwAggregate,
   throwChained,
   throwCustom,
@@ -134,6 +135,29 @@ export function registerFailureTests(target: ConformanceTarget): void {
         expect(after.workerId).toBeGreaterThan(before.workerId!); // a replacement serves
       });
     }
+  });
+
+  describe('a task that ends its worker takes nothing done before it', () => {
+    const makePool = poolTracker(target);
+    it('imap with chunksize 1: the results of the items before the exit arrive (none lost in the worker\'s reply buffer), then WorkerCrashedError', async () => {
+      const pool = makePool({ processes: 1 });
+      for (let round = 0; round < 3; round++) {
+        // Measured quick first, so that the items below reach the worker several to a message
+        // and run in one go; item 5 ends the worker while the replies of those before it in its
+        // message are still held to be sent together.
+        expect(await pool.map(squareExitAtFive, [0, 1, 2, 3, 4, 6, 7, 8], 1)).toEqual([0, 1, 4, 9, 16, 36, 49, 64]);
+        const got: number[] = [];
+        let error: unknown;
+        try {
+          for await (const value of pool.imap(squareExitAtFive, [0, 1, 2, 5, 3, 4, 6, 7], 1)) got.push(value);
+        } catch (e) {
+          error = e;
+        }
+        expect(got).toEqual([0, 1, 4]);
+        expect(error).toBeInstanceOf(WorkerCrashedError);
+        expect((error as WorkerCrashedError).exitCode).toBe(7);
+      }
+    });
   });
 
   describe('a failing initializer fails fast', () => {

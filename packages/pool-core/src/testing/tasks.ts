@@ -50,6 +50,7 @@ export const {
   logThenFailAt,
   logItem,
   squareExceptFive,
+  squareExitAtFive,
   blob,
   squaresInInnerPool,
   callIt,
@@ -158,6 +159,11 @@ export const {
   /** `i * i`, except for 5, which throws RangeError. */
   squareExceptFive(i: number) {
     if (i === 5) throw new RangeError('item 5 refused');
+    return i * i;
+  },
+  /** `i * i`, except for 5, which ends its worker with exit code 7. */
+  squareExitAtFive(i: number) {
+    if (i === 5) process.exit(7);
     return i * i;
   },
   /** A result of `bytes` bytes (for memory tests). */
