@@ -79,7 +79,7 @@ const settings = {
   pythonPeer: resolve(args['python-peer'] ?? process.env.MPOOL_PYTHON_PEER ?? join(sharedBench, 'peers/python_pool_digest.py')),
   pools: quick
     ? { rounds: runsOverride ?? 1, tasks: 20_000, latencyN: 1000, payloadN: 30, payloadTransferN: 300, startups: 3, warmup: 1000, ioTasks: 5_000, ioPerWorker: 16 }
-    : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 200, payloadTransferN: 2000, startups: 10, warmup: 2000, ioTasks: 20_000, ioPerWorker: 16 },
+    : { rounds: runsOverride ?? 3, tasks: 200_000, latencyN: 1000, payloadN: 1000, payloadTransferN: 2000, startups: 10, warmup: 2000, ioTasks: 20_000, ioPerWorker: 16 },
   bullmq: quick
     ? { rounds: runsOverride ?? 1, mapItems: 100_000, plainItems: 2_000, latencyN: 100, latencyWarmup: 200, tasks: 2_000, payloadN: 20 }
     : { rounds: runsOverride ?? 3, mapItems: 1_000_000, plainItems: 20_000, latencyN: 1000, latencyWarmup: 1000, tasks: 20_000, payloadN: 100 },

@@ -185,8 +185,9 @@ export async function drive(adapter) {
       res.payload = await payload(adapter, pool, cfg.payloadN ?? 200, false);
       if (adapter.echoTransfer) {
         await gc();
-        // More round trips than copied: at ~10k/s, 200 would be timed over ~20 ms, shorter than
-        // one time slice of a loaded machine, so a single preemption would move the figure by a third.
+        // Copied, 1,000 by default (run.mjs): at ~1k/s, 200 were timed over ~0.2 s, and the same
+        // pool gave 1,037 to 1,898/s from one process to the next. With transfer, 2,000: at
+        // ~10k/s, 200 would be timed over ~20 ms, shorter than one time slice of a loaded machine.
         res.payloadTransfer = await payload(adapter, pool, cfg.payloadTransferN ?? cfg.payloadN ?? 2000, true);
       }
     }
