@@ -35,8 +35,8 @@ export const SPIN_WINDOW_MS = 0.25;
 /**
  * A pause this long between two polls of a look means the thread was preempted (one poll takes
  * well under a microsecond; the OS takes a contended core away for a time slice, milliseconds):
- * the look stops. Shorter pauses (an interrupt, a page
- * fault) are too common to mean anything: at 50 µs, one event-loop turn in 1,000 had one.
+ * the look stops. Shorter pauses (an interrupt, a page fault) are too common to mean anything:
+ * at 50 µs, one event-loop turn in 1,000 had one.
  */
 export const PREEMPTED_MS = 0.5;
 
