@@ -51,8 +51,15 @@ export function serve(port: WorkerPort): void {
   // A task that calls process.exit() ends the worker in the middle of a drain: the replies of
   // the quick batches before it, still in the outbox, go out now (a thread's port and a child's
   // IPC channel both take a message synchronously), so work done is never reported as lost to
-  // the crash (and never retried by a caller who believed it was).
-  process.on('exit', flush);
+  // the crash (and never retried by a caller who believed it was). A channel already gone (the
+  // pool's side died first) has nobody to tell: an error thrown here would only print a stack.
+  process.on('exit', () => {
+    try {
+      flush();
+    } catch {
+      // see above
+    }
+  });
 
   const runBatch = (batch: WireBatch, fn: AnyFn): BatchReply | Promise<BatchReply> => {
     const values: unknown[] = [];
