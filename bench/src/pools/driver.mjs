@@ -182,12 +182,13 @@ export async function drive(adapter) {
     }
     if (want.has('payload') && adapter.echo) {
       await gc();
-      res.payload = await payload(adapter, pool, cfg.payloadN ?? 200, false);
+      // Copied: 1,000 round trips (at ~1k/s, 200 were timed over ~0.2 s, and the same pool gave
+      // 1,037 to 1,898/s from one process to the next).
+      res.payload = await payload(adapter, pool, cfg.payloadN ?? 1000, false);
       if (adapter.echoTransfer) {
         await gc();
-        // Copied, 1,000 by default (run.mjs): at ~1k/s, 200 were timed over ~0.2 s, and the same
-        // pool gave 1,037 to 1,898/s from one process to the next. With transfer, 2,000: at
-        // ~10k/s, 200 would be timed over ~20 ms, shorter than one time slice of a loaded machine.
+        // More round trips than copied: at ~10k/s, 200 would be timed over ~20 ms, shorter than
+        // one time slice of a loaded machine, so a single preemption would move the figure by a third.
         res.payloadTransfer = await payload(adapter, pool, cfg.payloadTransferN ?? cfg.payloadN ?? 2000, true);
       }
     }
