@@ -12,7 +12,8 @@
 //! files, and its directories to list) is taken, in the order found, only while less than a
 //! window (2 GiB, at most an eighth of the RAM) has been asked for and not yet read by a
 //! hasher, and is dropped once the cache no longer looks cold (nothing found uncached, by a
-//! hasher or by these threads, for a second).
+//! hasher or by these threads, for a second; or these threads' probes found the files ahead
+//! cached several times in a row: probe.rs, `WARM_STREAK`).
 //!
 //! On a warm cache nothing of this runs and no thread is started: the probe is each file's
 //! first read itself, so it costs no extra system call.
@@ -30,16 +31,17 @@ use crate::guard::guard;
 use crate::outcome::{to_path, JsPath};
 use crate::prefetch_queue::{Item, Waiting};
 use crate::prefetch_window as window;
-use crate::probe::{first_page_uncached, is_cold, touch_cold, UNCACHED};
+use crate::probe::{first_page_uncached, found_cached, is_cold, touch_cold, UNCACHED};
 
 /// Files queued ahead of the hasher once a batch is found cold.
 pub const DEPTH: usize = 32;
 /// Most bytes of one file asked for ahead: the hasher's own reads (and the kernel's sequential
 /// read-ahead, which can use large folios) take over from there.
 const FILE_AHEAD: i64 = 8 << 20;
-/// One file in this many found by reading a subtree ahead is probed for being cached (one more
-/// system call): enough to keep cold mode on while the subtree is uncached, without a syscall
-/// per small file (on 100,000 small files, a probe each cost ~10% of a cold run's CPU).
+/// One file in this many read ahead is probed for being cached (one more system call): enough
+/// to keep cold mode on while a subtree is uncached, and to end it soon when the files ahead
+/// are cached (probe.rs, `WARM_STREAK`), without a syscall per small file (on 100,000 small
+/// files, a probe each cost ~10% of a cold run's CPU).
 const PROBE_EVERY: u64 = 16;
 static PROBED: AtomicU64 = AtomicU64::new(0);
 /// Threads that open and advise; each open of a cold file waits on its inode, so this is the
@@ -97,8 +99,8 @@ fn start_threads(q: &'static Queue) {
         .name(format!("sha512-readahead-{i}"))
         .stack_size(64 << 10)
         .spawn(move || loop {
-          let (item, speculative) = next(q);
-          advise(&item, speculative);
+          let (item, _) = next(q);
+          advise(&item);
           DONE.fetch_add(1, Ordering::Relaxed);
         });
     }
@@ -169,7 +171,7 @@ fn push(paths: &[PathBuf], subtree: bool, speculative: bool) {
 
 /// Opens the item's path: a regular file has the kernel start reading it, a directory is
 /// listed (and, for a subtree, its files and directories queued in turn).
-fn advise(item: &Item, speculative: bool) {
+fn advise(item: &Item) {
   let Ok(c) = CString::new(item.path.as_os_str().as_bytes()) else {
     return;
   };
@@ -191,9 +193,14 @@ fn advise(item: &Item, speculative: bool) {
       let st = st.assume_init();
       let kind = st.st_mode & libc::S_IFMT;
       if kind == libc::S_IFREG && st.st_size > 0 {
-        if speculative && PROBED.fetch_add(1, Ordering::Relaxed) % PROBE_EVERY == 0 && first_page_uncached(fd) {
-          // What keeps a subtree being read ahead while the hashers find everything cached.
-          touch_cold();
+        if PROBED.fetch_add(1, Ordering::Relaxed) % PROBE_EVERY == 0 {
+          match first_page_uncached(fd) {
+            // What keeps a subtree being read ahead while the hashers find everything cached.
+            Some(true) => touch_cold(),
+            // What ends cold mode when the files ahead are warm (a few evicted ones started it).
+            Some(false) => found_cached(),
+            None => {}
+          }
         }
         let len = st.st_size.min(FILE_AHEAD);
         libc::posix_fadvise(fd, 0, len, libc::POSIX_FADV_WILLNEED);

@@ -25,6 +25,7 @@ interface ChildOut extends Hashed {
   coldAfterHash: boolean;
   aheadQueued: boolean | null;
   stats: Stats;
+  coldAfterAhead: boolean;
   again: Hashed | null;
   statsAfter: Stats;
   raThreads: number;
@@ -206,6 +207,25 @@ describe('cold page cache', () => {
       expect(none.stats.done).toBe(none.stats.queued);
       expect(none.again!.digests).toEqual(nestedDigests);
       expect(none.statsAfter.uncached - none.stats.uncached).toBeGreaterThan(0);
+    });
+
+    it('cold mode ends once the read-ahead finds the files ahead cached (a few evicted files do not slow a warm run)', () => {
+      // 200 warm files: the threads probe one in 16, and 8 cached probes in a row end cold mode
+      // at once (probe.rs, WARM_STREAK), not a second after the last miss; evicted, they keep it.
+      const many = path.join(dir, 'many');
+      fs.mkdirSync(many, { mode: 0o755 });
+      const listed = Array.from({ length: 200 }, (_, i) => path.join(many, `m${i}.bin`));
+      listed.forEach((f, i) => writeSynced(f, Buffer.from(`file ${i}\n`)));
+      runChild({ hash: listed }); // reads them all into the page cache
+      const warmFiles = runCold([], { ahead: listed });
+      expect(warmFiles.stats.done).toBe(warmFiles.stats.queued);
+      expect(warmFiles.coldAfterAhead).toBe(false);
+      const warmTree = runCold([], { ahead: [many], subtree: true });
+      expect(warmTree.stats.subtree).toBe(listed.length);
+      expect(warmTree.coldAfterAhead).toBe(false);
+      const evicted = runCold(listed, { ahead: listed });
+      expect(evicted.stats.done).toBe(evicted.stats.queued);
+      expect(evicted.coldAfterAhead).toBe(true);
     });
 
     it('special entries are never opened, symlinks never followed, an unreadable folder is skipped: nothing hangs or fails', () => {
