@@ -99,8 +99,7 @@ fn start_threads(q: &'static Queue) {
         .name(format!("sha512-readahead-{i}"))
         .stack_size(64 << 10)
         .spawn(move || loop {
-          let (item, _) = next(q);
-          advise(&item);
+          advise(&next(q));
           DONE.fetch_add(1, Ordering::Relaxed);
         });
     }
@@ -109,14 +108,14 @@ fn start_threads(q: &'static Queue) {
 
 /// Waits for the next path to read ahead. Speculative ones wait while the window is full,
 /// and are dropped once the cache no longer looks cold (a warm subtree is not walked).
-fn next(q: &Queue) -> (Item, bool) {
+fn next(q: &Queue) -> Item {
   let mut paths = q.paths.lock().unwrap_or_else(|e| e.into_inner());
   loop {
     if paths.has_speculative() && !is_cold() {
       DONE.fetch_add(paths.drop_speculative() as u64, Ordering::Relaxed);
     }
-    if let Some(found) = paths.pop(window::room()) {
-      return found;
+    if let Some(item) = paths.pop(window::room()) {
+      return item;
     }
     paths = if paths.has_speculative() {
       // The window frees up as hashers read, which signals nothing: look again soon.

@@ -67,14 +67,13 @@ impl Waiting {
     true
   }
 
-  /// The next needed path, else (if `room`) the next speculative one, with whether it was
-  /// speculative.
-  pub fn pop(&mut self, room: bool) -> Option<(Item, bool)> {
+  /// The next needed path, else (if `room`) the next speculative one.
+  pub fn pop(&mut self, room: bool) -> Option<Item> {
     if let Some(item) = self.needed.pop_front() {
-      return Some((item, false));
+      return Some(item);
     }
     if room {
-      return self.speculative.pop_front().map(|item| (item, true));
+      return self.speculative.pop_front();
     }
     None
   }

@@ -27,9 +27,9 @@ pub const COLD_MS: u64 = 1000;
 /// Probes in a row by the read-ahead threads that found a file ahead of the hashers cached,
 /// after which the process leaves cold mode at once. Why: a warm tree with a few files evicted
 /// (this KVM guest drops a directory's pages now and then: 30-174 of 100,000 files in one run
-/// of five) put a whole run in cold mode for a second after its last miss, and the subtree
-/// read-ahead then opened every file of the tree a second time (~25% more wall time on the
-/// small corpus). With one probe per 16 files, 8 cached probes mean ~128 files ahead found
+/// of five) put a whole run in cold mode for a second after its last miss, and the read-ahead
+/// (batch by batch, and by subtrees) then opened every file of the tree a second time (~25%
+/// more wall time on the small corpus). With one probe per 16 files, 8 cached probes mean ~128 files ahead found
 /// cached; on a cold tree the probes find uncached files and the streak never builds.
 pub const WARM_STREAK: u64 = 8;
 /// Cached probes in a row so far; reset whenever a file is found uncached.
