@@ -77,7 +77,8 @@ pub fn touch_cold() {
 }
 
 /// A read-ahead thread's probe found a file ahead of the hashers cached: the [`WARM_STREAK`]th
-/// in a row ends cold mode now (a hasher's next miss starts it again).
+/// in a row ends cold mode now (a hasher's next miss starts it again; one that lands between the
+/// two stores below is lost, which only costs read-ahead until the next miss).
 pub fn found_cached() {
   if CACHED_RUN.fetch_add(1, Ordering::Relaxed) + 1 >= WARM_STREAK {
     CACHED_RUN.store(0, Ordering::Relaxed);
